@@ -1,0 +1,232 @@
+//! Monotonic instants (passed in by the platform) and wall-clock date-times (RFC 3339, UTC).
+
+use core::fmt::{self, Write};
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::messages::violation;
+
+/// Milliseconds on the platform's monotonic clock. The engine never reads a clock: every
+/// `handle_*`/`poll_*` receives `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Instant(pub u64);
+
+impl Instant {
+    pub const fn from_millis(ms: u64) -> Self {
+        Self(ms)
+    }
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+    pub const fn plus_millis(self, ms: u64) -> Self {
+        Self(self.0.saturating_add(ms))
+    }
+    pub const fn plus_secs(self, secs: u32) -> Self {
+        self.plus_millis(secs as u64 * 1000)
+    }
+    /// Milliseconds from `earlier` to `self` (0 when `earlier` is later).
+    pub const fn millis_since(self, earlier: Instant) -> u64 {
+        self.0.saturating_sub(earlier.0)
+    }
+}
+
+/// A UTC wall-clock time with millisecond resolution (milliseconds since 1970-01-01T00:00:00Z).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct DateTime {
+    pub unix_ms: i64,
+}
+
+/// Text that is not an RFC 3339 / ISO 8601 date-time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadDateTime;
+
+// Howard Hinnant's days-from-civil algorithm: proleptic Gregorian calendar, no tables.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+impl DateTime {
+    pub const fn from_unix_ms(unix_ms: i64) -> Self {
+        Self { unix_ms }
+    }
+
+    pub const fn from_unix_secs(secs: i64) -> Self {
+        Self { unix_ms: secs * 1000 }
+    }
+
+    pub const fn unix_secs(self) -> i64 {
+        self.unix_ms.div_euclid(1000)
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]`; no zone means UTC.
+    pub fn parse(text: &str) -> Result<Self, BadDateTime> {
+        let b = text.as_bytes();
+        let digits = |from: usize, len: usize| -> Result<i64, BadDateTime> {
+            let part = b.get(from..from + len).ok_or(BadDateTime)?;
+            part.iter().try_fold(0i64, |acc, &c| {
+                if c.is_ascii_digit() {
+                    Ok(acc * 10 + i64::from(c - b'0'))
+                } else {
+                    Err(BadDateTime)
+                }
+            })
+        };
+        let sep = |at: usize, allowed: &[u8]| -> Result<(), BadDateTime> {
+            match b.get(at) {
+                Some(c) if allowed.contains(c) => Ok(()),
+                _ => Err(BadDateTime),
+            }
+        };
+        let year = digits(0, 4)?;
+        sep(4, b"-")?;
+        let month = digits(5, 2)?;
+        sep(7, b"-")?;
+        let day = digits(8, 2)?;
+        sep(10, b"Tt ")?;
+        let hour = digits(11, 2)?;
+        sep(13, b":")?;
+        let minute = digits(14, 2)?;
+        sep(16, b":")?;
+        let second = digits(17, 2)?;
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+            return Err(BadDateTime);
+        }
+        let mut pos = 19;
+        let mut millis = 0i64;
+        if b.get(pos) == Some(&b'.') {
+            pos += 1;
+            let start = pos;
+            while let Some(c) = b.get(pos).filter(|c| c.is_ascii_digit()) {
+                if pos - start < 3 {
+                    millis = millis * 10 + i64::from(c - b'0');
+                }
+                pos += 1;
+            }
+            if pos == start {
+                return Err(BadDateTime);
+            }
+            for _ in (pos - start)..3 {
+                millis *= 10;
+            }
+        }
+        let offset_minutes = match b.get(pos) {
+            None => 0,
+            Some(b'Z' | b'z') if pos + 1 == b.len() => 0,
+            Some(&sign @ (b'+' | b'-')) if pos + 6 == b.len() => {
+                sep(pos + 3, b":")?;
+                let minutes = digits(pos + 1, 2)? * 60 + digits(pos + 4, 2)?;
+                if sign == b'+' { minutes } else { -minutes }
+            }
+            _ => return Err(BadDateTime),
+        };
+        let days = days_from_civil(year, month as u32, day as u32);
+        let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+        Ok(Self { unix_ms: secs * 1000 + millis })
+    }
+
+    /// Start of the UTC day containing `self`.
+    pub const fn midnight(self) -> Self {
+        Self { unix_ms: self.unix_ms - self.unix_ms.rem_euclid(86_400_000) }
+    }
+}
+
+impl fmt::Display for DateTime {
+    /// `2026-11-21T14:12:34.000Z`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.unix_ms.div_euclid(1000);
+        let millis = self.unix_ms.rem_euclid(1000);
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        let tod = secs.rem_euclid(86_400);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+            tod / 3600,
+            tod % 3600 / 60,
+            tod % 60
+        )
+    }
+}
+
+impl Serialize for DateTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut text: heapless::String<32> = heapless::String::new();
+        write!(text, "{self}").map_err(|_| serde::ser::Error::custom("date out of range"))?;
+        serializer.serialize_str(&text)
+    }
+}
+
+impl<'de> Deserialize<'de> for DateTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DateTimeVisitor;
+        impl Visitor<'_> for DateTimeVisitor {
+            type Value = DateTime;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 date-time")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<DateTime, E> {
+                DateTime::parse(text).map_err(|BadDateTime| {
+                    violation::note(violation::Kind::Property);
+                    E::custom("bad date-time")
+                })
+            }
+        }
+        deserializer.deserialize_str(DateTimeVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::string::ToString;
+
+    #[test]
+    fn formats_and_parses() {
+        let t = DateTime::parse("2026-11-21T14:12:34Z").unwrap();
+        assert_eq!(t.unix_secs(), 1_795_270_354);
+        assert_eq!(t.to_string(), "2026-11-21T14:12:34.000Z");
+        assert_eq!(DateTime::parse("2026-11-21T14:12:34.5+01:00").unwrap().unix_ms, t.unix_ms - 3_600_000 + 500);
+        assert_eq!(DateTime::parse("2026-11-21T14:12:34.123456").unwrap().unix_ms, t.unix_ms + 123);
+        assert_eq!(DateTime::parse("1970-01-01T00:00:00Z").unwrap().unix_ms, 0);
+        assert_eq!(DateTime::parse("2000-02-29T00:00:00Z").unwrap().to_string(), "2000-02-29T00:00:00.000Z");
+        for bad in ["", "2026-11-21", "2026-13-01T00:00:00Z", "2026-11-21T14:12:34X", "2026-11-21T14:12:34.Z", "x026-11-21T14:12:34Z"] {
+            assert_eq!(DateTime::parse(bad), Err(BadDateTime), "{bad}");
+        }
+    }
+
+    #[test]
+    fn round_trips_over_centuries() {
+        let mut ms = -2_208_988_800_000i64; // 1900
+        while ms < 4_102_444_800_000 {
+            let t = DateTime::from_unix_ms(ms);
+            assert_eq!(DateTime::parse(&t.to_string()).unwrap(), t);
+            ms += 86_400_000 * 37 + 3_723_004;
+        }
+    }
+
+    #[test]
+    fn midnight() {
+        let t = DateTime::parse("2026-11-21T14:12:34Z").unwrap();
+        assert_eq!(t.midnight().to_string(), "2026-11-21T00:00:00.000Z");
+    }
+}

@@ -1,0 +1,328 @@
+//! Configuration keys (OCPP 1.6 section 9.1, Core profile), typed, with the spec's access rules.
+//!
+//! The field of [`Configuration`] for a key is named exactly like the key: the spec name is the
+//! one source of truth for code, GetConfiguration and ChangeConfiguration alike.
+#![allow(non_snake_case)]
+
+use core::fmt::Write as _;
+
+use heapless::Vec;
+use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::{Serialize, Serializer};
+
+use crate::capacity::MAX_SAMPLED_VALUES;
+use crate::cistring::{CiString, CiString50, CiString500};
+use crate::messages::{ocpp_enum, ConfigurationStatus, KeyValue, Measurand, GET_CONFIGURATION_MAX_KEYS};
+
+/// A comma-separated list of measurands (the `*Data` keys).
+pub type MeasurandList = Vec<Measurand, MAX_SAMPLED_VALUES>;
+
+/// Who may change a key, and when a change takes effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadOnly,
+    ReadWrite,
+    /// Writable; takes effect after the next reboot (or reconnect), so the answer is RebootRequired.
+    RebootRequired,
+}
+
+/// How a key's value is written and read as text.
+pub trait ConfigValue: Sized {
+    fn render(&self, out: &mut CiString500);
+    /// `max_items` bounds list values (the matching `*MaxLength` key).
+    fn parse(text: &str, max_items: usize) -> Option<Self>;
+}
+
+impl ConfigValue for bool {
+    fn render(&self, out: &mut CiString500) {
+        let _ = out.push_str(if *self { "true" } else { "false" });
+    }
+    fn parse(text: &str, _: usize) -> Option<Self> {
+        // The spec's booleans are "true"/"false"; case is not significant for CiStrings.
+        if text.eq_ignore_ascii_case("true") {
+            Some(true)
+        } else if text.eq_ignore_ascii_case("false") {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+impl ConfigValue for u32 {
+    fn render(&self, out: &mut CiString500) {
+        let _ = write!(out, "{self}");
+    }
+    fn parse(text: &str, _: usize) -> Option<Self> {
+        let text = text.trim();
+        // Only plain decimal digits: no sign, no fraction, no exponent.
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        text.parse().ok()
+    }
+}
+
+impl ConfigValue for MeasurandList {
+    fn render(&self, out: &mut CiString500) {
+        for (i, m) in self.iter().enumerate() {
+            if i > 0 {
+                let _ = out.push_str(",");
+            }
+            let _ = out.push_str(m.as_str());
+        }
+    }
+    fn parse(text: &str, max_items: usize) -> Option<Self> {
+        let mut list = Vec::new();
+        if text.trim().is_empty() {
+            return Some(list);
+        }
+        for item in text.split(',') {
+            let m = Measurand::from_name(item.trim())?;
+            if list.len() >= max_items {
+                return None;
+            }
+            list.push(m).ok()?;
+        }
+        Some(list)
+    }
+}
+
+/// A comma-separated list kept as text (ConnectorPhaseRotation).
+pub type TextList = CiString<128>;
+
+impl ConfigValue for TextList {
+    fn render(&self, out: &mut CiString500) {
+        let _ = out.push_str(self.as_str());
+    }
+    fn parse(text: &str, max_items: usize) -> Option<Self> {
+        if text.split(',').count() > max_items {
+            return None;
+        }
+        CiString::try_from_str(text).ok()
+    }
+}
+
+/// Items allowed in the free-text list keys.
+const TEXT_LIST_MAX_ITEMS: u32 = 8;
+
+macro_rules! configuration {
+    ($($key:ident = $name:literal : $ty:ty = $default:expr, $access:ident $(, max = $max:ident)?;)+) => {
+        ocpp_enum! {
+            /// Every configuration key this charge point knows.
+            ConfigKey { $($key = $name),+ }
+        }
+
+        /// Current values of every key.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Configuration {
+            $(pub $key: $ty,)+
+        }
+
+        impl Default for Configuration {
+            fn default() -> Self {
+                Self { $($key: $default,)+ }
+            }
+        }
+
+        impl ConfigKey {
+            pub const fn access(self) -> Access {
+                match self { $(ConfigKey::$key => Access::$access,)+ }
+            }
+        }
+
+        impl Configuration {
+            /// The key's value as GetConfiguration reports it.
+            pub fn render(&self, key: ConfigKey) -> CiString500 {
+                let mut out = CiString500::new();
+                match key { $(ConfigKey::$key => ConfigValue::render(&self.$key, &mut out),)+ }
+                out
+            }
+
+            /// Parses and stores `text` as the key's value, unless it is invalid.
+            fn store(&mut self, key: ConfigKey, text: &str) -> bool {
+                match key {
+                    $(ConfigKey::$key => {
+                        let max = u32::MAX $(.min(self.$max))?;
+                        match <$ty as ConfigValue>::parse(text, max as usize) {
+                            Some(value) => { self.$key = value; true }
+                            None => false,
+                        }
+                    })+
+                }
+            }
+        }
+    };
+}
+
+configuration! {
+    AllowOfflineTxForUnknownId = "AllowOfflineTxForUnknownId": bool = false, ReadWrite;
+    AuthorizationCacheEnabled = "AuthorizationCacheEnabled": bool = true, ReadWrite;
+    AuthorizeRemoteTxRequests = "AuthorizeRemoteTxRequests": bool = false, ReadWrite;
+    BlinkRepeat = "BlinkRepeat": u32 = 3, ReadWrite;
+    ClockAlignedDataInterval = "ClockAlignedDataInterval": u32 = 0, ReadWrite;
+    ConnectionTimeOut = "ConnectionTimeOut": u32 = 60, ReadWrite;
+    ConnectorPhaseRotation = "ConnectorPhaseRotation": TextList = TextList::new(), ReadWrite, max = ConnectorPhaseRotationMaxLength;
+    ConnectorPhaseRotationMaxLength = "ConnectorPhaseRotationMaxLength": u32 = TEXT_LIST_MAX_ITEMS, ReadOnly;
+    GetConfigurationMaxKeys = "GetConfigurationMaxKeys": u32 = GET_CONFIGURATION_MAX_KEYS as u32, ReadOnly;
+    HeartbeatInterval = "HeartbeatInterval": u32 = 86_400, ReadWrite;
+    LightIntensity = "LightIntensity": u32 = 100, ReadWrite;
+    LocalAuthorizeOffline = "LocalAuthorizeOffline": bool = true, ReadWrite;
+    LocalPreAuthorize = "LocalPreAuthorize": bool = false, ReadWrite;
+    MaxEnergyOnInvalidId = "MaxEnergyOnInvalidId": u32 = 0, ReadWrite;
+    MeterValuesAlignedData = "MeterValuesAlignedData": MeasurandList = MeasurandList::new(), ReadWrite, max = MeterValuesAlignedDataMaxLength;
+    MeterValuesAlignedDataMaxLength = "MeterValuesAlignedDataMaxLength": u32 = MAX_SAMPLED_VALUES as u32, ReadOnly;
+    MeterValuesSampledData = "MeterValuesSampledData": MeasurandList = MeasurandList::new(), ReadWrite, max = MeterValuesSampledDataMaxLength;
+    MeterValuesSampledDataMaxLength = "MeterValuesSampledDataMaxLength": u32 = MAX_SAMPLED_VALUES as u32, ReadOnly;
+    MeterValueSampleInterval = "MeterValueSampleInterval": u32 = 60, ReadWrite;
+    MinimumStatusDuration = "MinimumStatusDuration": u32 = 0, ReadWrite;
+    NumberOfConnectors = "NumberOfConnectors": u32 = 1, ReadOnly;
+    ResetRetries = "ResetRetries": u32 = 1, ReadWrite;
+    StopTransactionOnEVSideDisconnect = "StopTransactionOnEVSideDisconnect": bool = true, ReadWrite;
+    StopTransactionOnInvalidId = "StopTransactionOnInvalidId": bool = true, ReadWrite;
+    StopTxnAlignedData = "StopTxnAlignedData": MeasurandList = MeasurandList::new(), ReadWrite, max = StopTxnAlignedDataMaxLength;
+    StopTxnAlignedDataMaxLength = "StopTxnAlignedDataMaxLength": u32 = MAX_SAMPLED_VALUES as u32, ReadOnly;
+    StopTxnSampledData = "StopTxnSampledData": MeasurandList = MeasurandList::new(), ReadWrite, max = StopTxnSampledDataMaxLength;
+    StopTxnSampledDataMaxLength = "StopTxnSampledDataMaxLength": u32 = MAX_SAMPLED_VALUES as u32, ReadOnly;
+    SupportedFeatureProfiles = "SupportedFeatureProfiles": TextList = TextList::new(), ReadOnly;
+    TransactionMessageAttempts = "TransactionMessageAttempts": u32 = 3, ReadWrite;
+    TransactionMessageRetryInterval = "TransactionMessageRetryInterval": u32 = 20, ReadWrite;
+    UnlockConnectorOnEVSideDisconnect = "UnlockConnectorOnEVSideDisconnect": bool = true, ReadWrite;
+    WebSocketPingInterval = "WebSocketPingInterval": u32 = 0, RebootRequired;
+}
+
+/// The features this build implements (SupportedFeatureProfiles).
+pub const SUPPORTED_PROFILES: &str = "Core";
+
+impl Configuration {
+    /// Defaults for a charge point with `connectors` connectors.
+    pub fn new(connectors: u8) -> Self {
+        let mut config = Self { NumberOfConnectors: u32::from(connectors), ..Self::default() };
+        let _ = config.MeterValuesSampledData.push(Measurand::EnergyActiveImportRegister);
+        let _ = config.StopTxnSampledData.push(Measurand::EnergyActiveImportRegister);
+        let _ = config.SupportedFeatureProfiles.push_str(SUPPORTED_PROFILES);
+        config
+    }
+
+    /// ChangeConfiguration: validates and applies, answering as the spec requires.
+    pub fn change(&mut self, key: &str, value: &str) -> (ConfigurationStatus, Option<ConfigKey>) {
+        let Some(key) = ConfigKey::ALL.iter().copied().find(|k| k.as_str().eq_ignore_ascii_case(key)) else {
+            return (ConfigurationStatus::NotSupported, None);
+        };
+        let status = match key.access() {
+            Access::ReadOnly => ConfigurationStatus::Rejected,
+            _ if !self.store(key, value) => ConfigurationStatus::Rejected,
+            Access::ReadWrite => ConfigurationStatus::Accepted,
+            Access::RebootRequired => ConfigurationStatus::RebootRequired,
+        };
+        (status, (status != ConfigurationStatus::Rejected).then_some(key))
+    }
+
+    /// Looks a key up case-insensitively (keys are CiStrings).
+    pub fn find(key: &str) -> Option<ConfigKey> {
+        ConfigKey::ALL.iter().copied().find(|k| k.as_str().eq_ignore_ascii_case(key))
+    }
+}
+
+/// Which keys a GetConfiguration.conf reports: all of them, or those asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySelection {
+    All,
+    Listed { known: Vec<ConfigKey, GET_CONFIGURATION_MAX_KEYS>, unknown: Vec<CiString50, GET_CONFIGURATION_MAX_KEYS> },
+}
+
+/// Streams a GetConfiguration.conf payload into the output buffer one key at a time, so the
+/// whole response never has to exist in RAM.
+pub struct ConfigurationView<'a> {
+    pub config: &'a Configuration,
+    pub selection: &'a KeySelection,
+}
+
+struct KeyValues<'a>(&'a Configuration, &'a [ConfigKey]);
+
+impl Serialize for KeyValues<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.1.len()))?;
+        for &key in self.1 {
+            let mut name = CiString50::new();
+            let _ = name.push_str(key.as_str());
+            seq.serialize_element(&KeyValue {
+                key: name,
+                readonly: key.access() == Access::ReadOnly,
+                value: Some(self.0.render(key)),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for ConfigurationView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (known, unknown): (&[ConfigKey], &[CiString50]) = match self.selection {
+            KeySelection::All => (ConfigKey::ALL, &[]),
+            KeySelection::Listed { known, unknown } => (known, unknown),
+        };
+        let fields = usize::from(!known.is_empty()) + usize::from(!unknown.is_empty());
+        let mut s = serializer.serialize_struct("GetConfigurationResponse", fields)?;
+        if !known.is_empty() {
+            s.serialize_field("configurationKey", &KeyValues(self.config, known))?;
+        }
+        if !unknown.is_empty() {
+            s.serialize_field("unknownKey", unknown)?;
+        }
+        s.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_answers_per_spec() {
+        let mut c = Configuration::new(2);
+        assert_eq!(c.change("HeartbeatInterval", "30"), (ConfigurationStatus::Accepted, Some(ConfigKey::HeartbeatInterval)));
+        assert_eq!(c.HeartbeatInterval, 30);
+        assert_eq!(c.change("heartbeatinterval", "31").0, ConfigurationStatus::Accepted, "keys are case-insensitive");
+        for bad in ["-1", "abc", "1.5", "", " ", "99999999999"] {
+            assert_eq!(c.change("HeartbeatInterval", bad).0, ConfigurationStatus::Rejected, "{bad:?}");
+        }
+        assert_eq!(c.HeartbeatInterval, 31, "rejected values leave the key unchanged");
+        assert_eq!(c.change("NumberOfConnectors", "3").0, ConfigurationStatus::Rejected, "read-only");
+        assert_eq!(c.change("NoSuchKey", "1").0, ConfigurationStatus::NotSupported);
+        assert_eq!(c.change("LocalPreAuthorize", "TRUE").0, ConfigurationStatus::Accepted);
+        assert!(c.LocalPreAuthorize);
+        assert_eq!(c.change("LocalPreAuthorize", "yes").0, ConfigurationStatus::Rejected);
+        assert_eq!(c.change("WebSocketPingInterval", "10").0, ConfigurationStatus::RebootRequired);
+    }
+
+    #[test]
+    fn measurand_lists_are_validated_and_bounded() {
+        let mut c = Configuration::new(1);
+        assert_eq!(c.change("MeterValuesSampledData", "Energy.Active.Import.Register, Power.Active.Import").0, ConfigurationStatus::Accepted);
+        assert_eq!(c.MeterValuesSampledData.as_slice(), &[Measurand::EnergyActiveImportRegister, Measurand::PowerActiveImport]);
+        assert_eq!(c.render(ConfigKey::MeterValuesSampledData).as_str(), "Energy.Active.Import.Register,Power.Active.Import");
+        assert_eq!(c.change("MeterValuesSampledData", "Energy.Bogus").0, ConfigurationStatus::Rejected);
+        let too_many = [Measurand::Voltage.as_str(); MAX_SAMPLED_VALUES + 1].join(",");
+        assert_eq!(c.change("MeterValuesSampledData", &too_many).0, ConfigurationStatus::Rejected);
+        assert_eq!(c.change("MeterValuesSampledData", "").0, ConfigurationStatus::Accepted);
+        assert!(c.MeterValuesSampledData.is_empty());
+    }
+
+    #[test]
+    fn view_serializes_selected_keys() {
+        extern crate std;
+        let c = Configuration::new(2);
+        let mut unknown = Vec::new();
+        unknown.push(CiString50::try_from_str("Nope").unwrap()).unwrap();
+        let mut known = Vec::new();
+        known.push(ConfigKey::NumberOfConnectors).unwrap();
+        let sel = KeySelection::Listed { known, unknown };
+        let mut buf = [0u8; 256];
+        let n = serde_json_core::to_slice(&ConfigurationView { config: &c, selection: &sel }, &mut buf).unwrap();
+        assert_eq!(
+            core::str::from_utf8(&buf[..n]).unwrap(),
+            r#"{"configurationKey":[{"key":"NumberOfConnectors","readonly":true,"value":"2"}],"unknownKey":["Nope"]}"#
+        );
+    }
+}

@@ -1,0 +1,245 @@
+//! A minimal, non-allocating JSON scanner for the OCPP-J envelope. It validates the syntax of a
+//! value it skips, so a payload slice handed to serde is known to be well-formed JSON; typed
+//! parsing of the payload is serde-json-core's job.
+
+/// Nesting deeper than this is rejected (bounded recursion on hostile input).
+const MAX_DEPTH: u8 = 16;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntaxError;
+
+pub struct Cursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Self { buf, pos: 0 }
+    }
+
+    pub fn skip_ws(&mut self) {
+        while matches!(self.buf.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    pub fn peek(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.buf.get(self.pos).copied()
+    }
+
+    /// Consumes `byte` (after whitespace) or fails.
+    pub fn expect(&mut self, byte: u8) -> Result<(), SyntaxError> {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(SyntaxError)
+        }
+    }
+
+    pub fn at_end(&mut self) -> bool {
+        self.peek().is_none()
+    }
+
+    /// A JSON integer that fits an i64.
+    pub fn integer(&mut self) -> Result<i64, SyntaxError> {
+        let (start, end) = self.skip_value()?;
+        let text = core::str::from_utf8(self.buf.get(start..end).ok_or(SyntaxError)?).map_err(|_| SyntaxError)?;
+        text.parse::<i64>().map_err(|_| SyntaxError)
+    }
+
+    /// The raw bytes between the quotes of a JSON string (escapes left as they are).
+    pub fn raw_string(&mut self) -> Result<&'a [u8], SyntaxError> {
+        if self.peek() != Some(b'"') {
+            return Err(SyntaxError);
+        }
+        let start = self.pos + 1;
+        self.skip_string()?;
+        self.buf.get(start..self.pos - 1).ok_or(SyntaxError)
+    }
+
+    /// Skips one JSON value, checking its syntax; returns its byte range.
+    pub fn skip_value(&mut self) -> Result<(usize, usize), SyntaxError> {
+        self.skip_ws();
+        let start = self.pos;
+        self.skip_nested(0)?;
+        Ok((start, self.pos))
+    }
+
+    pub fn slice(&self, range: (usize, usize)) -> &'a [u8] {
+        self.buf.get(range.0..range.1).unwrap_or_default()
+    }
+
+    fn skip_nested(&mut self, depth: u8) -> Result<(), SyntaxError> {
+        if depth > MAX_DEPTH {
+            return Err(SyntaxError);
+        }
+        match self.peek().ok_or(SyntaxError)? {
+            b'"' => self.skip_string(),
+            b'{' => {
+                self.pos += 1;
+                if self.peek() == Some(b'}') {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                loop {
+                    if self.peek() != Some(b'"') {
+                        return Err(SyntaxError);
+                    }
+                    self.skip_string()?;
+                    self.expect(b':')?;
+                    self.skip_nested(depth + 1)?;
+                    match self.peek() {
+                        Some(b',') => self.pos += 1,
+                        Some(b'}') => {
+                            self.pos += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(SyntaxError),
+                    }
+                }
+            }
+            b'[' => {
+                self.pos += 1;
+                if self.peek() == Some(b']') {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip_nested(depth + 1)?;
+                    match self.peek() {
+                        Some(b',') => self.pos += 1,
+                        Some(b']') => {
+                            self.pos += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(SyntaxError),
+                    }
+                }
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            _ => Err(SyntaxError),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), SyntaxError> {
+        if self.buf.get(self.pos..self.pos + word.len()) == Some(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(SyntaxError)
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while matches!(self.buf.get(self.pos), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn skip_number(&mut self) -> Result<(), SyntaxError> {
+        if self.buf.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        match self.buf.get(self.pos) {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(SyntaxError),
+        }
+        if self.buf.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(SyntaxError);
+            }
+        }
+        if matches!(self.buf.get(self.pos), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.buf.get(self.pos), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(SyntaxError);
+            }
+        }
+        Ok(())
+    }
+
+    fn skip_string(&mut self) -> Result<(), SyntaxError> {
+        self.pos += 1; // opening quote, checked by the caller
+        loop {
+            match *self.buf.get(self.pos).ok_or(SyntaxError)? {
+                b'"' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                b'\\' => {
+                    match self.buf.get(self.pos + 1).ok_or(SyntaxError)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 2,
+                        b'u' => {
+                            let hex = self.buf.get(self.pos + 2..self.pos + 6).ok_or(SyntaxError)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return Err(SyntaxError);
+                            }
+                            self.pos += 6;
+                        }
+                        _ => return Err(SyntaxError),
+                    }
+                }
+                0x00..=0x1f => return Err(SyntaxError),
+                _ => self.pos += 1,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid(text: &str) -> bool {
+        let mut c = Cursor::new(text.as_bytes());
+        c.skip_value().is_ok() && c.at_end()
+    }
+
+    #[test]
+    fn accepts_json() {
+        for ok in [
+            "{}", "[]", " { \"a\" : [1, -2.5e+3, true, false, null, \"x\\\"\\u00e9\"] } ", "0", "\"\"", "[[[]]]",
+        ] {
+            assert!(valid(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_json() {
+        for bad in [
+            "", "{", "[1,]", "{\"a\"}", "{\"a\":}", "{a:1}", "01", "1.", "-", "\"\\x\"", "\"\\u12\"", "tru", "[1 2]",
+            "\"a\nb\"", "{\"a\":1,}",
+        ] {
+            assert!(!valid(bad), "{bad:?}");
+        }
+        let deep = "[".repeat(40) + &"]".repeat(40);
+        assert!(!valid(&deep), "nesting is bounded");
+    }
+
+    #[test]
+    fn integers_and_strings() {
+        let mut c = Cursor::new(b" [ 2 , \"id\\\"1\" ]");
+        c.expect(b'[').unwrap();
+        assert_eq!(c.integer(), Ok(2));
+        c.expect(b',').unwrap();
+        assert_eq!(c.raw_string(), Ok(&b"id\\\"1"[..]));
+        c.expect(b']').unwrap();
+        assert!(c.at_end());
+        assert_eq!(Cursor::new(b"2.5").integer(), Err(SyntaxError));
+    }
+}

@@ -1,0 +1,25 @@
+//! zephyr-ocpp: an OCPP 1.6J charge-point library for microcontrollers.
+//!
+//! Three rooms (see `../shared/design.md`):
+//! - [`engine`]: the sans-IO charge-point state machine (frames, time and commands in; frames,
+//!   events and deadlines out). No sockets, threads, clocks or allocator.
+//! - `ffi`: Zephyr's C API (`<zephyr/net/ocpp.h>`) on top of a platform.
+//! - `platform`: IO only (`host` with feature `std`, `zephyr` on the RTOS).
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_op_in_unsafe_fn)]
+
+/// Compile-time capacities (Kconfig on Zephyr, defaults on the host).
+pub mod capacity {
+    include!(concat!(env!("OUT_DIR"), "/capacity.rs"));
+}
+
+pub mod cistring;
+pub mod datetime;
+pub mod engine;
+pub mod json;
+pub mod messages;
+pub mod rpc;
+
+pub use cistring::CiString;
+pub use datetime::{DateTime, Instant};
+pub use engine::{ChargePoint, Event, Station};

@@ -1,0 +1,195 @@
+//! Every OCPP 1.6 message, typed once. Names and enum strings are the spec's.
+
+pub mod core_profile;
+pub mod types;
+
+pub use core_profile::*;
+pub use types::*;
+
+/// Defines a spec enum whose JSON form is a fixed string, with `as_str`/`from_name`/`ALL`.
+/// An unknown string is a PropertyConstraintViolation; a non-string a TypeConstraintViolation.
+macro_rules! ocpp_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in the spec's order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The spec's text for this value.
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The value whose spec text is `text` (exact match).
+            pub fn from_name(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct EnumVisitor;
+                impl ::serde::de::Visitor<'_> for EnumVisitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(stringify!($name))
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, text: &str) -> Result<$name, E> {
+                        $name::from_name(text).ok_or_else(|| {
+                            $crate::messages::violation::note($crate::messages::violation::Kind::Property);
+                            E::custom("unknown enumeration value")
+                        })
+                    }
+                }
+                deserializer.deserialize_str(EnumVisitor)
+            }
+        }
+    };
+}
+pub(crate) use ocpp_enum;
+
+/// Tells a payload's deserialization failures apart (which CALLERROR code to answer).
+///
+/// serde-json-core folds every `de::Error::custom` into one variant (its `custom-error-messages`
+/// feature would keep the text, but panics on messages over 64 bytes), so our own deserializers
+/// leave a hint here before failing. The hint is advisory: it only chooses an error code.
+pub mod violation {
+    use core::sync::atomic::{AtomicU8, Ordering};
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Kind {
+        /// A value outside its allowed set or length.
+        Property = 1,
+    }
+
+    static HINT: AtomicU8 = AtomicU8::new(0);
+
+    pub fn note(kind: Kind) {
+        HINT.store(kind as u8, Ordering::Relaxed);
+    }
+
+    pub fn reset() {
+        HINT.store(0, Ordering::Relaxed);
+    }
+
+    pub fn take() -> Option<Kind> {
+        match HINT.swap(0, Ordering::Relaxed) {
+            1 => Some(Kind::Property),
+            _ => None,
+        }
+    }
+}
+
+use crate::rpc::ErrorCode;
+
+/// Parses a payload (already syntax-checked by the framing) into `T`, naming the CALLERROR code
+/// that describes a failure.
+pub fn parse_payload<'a, T: serde::Deserialize<'a>>(payload: &'a [u8], scratch: &mut [u8]) -> Result<T, ErrorCode> {
+    use serde_json_core::de::Error as E;
+    violation::reset();
+    match serde_json_core::from_slice_escaped::<T>(payload, scratch) {
+        Ok((value, _)) => Ok(value),
+        Err(E::InvalidType | E::InvalidNumber | E::ExpectedSomeIdent) => Err(ErrorCode::TypeConstraintViolation),
+        // Custom errors come from missing fields, wrong array lengths or our own deserializers.
+        Err(E::CustomError) => Err(match violation::take() {
+            Some(violation::Kind::Property) => ErrorCode::PropertyConstraintViolation,
+            None => ErrorCode::OccurenceConstraintViolation,
+        }),
+        Err(E::EscapedStringIsTooLong) => Err(ErrorCode::PropertyConstraintViolation),
+        Err(_) => Err(ErrorCode::FormationViolation),
+    }
+}
+
+ocpp_enum! {
+    /// The 1.6 feature profiles (SupportedFeatureProfiles values).
+    FeatureProfile {
+        Core = "Core",
+        FirmwareManagement = "FirmwareManagement",
+        LocalAuthListManagement = "LocalAuthListManagement",
+        Reservation = "Reservation",
+        SmartCharging = "SmartCharging",
+        RemoteTrigger = "RemoteTrigger",
+    }
+}
+
+ocpp_enum! {
+    /// Every OCPP 1.6 action.
+    Action {
+        Authorize = "Authorize",
+        BootNotification = "BootNotification",
+        ChangeAvailability = "ChangeAvailability",
+        ChangeConfiguration = "ChangeConfiguration",
+        ClearCache = "ClearCache",
+        DataTransfer = "DataTransfer",
+        GetConfiguration = "GetConfiguration",
+        Heartbeat = "Heartbeat",
+        MeterValues = "MeterValues",
+        RemoteStartTransaction = "RemoteStartTransaction",
+        RemoteStopTransaction = "RemoteStopTransaction",
+        Reset = "Reset",
+        StartTransaction = "StartTransaction",
+        StatusNotification = "StatusNotification",
+        StopTransaction = "StopTransaction",
+        UnlockConnector = "UnlockConnector",
+        GetDiagnostics = "GetDiagnostics",
+        DiagnosticsStatusNotification = "DiagnosticsStatusNotification",
+        FirmwareStatusNotification = "FirmwareStatusNotification",
+        UpdateFirmware = "UpdateFirmware",
+        GetLocalListVersion = "GetLocalListVersion",
+        SendLocalList = "SendLocalList",
+        CancelReservation = "CancelReservation",
+        ReserveNow = "ReserveNow",
+        ClearChargingProfile = "ClearChargingProfile",
+        GetCompositeSchedule = "GetCompositeSchedule",
+        SetChargingProfile = "SetChargingProfile",
+        TriggerMessage = "TriggerMessage",
+    }
+}
+
+impl Action {
+    pub const fn profile(self) -> FeatureProfile {
+        use Action::*;
+        match self {
+            GetDiagnostics | DiagnosticsStatusNotification | FirmwareStatusNotification | UpdateFirmware => {
+                FeatureProfile::FirmwareManagement
+            }
+            GetLocalListVersion | SendLocalList => FeatureProfile::LocalAuthListManagement,
+            CancelReservation | ReserveNow => FeatureProfile::Reservation,
+            ClearChargingProfile | GetCompositeSchedule | SetChargingProfile => FeatureProfile::SmartCharging,
+            TriggerMessage => FeatureProfile::RemoteTrigger,
+            _ => FeatureProfile::Core,
+        }
+    }
+
+    /// Whether the Central System sends this request (as opposed to the Charge Point).
+    pub const fn is_sent_by_central_system(self) -> bool {
+        use Action::*;
+        !matches!(
+            self,
+            Authorize
+                | BootNotification
+                | Heartbeat
+                | MeterValues
+                | StartTransaction
+                | StatusNotification
+                | StopTransaction
+                | DiagnosticsStatusNotification
+                | FirmwareStatusNotification
+        )
+    }
+}

@@ -1,0 +1,868 @@
+#!/usr/bin/env python3
+"""Development OCPP 1.6J Central System for testing zephyr-ocpp charge points.
+
+Built on the mobilityhouse `ocpp` package (``ocpp.v16.ChargePoint`` + ``@on``
+handlers) and served with `websockets`.  A small HTTP/JSON control API on
+127.0.0.1 lets tests inspect what a charge point sent and drive CS-initiated
+calls, raw frames, one-shot faults and disconnects.  See ``--help`` and the
+module-level ``CONTROL_API`` string for the interface.
+
+Nothing is persisted except the optional frames log (JSON lines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import dataclasses
+import json
+import logging
+import signal
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ocpp.charge_point import (
+    camel_to_snake_case,
+    remove_nones,
+    serialize_as_dict,
+    snake_to_camel_case,
+)
+from ocpp.exceptions import OCPPError
+from ocpp.messages import Call, MessageType, validate_payload
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint as V16ChargePoint
+from ocpp.v16 import call as v16_call
+from ocpp.v16 import call_result
+from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed, NegotiationError
+
+LOG = logging.getLogger("dev_cs")
+
+OCPP_SUBPROTOCOL = "ocpp1.6"
+DEFAULT_IDTAG_RULES = {
+    "INVALID": AuthorizationStatus.invalid.value,
+    "BLOCKED": AuthorizationStatus.blocked.value,
+    "EXPIRED": AuthorizationStatus.expired.value,
+    "CONCURRENT": AuthorizationStatus.concurrent_tx.value,
+}
+REGISTRATION_STATUSES = {s.value for s in RegistrationStatus}
+AUTHORIZATION_STATUSES = {s.value for s in AuthorizationStatus}
+
+# Upper bounds so that no control request can park a coroutine forever.
+MAX_CALL_TIMEOUT = 300.0
+HTTP_IO_TIMEOUT = 10.0
+MAX_HTTP_BODY = 4 * 1024 * 1024
+# In-memory history per charge point (frames/messages); oldest entries drop.
+MAX_HISTORY = 100_000
+
+CONTROL_API = """
+GET  /cps                          -> ["cp_id", ...]  (currently connected)
+GET  /status?cp_id=X               -> {"cp_id","connected","connect_count","subprotocol","path","last_boot_status"}
+GET  /messages?cp_id=X[&action=A]  -> [{"action","payload","unique_id","ts"}, ...]  CP->CS CALLs, in order
+GET  /transactions?cp_id=X         -> [{"transaction_id","connector_id","id_tag",...}, ...]
+GET  /frames?cp_id=X               -> [{"ts","dir","frame"}, ...]  every frame, both directions
+GET  /config                       -> current runtime config
+POST /call       {"cp_id","action","payload","timeout"=10,"validate"=true}
+                 -> {"result": {...}} | {"error": {"code","description","details"}}
+                 (error code "Timeout" if unanswered; "schema_error" is added next to
+                 "result" when the CALLRESULT violates <Action>Response.json)
+POST /raw        {"cp_id","frame","expect_reply"=true,"timeout"=5}
+                 -> {"reply": "<raw text>"} | {"sent": true} | {"error": {"code": "Timeout", ...}}
+POST /config     {"boot_status","boot_interval","heartbeat_interval","idtag_rules",
+                  "callerror_next","drop_next"}  -> current runtime config
+                 idtag_rules: {"PREFIX": "Status" | null}; callerror_next: {"action","code",
+                 "description","details"} (or a list, or null to clear); drop_next: {"action"}
+POST /disconnect {"cp_id","code"=1000,"reason"=""}  -> {"disconnected": true}
+POST /shutdown   {}                               -> {"shutting_down": true}
+"""
+
+
+def utc_now_iso() -> str:
+    """OCPP timestamp: UTC, millisecond precision, 'Z' suffix."""
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def cp_id_from_path(path: str) -> str | None:
+    """Charge point id = last non-empty path segment (query string ignored)."""
+    segments = [s for s in urlsplit(path).path.split("/") if s]
+    return unquote(segments[-1]) if segments else None
+
+
+class ControlError(Exception):
+    """Error surfaced to a control API client as an HTTP error response."""
+
+    def __init__(self, status: int, code: str, description: str):
+        super().__init__(description)
+        self.status = status
+        self.code = code
+        self.description = description
+
+
+@dataclasses.dataclass
+class ReplyWaiter:
+    """A pending interest in the CP's CALLRESULT/CALLERROR for one CS frame.
+
+    ``consume`` waiters (used by /raw) swallow the reply so the ocpp library
+    never sees a response to a call it did not make; non-consuming waiters
+    (used by /call) only observe the raw text while the library handles it.
+    """
+
+    future: asyncio.Future
+    consume: bool
+
+
+@dataclasses.dataclass
+class CpState:
+    """Everything observed for one charge point id; survives reconnects."""
+
+    cp_id: str
+    messages: collections.deque = dataclasses.field(
+        default_factory=lambda: collections.deque(maxlen=MAX_HISTORY)
+    )
+    frames: collections.deque = dataclasses.field(
+        default_factory=lambda: collections.deque(maxlen=MAX_HISTORY)
+    )
+    transactions: list = dataclasses.field(default_factory=list)
+    session: "Session | None" = None
+    connect_count: int = 0
+    last_boot_status: str | None = None
+
+
+class TappedConnection:
+    """Wraps the websocket handed to the ocpp library.
+
+    Every frame is logged here, at the connection level, so the log holds the
+    exact raw text (including frames the library rejects or silently drops).
+    It is also where test-only behaviour lives that must bypass the library:
+    replies to /raw frames, and the one-shot ``drop_next``/``callerror_next``
+    faults.
+    """
+
+    def __init__(self, cs: "CentralSystem", state: CpState, ws: ServerConnection):
+        self._cs = cs
+        self._state = state
+        self._ws = ws
+        self._waiters_by_id: dict[str, ReplyWaiter] = {}
+        self._waiters_any: collections.deque[ReplyWaiter] = collections.deque()
+
+    async def recv(self) -> str:
+        while True:
+            data = await self._ws.recv()
+            if isinstance(data, bytes):
+                # OCPP-J only uses text frames; log and never route binary.
+                self._cs.log_frame(
+                    self._state, "cp->cs", data.decode("utf-8", "replace"), binary=True
+                )
+                continue
+            self._cs.log_frame(self._state, "cp->cs", data)
+            if await self._intercept(data):
+                continue
+            return data
+
+    async def send(self, text: str) -> None:
+        # Log before sending so the log order is always request-before-reply.
+        self._cs.log_frame(self._state, "cs->cp", text)
+        await self._ws.send(text)
+
+    def expect_reply(self, unique_id: Any, consume: bool) -> asyncio.Future:
+        fut = asyncio.get_running_loop().create_future()
+        waiter = ReplyWaiter(fut, consume)
+        if unique_id is None:
+            self._waiters_any.append(waiter)
+        else:
+            self._waiters_by_id[_id_key(unique_id)] = waiter
+        return fut
+
+    def forget_reply(self, unique_id: Any, fut: asyncio.Future) -> None:
+        if unique_id is None:
+            self._waiters_any = collections.deque(
+                w for w in self._waiters_any if w.future is not fut
+            )
+        else:
+            key = _id_key(unique_id)
+            w = self._waiters_by_id.get(key)
+            if w is not None and w.future is fut:
+                del self._waiters_by_id[key]
+
+    def fail_waiters(self) -> None:
+        for w in list(self._waiters_by_id.values()) + list(self._waiters_any):
+            if not w.future.done():
+                w.future.set_exception(ConnectionError("charge point disconnected"))
+        self._waiters_by_id.clear()
+        self._waiters_any.clear()
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        await self._ws.close(code, reason)
+
+    async def _intercept(self, raw: str) -> bool:
+        """Return True if the frame was fully handled here (hide from library)."""
+        try:
+            msg = json.loads(raw)
+        except ValueError:
+            return False  # the library logs and ignores unparseable frames
+        if not isinstance(msg, list) or len(msg) < 2:
+            return False
+
+        if msg[0] == MessageType.Call and len(msg) >= 3 and isinstance(msg[2], str):
+            action = msg[2]
+            payload = msg[3] if len(msg) > 3 else None
+            self._state.messages.append(
+                {"action": action, "payload": payload, "unique_id": msg[1], "ts": time.time()}
+            )
+            if self._cs.take_fault("drop_next", action) is not None:
+                LOG.info("%s: dropping %s (drop_next)", self._state.cp_id, action)
+                return True
+            fault = self._cs.take_fault("callerror_next", action)
+            if fault is not None:
+                err = [
+                    MessageType.CallError,
+                    msg[1],
+                    fault["code"],
+                    fault["description"],
+                    fault["details"],
+                ]
+                await self.send(json.dumps(err, separators=(",", ":")))
+                return True
+            return False
+
+        if msg[0] in (MessageType.CallResult, MessageType.CallError):
+            waiter = self._waiters_by_id.pop(_id_key(msg[1]), None)
+            if waiter is None and self._waiters_any:
+                waiter = self._waiters_any.popleft()
+            if waiter is not None:
+                if not waiter.future.done():
+                    waiter.future.set_result(raw)
+                return waiter.consume
+        return False
+
+
+def _id_key(unique_id: Any) -> str:
+    # Malformed test frames may carry non-string ids; key on their JSON form.
+    return json.dumps(unique_id, sort_keys=True)
+
+
+class DevChargePoint(V16ChargePoint):
+    """CS-side view of one connected charge point: the @on handlers."""
+
+    def __init__(self, cp_id: str, connection: TappedConnection, cs: "CentralSystem",
+                 state: CpState):
+        # The per-call timeout is enforced by the caller with asyncio.wait_for;
+        # the library's own timeout is only a backstop.
+        super().__init__(cp_id, connection, response_timeout=MAX_CALL_TIMEOUT)
+        self._cs = cs
+        self._state = state
+
+    # -- Core profile, CP -> CS ------------------------------------------------
+
+    @on(Action.boot_notification)
+    def on_boot_notification(self, **kwargs):
+        cfg = self._cs.config
+        status = cfg["boot_status"]
+        interval = (
+            cfg["heartbeat_interval"]
+            if status == RegistrationStatus.accepted.value
+            else cfg["boot_interval"]
+        )
+        self._state.last_boot_status = status
+        return call_result.BootNotification(
+            current_time=utc_now_iso(), interval=interval, status=status
+        )
+
+    @on(Action.heartbeat)
+    def on_heartbeat(self, **kwargs):
+        return call_result.Heartbeat(current_time=utc_now_iso())
+
+    @on(Action.authorize)
+    def on_authorize(self, id_tag, **kwargs):
+        return call_result.Authorize(id_tag_info=self._cs.id_tag_info(id_tag))
+
+    @on(Action.start_transaction)
+    def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp,
+                             reservation_id=None, **kwargs):
+        info = self._cs.id_tag_info(id_tag)
+        # OCPP 1.6 requires a transactionId even when the idTag is not accepted.
+        tx_id = self._cs.next_transaction_id()
+        self._state.transactions.append(
+            {
+                "transaction_id": tx_id,
+                "connector_id": connector_id,
+                "id_tag": id_tag,
+                "id_tag_status": info["status"],
+                "meter_start": meter_start,
+                "start_timestamp": timestamp,
+                "reservation_id": reservation_id,
+                "meter_stop": None,
+                "stop_timestamp": None,
+                "reason": None,
+                "stop_id_tag": None,
+                "active": True,
+            }
+        )
+        return call_result.StartTransaction(transaction_id=tx_id, id_tag_info=info)
+
+    @on(Action.stop_transaction)
+    def on_stop_transaction(self, meter_stop, timestamp, transaction_id,
+                            id_tag=None, reason=None, **kwargs):
+        tx = next(
+            (t for t in self._state.transactions if t["transaction_id"] == transaction_id),
+            None,
+        )
+        if tx is None:
+            # Unknown id (e.g. started against another CS or before a restart):
+            # still record the stop so tests can see it.
+            tx = {
+                "transaction_id": transaction_id, "connector_id": None,
+                "id_tag": None, "id_tag_status": None, "meter_start": None,
+                "start_timestamp": None, "reservation_id": None,
+            }
+            self._state.transactions.append(tx)
+        tx.update(
+            meter_stop=meter_stop, stop_timestamp=timestamp, reason=reason,
+            stop_id_tag=id_tag, active=False,
+        )
+        if id_tag is None:
+            return call_result.StopTransaction()
+        return call_result.StopTransaction(id_tag_info=self._cs.id_tag_info(id_tag))
+
+    @on(Action.meter_values)
+    def on_meter_values(self, **kwargs):
+        return call_result.MeterValues()
+
+    @on(Action.status_notification)
+    def on_status_notification(self, **kwargs):
+        return call_result.StatusNotification()
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, vendor_id, message_id=None, data=None, **kwargs):
+        if vendor_id != "dev-cs":
+            return call_result.DataTransfer(status="UnknownVendorId")
+        if message_id != "echo":
+            return call_result.DataTransfer(status="UnknownMessageId")
+        return call_result.DataTransfer(status="Accepted", data=data)
+
+    # -- Firmware Management profile, CP -> CS ----------------------------------
+
+    @on(Action.firmware_status_notification)
+    def on_firmware_status_notification(self, **kwargs):
+        return call_result.FirmwareStatusNotification()
+
+    @on(Action.diagnostics_status_notification)
+    def on_diagnostics_status_notification(self, **kwargs):
+        return call_result.DiagnosticsStatusNotification()
+
+
+@dataclasses.dataclass
+class Session:
+    """One live websocket connection of a charge point."""
+
+    ws: ServerConnection
+    conn: TappedConnection
+    cp: DevChargePoint
+    path: str
+
+
+class CentralSystem:
+    def __init__(self, args: argparse.Namespace):
+        self.quiet = args.quiet
+        self.require_subprotocol = not args.allow_no_subprotocol
+        self.config: dict[str, Any] = {
+            "boot_status": args.boot_status,
+            "boot_interval": args.boot_interval,
+            "heartbeat_interval": (
+                args.heartbeat_interval
+                if args.heartbeat_interval is not None
+                else args.boot_interval
+            ),
+            "idtag_rules": dict(DEFAULT_IDTAG_RULES),
+            # action -> fault spec, each consumed by the next matching CALL.
+            "callerror_next": {},
+            "drop_next": {},
+        }
+        self.cps: dict[str, CpState] = {}
+        self._tx_counter = 0
+        self._frames_log = open(args.frames_log, "a", encoding="utf-8") if args.frames_log else None
+        self.stop_event = asyncio.Event()
+        self._background: set[asyncio.Task] = set()
+
+    # -- shared helpers ---------------------------------------------------------
+
+    def state_for(self, cp_id: str) -> CpState:
+        if cp_id not in self.cps:
+            self.cps[cp_id] = CpState(cp_id)
+        return self.cps[cp_id]
+
+    def next_transaction_id(self) -> int:
+        self._tx_counter += 1
+        return self._tx_counter
+
+    def id_tag_info(self, id_tag: str) -> dict:
+        # Longest matching prefix wins so a specific rule can override a broad one.
+        rules = self.config["idtag_rules"]
+        for prefix in sorted(rules, key=len, reverse=True):
+            if id_tag.startswith(prefix):
+                return {"status": rules[prefix]}
+        return {"status": AuthorizationStatus.accepted.value}
+
+    def take_fault(self, kind: str, action: str) -> dict | None:
+        return self.config[kind].pop(action, None)
+
+    def log_frame(self, state: CpState, direction: str, frame: str, binary: bool = False) -> None:
+        ts = time.time()
+        state.frames.append({"ts": ts, "dir": direction, "frame": frame})
+        record = {"ts": ts, "cp_id": state.cp_id, "dir": direction, "frame": frame}
+        if binary:
+            record["binary"] = True
+        if self._frames_log is not None:
+            self._frames_log.write(json.dumps(record) + "\n")
+            self._frames_log.flush()
+        if not self.quiet:
+            stamp = datetime.fromtimestamp(ts).strftime("%H:%M:%S.%f")[:-3]
+            print(f"[{stamp}] {state.cp_id} {direction} {frame}", flush=True)
+
+    def event(self, text: str) -> None:
+        if not self.quiet:
+            print(f"# {text}", flush=True)
+
+    def close(self) -> None:
+        if self._frames_log is not None:
+            self._frames_log.close()
+            self._frames_log = None
+
+    # -- websocket side ----------------------------------------------------------
+
+    def select_subprotocol(self, connection: ServerConnection, offered):
+        if OCPP_SUBPROTOCOL in offered:
+            return OCPP_SUBPROTOCOL
+        if self.require_subprotocol:
+            # Raising aborts the handshake with HTTP 400, like a strict CS would.
+            raise NegotiationError(f"subprotocol {OCPP_SUBPROTOCOL} required")
+        return None
+
+    def process_request(self, connection: ServerConnection, request):
+        if cp_id_from_path(request.path) is None:
+            return connection.respond(HTTPStatus.NOT_FOUND, "charge point id missing in path\n")
+        return None
+
+    async def ws_handler(self, ws: ServerConnection) -> None:
+        path = ws.request.path
+        cp_id = cp_id_from_path(path)
+        state = self.state_for(cp_id)
+        conn = TappedConnection(self, state, ws)
+        session = Session(ws=ws, conn=conn, cp=DevChargePoint(cp_id, conn, self, state), path=path)
+
+        old = state.session
+        state.session = session
+        state.connect_count += 1
+        self.event(f"{cp_id} connected path={path} subprotocol={ws.subprotocol}")
+        if old is not None:
+            # A reconnect with the same id replaces the old connection.  Close it
+            # in the background so the new CP is served immediately.
+            self.event(f"{cp_id} replacing previous connection")
+            old.conn.fail_waiters()
+            task = asyncio.create_task(old.conn.close(1000, "replaced by new connection"))
+            # Hold a reference: the loop only keeps weak references to tasks.
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        try:
+            await session.cp.start()
+        except ConnectionClosed:
+            pass
+        except Exception:  # keep serving other CPs whatever happens here
+            LOG.exception("%s: connection handler failed", cp_id)
+        finally:
+            conn.fail_waiters()
+            if state.session is session:
+                state.session = None
+            self.event(f"{cp_id} disconnected")
+
+    def session_for(self, cp_id: str) -> Session:
+        state = self.cps.get(cp_id)
+        if state is None or state.session is None:
+            raise ControlError(404, "NotConnected", f"charge point {cp_id!r} is not connected")
+        return state.session
+
+    # -- CS-initiated calls --------------------------------------------------------
+
+    async def cs_call(self, cp_id: str, action: str, payload: dict, timeout: float,
+                      validate: bool) -> dict:
+        session = self.session_for(cp_id)
+        unique_id = str(uuid.uuid4())
+        dc = _as_call_dataclass(action, payload)
+
+        if dc is None:
+            # Not representable losslessly as an ocpp dataclass: use the same
+            # library primitives call() uses, but with the payload verbatim.
+            async def send():
+                msg = Call(unique_id, action, payload)
+                if validate:
+                    await validate_payload(msg, "1.6")
+                async with session.cp._call_lock:
+                    await session.cp._send(msg.to_json())
+                    response = await session.cp._get_specific_response(unique_id, MAX_CALL_TIMEOUT)
+                if validate and response.message_type_id == MessageType.CallResult:
+                    response.action = action  # as call() does, to pick the schema
+                    await validate_payload(response, "1.6")
+        else:
+            async def send():
+                await session.cp.call(
+                    dc, suppress=False, unique_id=unique_id,
+                    skip_schema_validation=not validate,
+                )
+
+        reply_fut = session.conn.expect_reply(unique_id, consume=False)
+        task = asyncio.ensure_future(send())
+        try:
+            # Wake on the reply (or a disconnect, which fails reply_fut) as well
+            # as on the library finishing, so a vanished CP doesn't cost `timeout`.
+            await asyncio.wait({task, reply_fut}, timeout=timeout,
+                               return_when=asyncio.FIRST_COMPLETED)
+            if reply_fut.done() and reply_fut.exception() is None and not task.done():
+                # Reply seen; let the library finish routing/validating it.
+                await asyncio.wait({task}, timeout=HTTP_IO_TIMEOUT)
+        finally:
+            if not task.done():
+                task.cancel()
+            session.conn.forget_reply(unique_id, reply_fut)
+
+        library_error = None
+        if task.done() and not task.cancelled():
+            library_error = task.exception()
+        if reply_fut.done():
+            if reply_fut.exception() is not None:
+                raise ControlError(409, "Disconnected", str(reply_fut.exception()))
+            return _reply_to_result(reply_fut.result(), library_error)
+        if isinstance(library_error, ConnectionClosed):
+            raise ControlError(409, "Disconnected", str(library_error))
+        if library_error is not None:
+            # The library refused before anything was sent (outgoing validation).
+            raise ControlError(
+                400, "OutgoingValidation",
+                f"{library_error}; pass \"validate\": false to send it anyway",
+            )
+        return _timeout_error(timeout, action)
+
+    async def cs_raw(self, cp_id: str, frame: str, expect_reply: bool, timeout: float) -> dict:
+        session = self.session_for(cp_id)
+        unique_id = None
+        try:
+            parsed = json.loads(frame)
+            if isinstance(parsed, list) and len(parsed) >= 2:
+                unique_id = parsed[1]
+        except ValueError:
+            pass
+        if not expect_reply:
+            try:
+                await session.conn.send(frame)
+            except ConnectionClosed as e:
+                raise ControlError(409, "Disconnected", str(e))
+            return {"sent": True}
+        reply_fut = session.conn.expect_reply(unique_id, consume=True)
+        try:
+            await session.conn.send(frame)
+            reply = await asyncio.wait_for(reply_fut, timeout)
+        except asyncio.TimeoutError:
+            return _timeout_error(timeout, "raw frame")
+        except (ConnectionError, ConnectionClosed) as e:
+            raise ControlError(409, "Disconnected", str(e))
+        finally:
+            session.conn.forget_reply(unique_id, reply_fut)
+        return {"reply": reply}
+
+    # -- runtime configuration -------------------------------------------------------
+
+    def update_config(self, body: dict) -> dict:
+        cfg = self.config
+        unknown = set(body) - {
+            "boot_status", "boot_interval", "heartbeat_interval", "idtag_rules",
+            "callerror_next", "drop_next",
+        }
+        if unknown:
+            raise ControlError(400, "BadRequest", f"unknown config keys: {sorted(unknown)}")
+        if "boot_status" in body:
+            if body["boot_status"] not in REGISTRATION_STATUSES:
+                raise ControlError(400, "BadRequest", f"boot_status must be one of {sorted(REGISTRATION_STATUSES)}")
+            cfg["boot_status"] = body["boot_status"]
+        for key in ("boot_interval", "heartbeat_interval"):
+            if key in body:
+                if not isinstance(body[key], int) or isinstance(body[key], bool) or body[key] < 0:
+                    raise ControlError(400, "BadRequest", f"{key} must be a non-negative integer")
+                cfg[key] = body[key]
+        if "idtag_rules" in body:
+            rules = body["idtag_rules"]
+            if not isinstance(rules, dict):
+                raise ControlError(400, "BadRequest", "idtag_rules must be an object")
+            for prefix, status in rules.items():
+                if status is None:
+                    cfg["idtag_rules"].pop(prefix, None)  # null removes a rule
+                elif status in AUTHORIZATION_STATUSES:
+                    cfg["idtag_rules"][prefix] = status
+                else:
+                    raise ControlError(400, "BadRequest", f"idTag status must be one of {sorted(AUTHORIZATION_STATUSES)}")
+        for kind in ("callerror_next", "drop_next"):
+            if kind not in body:
+                continue
+            if body[kind] is None:  # null clears all pending faults of this kind
+                cfg[kind].clear()
+                continue
+            specs = body[kind] if isinstance(body[kind], list) else [body[kind]]
+            for spec in specs:
+                if not isinstance(spec, dict) or not isinstance(spec.get("action"), str):
+                    raise ControlError(400, "BadRequest", f"{kind} needs an object with \"action\"")
+                if kind == "callerror_next":
+                    cfg[kind][spec["action"]] = {
+                        "code": spec.get("code", "InternalError"),
+                        "description": spec.get("description", ""),
+                        "details": spec.get("details", {}),
+                    }
+                else:
+                    cfg[kind][spec["action"]] = {}
+        return cfg
+
+    # -- control API -------------------------------------------------------------------
+
+    async def handle_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        shutdown = False
+        try:
+            method, target, body = await asyncio.wait_for(_read_http_request(reader), HTTP_IO_TIMEOUT)
+            status, obj = 200, await self.dispatch(method, target, body)
+            shutdown = (method, urlsplit(target).path) == ("POST", "/shutdown")
+        except ControlError as e:
+            status, obj = e.status, {"error": {"code": e.code, "description": e.description}}
+        except (asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as e:
+            status, obj = 400, {"error": {"code": "BadRequest", "description": f"malformed HTTP request: {e!r}"}}
+        except Exception as e:
+            LOG.exception("control request failed")
+            status, obj = 500, {"error": {"code": "InternalError", "description": repr(e)}}
+        try:
+            payload = json.dumps(obj).encode()
+            head = (
+                f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+                "Content-Type: application/json\r\n"
+                f"Content-Length: {len(payload)}\r\n"
+                "Connection: close\r\n\r\n"
+            ).encode()
+            writer.write(head + payload)
+            await asyncio.wait_for(writer.drain(), HTTP_IO_TIMEOUT)
+        except (ConnectionError, asyncio.TimeoutError):
+            pass
+        finally:
+            writer.close()
+        # Stop only after the reply is out, so the caller sees a clean answer.
+        if shutdown:
+            self.stop_event.set()
+
+    async def dispatch(self, method: str, target: str, body: bytes) -> Any:
+        url = urlsplit(target)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        route = (method, url.path.rstrip("/") or "/")
+
+        if route == ("GET", "/cps"):
+            return sorted(cp for cp, st in self.cps.items() if st.session is not None)
+        if route == ("GET", "/config"):
+            return self.config
+        if method == "GET" and route[1] in ("/messages", "/transactions", "/frames", "/status"):
+            cp_id = query.get("cp_id")
+            if not cp_id:
+                raise ControlError(400, "BadRequest", "cp_id query parameter required")
+            st = self.cps.get(cp_id) or CpState(cp_id)  # unknown id -> empty views
+            if route[1] == "/messages":
+                action = query.get("action")
+                return [m for m in st.messages if action is None or m["action"] == action]
+            if route[1] == "/transactions":
+                return st.transactions
+            if route[1] == "/frames":
+                return list(st.frames)
+            return {
+                "cp_id": cp_id,
+                "connected": st.session is not None,
+                "connect_count": st.connect_count,
+                "subprotocol": st.session.ws.subprotocol if st.session else None,
+                "path": st.session.path if st.session else None,
+                "last_boot_status": st.last_boot_status,
+            }
+
+        if method != "POST":
+            raise ControlError(404, "NotFound", f"no route {method} {url.path}")
+        try:
+            req = json.loads(body or b"{}")
+        except ValueError as e:
+            raise ControlError(400, "BadRequest", f"body is not JSON: {e}")
+        if not isinstance(req, dict):
+            raise ControlError(400, "BadRequest", "body must be a JSON object")
+
+        if route[1] == "/call":
+            action, payload = req.get("action"), req.get("payload", {})
+            if not isinstance(action, str) or not isinstance(payload, dict):
+                raise ControlError(400, "BadRequest", "need \"action\" (string) and \"payload\" (object)")
+            return await self.cs_call(
+                _need_cp_id(req), action, payload,
+                _timeout(req.get("timeout", 10)), bool(req.get("validate", True)),
+            )
+        if route[1] == "/raw":
+            frame = req.get("frame")
+            if not isinstance(frame, str):
+                raise ControlError(400, "BadRequest", "need \"frame\" (string)")
+            return await self.cs_raw(
+                _need_cp_id(req), frame, bool(req.get("expect_reply", True)),
+                _timeout(req.get("timeout", 5)),
+            )
+        if route[1] == "/config":
+            return self.update_config(req)
+        if route[1] == "/disconnect":
+            session = self.session_for(_need_cp_id(req))
+            await asyncio.wait_for(
+                session.conn.close(int(req.get("code", 1000)), str(req.get("reason", ""))),
+                HTTP_IO_TIMEOUT,
+            )
+            return {"disconnected": True}
+        if route[1] == "/shutdown":
+            return {"shutting_down": True}
+        raise ControlError(404, "NotFound", f"no route {method} {url.path}")
+
+
+def _need_cp_id(req: dict) -> str:
+    cp_id = req.get("cp_id")
+    if not isinstance(cp_id, str) or not cp_id:
+        raise ControlError(400, "BadRequest", "need \"cp_id\" (string)")
+    return cp_id
+
+
+def _timeout(value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        raise ControlError(400, "BadRequest", "timeout must be a positive number")
+    return min(float(value), MAX_CALL_TIMEOUT)
+
+
+def _timeout_error(timeout: float, what: str) -> dict:
+    return {"error": {"code": "Timeout", "description": f"no reply to {what} within {timeout}s", "details": {}}}
+
+
+def _as_call_dataclass(action: str, payload: dict):
+    """Build the ocpp.v16.call dataclass for `payload`, or None if that would
+    alter the JSON on the wire (the library's camel/snake key conversion and
+    None-stripping are not lossless for arbitrary test payloads)."""
+    cls = getattr(v16_call, action, None)
+    if cls is None or not dataclasses.is_dataclass(cls):
+        return None
+    try:
+        dc = cls(**camel_to_snake_case(payload))
+        wire = remove_nones(snake_to_camel_case(serialize_as_dict(dc)))
+    except Exception:
+        return None
+    return dc if wire == payload else None
+
+
+def _reply_to_result(raw: str, library_error: BaseException | None) -> dict:
+    """Turn the CP's raw reply into the control API result.
+
+    The payload is taken from the raw frame rather than the library's return
+    value, which is a dataclass after a lossy camel->snake conversion.
+    """
+    msg = json.loads(raw)
+    if msg[0] == MessageType.CallError:
+        padded = list(msg) + [None] * 5
+        return {"error": {"code": padded[2], "description": padded[3], "details": padded[4]}}
+    result: dict[str, Any] = {"result": msg[2] if len(msg) > 2 else None}
+    if isinstance(library_error, OCPPError):
+        # The library rejected a CALLRESULT that violates the response schema.
+        result["schema_error"] = str(library_error)
+    return result
+
+
+async def _read_http_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes]:
+    request_line = (await reader.readline()).decode("latin-1").strip()
+    parts = request_line.split()
+    if len(parts) != 3:
+        raise ValueError(f"bad request line {request_line!r}")
+    method, target = parts[0].upper(), parts[1]
+    length = 0
+    for _ in range(100):  # bounded header count
+        line = await reader.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+    if length < 0 or length > MAX_HTTP_BODY:
+        raise ValueError("bad Content-Length")
+    body = await reader.readexactly(length) if length else b""
+    return method, target, body
+
+
+async def amain(args: argparse.Namespace) -> int:
+    cs = CentralSystem(args)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, cs.stop_event.set)
+
+    ping = args.ping_interval if args.ping_interval > 0 else None
+    ws_server = await serve(
+        cs.ws_handler, args.host, args.port,
+        subprotocols=[OCPP_SUBPROTOCOL],
+        select_subprotocol=cs.select_subprotocol,
+        process_request=cs.process_request,
+        ping_interval=ping, ping_timeout=ping,
+        close_timeout=5,
+    )
+    ctl_server = await asyncio.start_server(cs.handle_http, "127.0.0.1", args.control_port)
+    ws_port = ws_server.sockets[0].getsockname()[1]
+    ctl_port = ctl_server.sockets[0].getsockname()[1]
+    print(f"DEV_CS_READY ws_port={ws_port} control_port={ctl_port}", flush=True)
+
+    try:
+        await cs.stop_event.wait()
+    finally:
+        cs.event("shutting down")
+        ctl_server.close()
+        ws_server.close()  # closes every CP connection with 1001 (going away)
+        try:
+            await asyncio.wait_for(ws_server.wait_closed(), 6)
+        except asyncio.TimeoutError:
+            LOG.warning("websocket server did not close in time")
+        cs.close()
+    return 0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description="Development OCPP 1.6J Central System.",
+        epilog="Control API (HTTP/JSON on 127.0.0.1:<control-port>):\n" + CONTROL_API,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--host", default="127.0.0.1", help="websocket bind address")
+    p.add_argument("--port", type=int, default=9000, help="websocket port (0 = pick a free one)")
+    p.add_argument("--control-port", type=int, default=9001, help="control API port on 127.0.0.1 (0 = free)")
+    p.add_argument("--frames-log", metavar="FILE.jsonl", help="append every frame as a JSON line")
+    p.add_argument("--boot-status", choices=sorted(REGISTRATION_STATUSES), default="Accepted")
+    p.add_argument("--boot-interval", type=int, default=300,
+                   help="BootNotification.conf interval (also the heartbeat interval "
+                        "when Accepted, unless --heartbeat-interval is given)")
+    p.add_argument("--heartbeat-interval", type=int, default=None,
+                   help="interval returned when the boot status is Accepted")
+    p.add_argument("--ping-interval", type=float, default=20,
+                   help="websocket ping interval/timeout in seconds (0 disables pings)")
+    p.add_argument("--allow-no-subprotocol", action="store_true",
+                   help="accept clients that do not offer the ocpp1.6 subprotocol")
+    p.add_argument("--quiet", action="store_true", help="do not print frames to stdout")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return asyncio.run(amain(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
