@@ -23,3 +23,13 @@ pub mod rpc;
 pub use cistring::CiString;
 pub use datetime::{DateTime, Instant};
 pub use engine::{ChargePoint, Event, Station};
+
+/// A `no_std` staticlib must bring its own panic handler. Panics are bugs here (input never
+/// panics), so halting is the honest answer; the Zephyr platform reports through the kernel.
+#[cfg(all(not(feature = "std"), not(test), not(feature = "zephyr")))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}
