@@ -5,7 +5,7 @@ use std::{env, fs, path::PathBuf};
 /// (environment variable, Rust constant, default, doc)
 const CAPACITIES: &[(&str, &str, u32, &str)] = &[
     ("OCPP_MAX_CONNECTORS", "MAX_CONNECTORS", 4, "Connectors (excluding connector 0) a charge point may have."),
-    ("OCPP_RECV_BUFFER_SIZE", "FRAME_CAPACITY", 2048, "Largest OCPP-J text frame, in bytes, received or sent."),
+    ("OCPP_RECV_BUFFER_SIZE", "FRAME_CAPACITY", 4096, "Largest OCPP-J text frame, in bytes, received or sent (GetConfiguration of every key needs ~2.3 KB)."),
     ("OCPP_TX_QUEUE_DEPTH", "TX_QUEUE_DEPTH", 32, "Transaction messages held while offline or awaiting delivery."),
     ("OCPP_MAX_SAMPLED_VALUES", "MAX_SAMPLED_VALUES", 6, "Measurands per meter sample (MeterValues*Data lists)."),
     ("OCPP_AUTH_CACHE_SIZE", "AUTH_CACHE_SIZE", 16, "Entries in the authorization cache."),
@@ -26,7 +26,9 @@ fn main() {
             Err(_) => *default,
         };
         assert!(value > 0, "{var} must be at least 1");
-        out.push_str(&format!("/// {doc} (`{var}`, default {default})\npub const {name}: usize = {value};\n"));
+        out.push_str(&format!(
+            "/// {doc} (`{var}`, default {default})\npub const {name}: usize = {value};\n"
+        ));
     }
     let path = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("capacity.rs");
     fs::write(path, out).expect("write capacity.rs");

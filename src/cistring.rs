@@ -120,7 +120,10 @@ mod tests {
         let tag = CiString20::try_from_str("AbC").unwrap();
         assert!(tag.eq_ignore_case("abc"));
         assert_eq!(CiString::<3>::try_from_str("abcd"), Err(TooLong));
-        assert_eq!(CiString::<4>::try_from_str("abcd").unwrap().as_str(), "abcd");
+        assert_eq!(
+            CiString::<4>::try_from_str("abcd").unwrap().as_str(),
+            "abcd"
+        );
     }
 
     #[test]
@@ -131,7 +134,8 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(violation::take(), Some(violation::Kind::Property));
         let (s, _) =
-            serde_json_core::from_slice_escaped::<CiString<8>>(b"\"a\\\"b\"", &mut scratch).unwrap();
+            serde_json_core::from_slice_escaped::<CiString<8>>(b"\"a\\\"b\"", &mut scratch)
+                .unwrap();
         assert_eq!(s.as_str(), "a\"b");
     }
 }

@@ -71,7 +71,9 @@ impl DateTime {
     }
 
     pub const fn from_unix_secs(secs: i64) -> Self {
-        Self { unix_ms: secs * 1000 }
+        Self {
+            unix_ms: secs * 1000,
+        }
     }
 
     pub const fn unix_secs(self) -> i64 {
@@ -108,7 +110,12 @@ impl DateTime {
         let minute = digits(14, 2)?;
         sep(16, b":")?;
         let second = digits(17, 2)?;
-        if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        if !(1..=12).contains(&month)
+            || !(1..=31).contains(&day)
+            || hour > 23
+            || minute > 59
+            || second > 60
+        {
             return Err(BadDateTime);
         }
         let mut pos = 19;
@@ -135,18 +142,26 @@ impl DateTime {
             Some(&sign @ (b'+' | b'-')) if pos + 6 == b.len() => {
                 sep(pos + 3, b":")?;
                 let minutes = digits(pos + 1, 2)? * 60 + digits(pos + 4, 2)?;
-                if sign == b'+' { minutes } else { -minutes }
+                if sign == b'+' {
+                    minutes
+                } else {
+                    -minutes
+                }
             }
             _ => return Err(BadDateTime),
         };
         let days = days_from_civil(year, month as u32, day as u32);
         let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-        Ok(Self { unix_ms: secs * 1000 + millis })
+        Ok(Self {
+            unix_ms: secs * 1000 + millis,
+        })
     }
 
     /// Start of the UTC day containing `self`.
     pub const fn midnight(self) -> Self {
-        Self { unix_ms: self.unix_ms - self.unix_ms.rem_euclid(86_400_000) }
+        Self {
+            unix_ms: self.unix_ms - self.unix_ms.rem_euclid(86_400_000),
+        }
     }
 }
 
@@ -205,11 +220,31 @@ mod tests {
         let t = DateTime::parse("2026-11-21T14:12:34Z").unwrap();
         assert_eq!(t.unix_secs(), 1_795_270_354);
         assert_eq!(t.to_string(), "2026-11-21T14:12:34.000Z");
-        assert_eq!(DateTime::parse("2026-11-21T14:12:34.5+01:00").unwrap().unix_ms, t.unix_ms - 3_600_000 + 500);
-        assert_eq!(DateTime::parse("2026-11-21T14:12:34.123456").unwrap().unix_ms, t.unix_ms + 123);
+        assert_eq!(
+            DateTime::parse("2026-11-21T14:12:34.5+01:00")
+                .unwrap()
+                .unix_ms,
+            t.unix_ms - 3_600_000 + 500
+        );
+        assert_eq!(
+            DateTime::parse("2026-11-21T14:12:34.123456")
+                .unwrap()
+                .unix_ms,
+            t.unix_ms + 123
+        );
         assert_eq!(DateTime::parse("1970-01-01T00:00:00Z").unwrap().unix_ms, 0);
-        assert_eq!(DateTime::parse("2000-02-29T00:00:00Z").unwrap().to_string(), "2000-02-29T00:00:00.000Z");
-        for bad in ["", "2026-11-21", "2026-13-01T00:00:00Z", "2026-11-21T14:12:34X", "2026-11-21T14:12:34.Z", "x026-11-21T14:12:34Z"] {
+        assert_eq!(
+            DateTime::parse("2000-02-29T00:00:00Z").unwrap().to_string(),
+            "2000-02-29T00:00:00.000Z"
+        );
+        for bad in [
+            "",
+            "2026-11-21",
+            "2026-13-01T00:00:00Z",
+            "2026-11-21T14:12:34X",
+            "2026-11-21T14:12:34.Z",
+            "x026-11-21T14:12:34Z",
+        ] {
             assert_eq!(DateTime::parse(bad), Err(BadDateTime), "{bad}");
         }
     }

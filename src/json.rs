@@ -46,7 +46,8 @@ impl<'a> Cursor<'a> {
     /// A JSON integer that fits an i64.
     pub fn integer(&mut self) -> Result<i64, SyntaxError> {
         let (start, end) = self.skip_value()?;
-        let text = core::str::from_utf8(self.buf.get(start..end).ok_or(SyntaxError)?).map_err(|_| SyntaxError)?;
+        let text = core::str::from_utf8(self.buf.get(start..end).ok_or(SyntaxError)?)
+            .map_err(|_| SyntaxError)?;
         text.parse::<i64>().map_err(|_| SyntaxError)
     }
 
@@ -181,19 +182,20 @@ impl<'a> Cursor<'a> {
                     self.pos += 1;
                     return Ok(());
                 }
-                b'\\' => {
-                    match self.buf.get(self.pos + 1).ok_or(SyntaxError)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 2,
-                        b'u' => {
-                            let hex = self.buf.get(self.pos + 2..self.pos + 6).ok_or(SyntaxError)?;
-                            if !hex.iter().all(u8::is_ascii_hexdigit) {
-                                return Err(SyntaxError);
-                            }
-                            self.pos += 6;
+                b'\\' => match self.buf.get(self.pos + 1).ok_or(SyntaxError)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 2,
+                    b'u' => {
+                        let hex = self
+                            .buf
+                            .get(self.pos + 2..self.pos + 6)
+                            .ok_or(SyntaxError)?;
+                        if !hex.iter().all(u8::is_ascii_hexdigit) {
+                            return Err(SyntaxError);
                         }
-                        _ => return Err(SyntaxError),
+                        self.pos += 6;
                     }
-                }
+                    _ => return Err(SyntaxError),
+                },
                 0x00..=0x1f => return Err(SyntaxError),
                 _ => self.pos += 1,
             }
@@ -213,7 +215,12 @@ mod tests {
     #[test]
     fn accepts_json() {
         for ok in [
-            "{}", "[]", " { \"a\" : [1, -2.5e+3, true, false, null, \"x\\\"\\u00e9\"] } ", "0", "\"\"", "[[[]]]",
+            "{}",
+            "[]",
+            " { \"a\" : [1, -2.5e+3, true, false, null, \"x\\\"\\u00e9\"] } ",
+            "0",
+            "\"\"",
+            "[[[]]]",
         ] {
             assert!(valid(ok), "{ok}");
         }
@@ -222,8 +229,21 @@ mod tests {
     #[test]
     fn rejects_bad_json() {
         for bad in [
-            "", "{", "[1,]", "{\"a\"}", "{\"a\":}", "{a:1}", "01", "1.", "-", "\"\\x\"", "\"\\u12\"", "tru", "[1 2]",
-            "\"a\nb\"", "{\"a\":1,}",
+            "",
+            "{",
+            "[1,]",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{a:1}",
+            "01",
+            "1.",
+            "-",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "tru",
+            "[1 2]",
+            "\"a\nb\"",
+            "{\"a\":1,}",
         ] {
             assert!(!valid(bad), "{bad:?}");
         }

@@ -66,9 +66,20 @@ ocpp_enum! {
 /// One received frame, borrowing from the receive buffer; payloads are syntax-checked JSON.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Frame<'a> {
-    Call { id: MessageId, action: &'a str, payload: &'a [u8] },
-    CallResult { id: MessageId, payload: &'a [u8] },
-    CallError { id: MessageId, code: Option<ErrorCode>, description: &'a [u8] },
+    Call {
+        id: MessageId,
+        action: &'a str,
+        payload: &'a [u8],
+    },
+    CallResult {
+        id: MessageId,
+        payload: &'a [u8],
+    },
+    CallError {
+        id: MessageId,
+        code: Option<ErrorCode>,
+        description: &'a [u8],
+    },
 }
 
 /// Why a frame was refused, with the id to answer to when it could be read.
@@ -87,12 +98,13 @@ const CALL_ERROR: i64 = 4;
 
 /// Parses and syntax-checks one OCPP-J frame (whitespace-tolerant).
 pub fn parse_frame(text: &[u8]) -> Result<Frame<'_>, FrameError> {
-    let fail = |id: Option<MessageId>, is_call: bool, code: ErrorCode, reason: &'static str| FrameError {
-        id,
-        is_call,
-        code,
-        reason,
-    };
+    let fail =
+        |id: Option<MessageId>, is_call: bool, code: ErrorCode, reason: &'static str| FrameError {
+            id,
+            is_call,
+            code,
+            reason,
+        };
     let mut c = Cursor::new(text);
     // Syntax first: a frame that is not JSON at all is a formation violation.
     {
@@ -100,44 +112,109 @@ pub fn parse_frame(text: &[u8]) -> Result<Frame<'_>, FrameError> {
         if whole.skip_value().is_err() || !whole.at_end() {
             // Best effort to recover the id, so the peer can match our CALLERROR.
             let (id, is_call) = recover_call_id(text);
-            return Err(fail(id, is_call, ErrorCode::FormationViolation, "frame is not valid JSON"));
+            return Err(fail(
+                id,
+                is_call,
+                ErrorCode::FormationViolation,
+                "frame is not valid JSON",
+            ));
         }
     }
     let not_rpc = |c: ErrorCode, r| fail(None, false, c, r);
-    c.expect(b'[').map_err(|_| not_rpc(ErrorCode::ProtocolError, "frame is not a JSON array"))?;
-    let type_id = c.integer().map_err(|_| not_rpc(ErrorCode::ProtocolError, "message type id is not an integer"))?;
+    c.expect(b'[')
+        .map_err(|_| not_rpc(ErrorCode::ProtocolError, "frame is not a JSON array"))?;
+    let type_id = c.integer().map_err(|_| {
+        not_rpc(
+            ErrorCode::ProtocolError,
+            "message type id is not an integer",
+        )
+    })?;
     let is_call = type_id == CALL;
-    c.expect(b',').map_err(|_| fail(None, is_call, ErrorCode::ProtocolError, "frame has no message id"))?;
-    let id_raw = c.raw_string().map_err(|_| fail(None, is_call, ErrorCode::ProtocolError, "message id is not a string"))?;
-    let id = MessageId::from_raw(id_raw)
-        .ok_or_else(|| fail(None, is_call, ErrorCode::ProtocolError, "message id longer than 36 characters"))?;
+    c.expect(b',').map_err(|_| {
+        fail(
+            None,
+            is_call,
+            ErrorCode::ProtocolError,
+            "frame has no message id",
+        )
+    })?;
+    let id_raw = c.raw_string().map_err(|_| {
+        fail(
+            None,
+            is_call,
+            ErrorCode::ProtocolError,
+            "message id is not a string",
+        )
+    })?;
+    let id = MessageId::from_raw(id_raw).ok_or_else(|| {
+        fail(
+            None,
+            is_call,
+            ErrorCode::ProtocolError,
+            "message id longer than 36 characters",
+        )
+    })?;
     let with_id = |code, reason| fail(Some(id.clone()), is_call, code, reason);
-    c.expect(b',').map_err(|_| with_id(ErrorCode::ProtocolError, "frame is incomplete"))?;
+    c.expect(b',')
+        .map_err(|_| with_id(ErrorCode::ProtocolError, "frame is incomplete"))?;
     let frame = match type_id {
         CALL => {
-            let action = c.raw_string().map_err(|_| with_id(ErrorCode::ProtocolError, "action is not a string"))?;
-            let action = core::str::from_utf8(action).map_err(|_| with_id(ErrorCode::ProtocolError, "action is not UTF-8"))?;
-            c.expect(b',').map_err(|_| with_id(ErrorCode::ProtocolError, "CALL has no payload"))?;
-            let payload = object(&mut c).map_err(|()| with_id(ErrorCode::FormationViolation, "payload is not an object"))?;
-            Frame::Call { id: id.clone(), action, payload }
+            let action = c
+                .raw_string()
+                .map_err(|_| with_id(ErrorCode::ProtocolError, "action is not a string"))?;
+            let action = core::str::from_utf8(action)
+                .map_err(|_| with_id(ErrorCode::ProtocolError, "action is not UTF-8"))?;
+            c.expect(b',')
+                .map_err(|_| with_id(ErrorCode::ProtocolError, "CALL has no payload"))?;
+            let payload = object(&mut c)
+                .map_err(|()| with_id(ErrorCode::FormationViolation, "payload is not an object"))?;
+            Frame::Call {
+                id: id.clone(),
+                action,
+                payload,
+            }
         }
         CALL_RESULT => {
-            let payload = object(&mut c).map_err(|()| with_id(ErrorCode::FormationViolation, "payload is not an object"))?;
-            Frame::CallResult { id: id.clone(), payload }
+            let payload = object(&mut c)
+                .map_err(|()| with_id(ErrorCode::FormationViolation, "payload is not an object"))?;
+            Frame::CallResult {
+                id: id.clone(),
+                payload,
+            }
         }
         CALL_ERROR => {
-            let code = c.raw_string().map_err(|_| with_id(ErrorCode::ProtocolError, "error code is not a string"))?;
-            let code = core::str::from_utf8(code).ok().and_then(ErrorCode::from_name);
-            c.expect(b',').map_err(|_| with_id(ErrorCode::ProtocolError, "CALLERROR is incomplete"))?;
-            let description =
-                c.raw_string().map_err(|_| with_id(ErrorCode::ProtocolError, "error description is not a string"))?;
-            c.expect(b',').map_err(|_| with_id(ErrorCode::ProtocolError, "CALLERROR has no details"))?;
-            object(&mut c).map_err(|()| with_id(ErrorCode::FormationViolation, "error details are not an object"))?;
-            Frame::CallError { id: id.clone(), code, description }
+            let code = c
+                .raw_string()
+                .map_err(|_| with_id(ErrorCode::ProtocolError, "error code is not a string"))?;
+            let code = core::str::from_utf8(code)
+                .ok()
+                .and_then(ErrorCode::from_name);
+            c.expect(b',')
+                .map_err(|_| with_id(ErrorCode::ProtocolError, "CALLERROR is incomplete"))?;
+            let description = c.raw_string().map_err(|_| {
+                with_id(
+                    ErrorCode::ProtocolError,
+                    "error description is not a string",
+                )
+            })?;
+            c.expect(b',')
+                .map_err(|_| with_id(ErrorCode::ProtocolError, "CALLERROR has no details"))?;
+            object(&mut c).map_err(|()| {
+                with_id(
+                    ErrorCode::FormationViolation,
+                    "error details are not an object",
+                )
+            })?;
+            Frame::CallError {
+                id: id.clone(),
+                code,
+                description,
+            }
         }
         _ => return Err(with_id(ErrorCode::ProtocolError, "unknown message type id")),
     };
-    c.expect(b']').map_err(|_| with_id(ErrorCode::ProtocolError, "frame has extra elements"))?;
+    c.expect(b']')
+        .map_err(|_| with_id(ErrorCode::ProtocolError, "frame has extra elements"))?;
     Ok(frame)
 }
 
@@ -175,7 +252,10 @@ struct Out<'b> {
 impl Out<'_> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), BufferTooSmall> {
         let end = self.len.checked_add(bytes.len()).ok_or(BufferTooSmall)?;
-        self.buf.get_mut(self.len..end).ok_or(BufferTooSmall)?.copy_from_slice(bytes);
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(BufferTooSmall)?
+            .copy_from_slice(bytes);
         self.len = end;
         Ok(())
     }
@@ -188,7 +268,12 @@ impl Out<'_> {
 }
 
 /// Writes `[2,"id","Action",payload]`; returns the frame length.
-pub fn write_call<T: Serialize>(buf: &mut [u8], id: &MessageId, action: &str, payload: &T) -> Result<usize, BufferTooSmall> {
+pub fn write_call<T: Serialize>(
+    buf: &mut [u8],
+    id: &MessageId,
+    action: &str,
+    payload: &T,
+) -> Result<usize, BufferTooSmall> {
     let mut out = Out { buf, len: 0 };
     out.put(b"[2,\"")?;
     out.put(id.as_str().as_bytes())?;
@@ -201,7 +286,11 @@ pub fn write_call<T: Serialize>(buf: &mut [u8], id: &MessageId, action: &str, pa
 }
 
 /// Writes `[3,"id",payload]`; returns the frame length.
-pub fn write_call_result<T: Serialize>(buf: &mut [u8], id: &MessageId, payload: &T) -> Result<usize, BufferTooSmall> {
+pub fn write_call_result<T: Serialize>(
+    buf: &mut [u8],
+    id: &MessageId,
+    payload: &T,
+) -> Result<usize, BufferTooSmall> {
     let mut out = Out { buf, len: 0 };
     out.put(b"[3,\"")?;
     out.put(id.as_str().as_bytes())?;
@@ -235,15 +324,33 @@ mod tests {
 
     #[test]
     fn parses_the_three_frame_kinds() {
-        let f = parse_frame(b" [ 2 , \"19223201\" , \"BootNotification\" , {\"a\": [1]} ] ").unwrap();
+        let f =
+            parse_frame(b" [ 2 , \"19223201\" , \"BootNotification\" , {\"a\": [1]} ] ").unwrap();
         assert_eq!(
             f,
-            Frame::Call { id: MessageId::from_raw(b"19223201").unwrap(), action: "BootNotification", payload: b"{\"a\": [1]}" }
+            Frame::Call {
+                id: MessageId::from_raw(b"19223201").unwrap(),
+                action: "BootNotification",
+                payload: b"{\"a\": [1]}"
+            }
         );
         let f = parse_frame(b"[3,\"7\",{}]").unwrap();
-        assert_eq!(f, Frame::CallResult { id: MessageId::from_counter(7), payload: b"{}" });
+        assert_eq!(
+            f,
+            Frame::CallResult {
+                id: MessageId::from_counter(7),
+                payload: b"{}"
+            }
+        );
         let f = parse_frame(b"[4,\"7\",\"NotImplemented\",\"no\",{}]").unwrap();
-        assert_eq!(f, Frame::CallError { id: MessageId::from_counter(7), code: Some(ErrorCode::NotImplemented), description: b"no" });
+        assert_eq!(
+            f,
+            Frame::CallError {
+                id: MessageId::from_counter(7),
+                code: Some(ErrorCode::NotImplemented),
+                description: b"no"
+            }
+        );
         let f = parse_frame(b"[4,\"7\",\"Weird\",\"\",{\"x\":1}]").unwrap();
         assert!(matches!(f, Frame::CallError { code: None, .. }));
     }
@@ -252,28 +359,54 @@ mod tests {
     fn malformed_frames_name_the_right_error() {
         let cases: &[(&[u8], Option<&str>, ErrorCode)] = &[
             (b"not json", None, ErrorCode::FormationViolation),
-            (b"[2,\"5\",\"Reset\",{\"type\":}]", Some("5"), ErrorCode::FormationViolation),
+            (
+                b"[2,\"5\",\"Reset\",{\"type\":}]",
+                Some("5"),
+                ErrorCode::FormationViolation,
+            ),
             (b"{\"a\":1}", None, ErrorCode::ProtocolError),
-            (b"[\"2\",\"5\",\"Reset\",{}]", None, ErrorCode::ProtocolError),
+            (
+                b"[\"2\",\"5\",\"Reset\",{}]",
+                None,
+                ErrorCode::ProtocolError,
+            ),
             (b"[2,5,\"Reset\",{}]", None, ErrorCode::ProtocolError),
             (b"[2,\"5\",\"Reset\"]", Some("5"), ErrorCode::ProtocolError),
-            (b"[2,\"5\",\"Reset\",[]]", Some("5"), ErrorCode::FormationViolation),
-            (b"[2,\"5\",\"Reset\",{},1]", Some("5"), ErrorCode::ProtocolError),
+            (
+                b"[2,\"5\",\"Reset\",[]]",
+                Some("5"),
+                ErrorCode::FormationViolation,
+            ),
+            (
+                b"[2,\"5\",\"Reset\",{},1]",
+                Some("5"),
+                ErrorCode::ProtocolError,
+            ),
             (b"[2,\"5\",7,{}]", Some("5"), ErrorCode::ProtocolError),
             (b"[9,\"5\",{}]", Some("5"), ErrorCode::ProtocolError),
-            (b"[2,\"0123456789012345678901234567890123456\",\"Reset\",{}]", None, ErrorCode::ProtocolError),
+            (
+                b"[2,\"0123456789012345678901234567890123456\",\"Reset\",{}]",
+                None,
+                ErrorCode::ProtocolError,
+            ),
             (b"", None, ErrorCode::FormationViolation),
         ];
         for (text, id, code) in cases {
             let e = parse_frame(text).unwrap_err();
-            assert_eq!(e.id.as_ref().map(MessageId::as_str), *id, "{}", core::str::from_utf8(text).unwrap());
+            assert_eq!(
+                e.id.as_ref().map(MessageId::as_str),
+                *id,
+                "{}",
+                core::str::from_utf8(text).unwrap()
+            );
             assert_eq!(e.code, *code, "{}", core::str::from_utf8(text).unwrap());
         }
     }
 
     #[test]
     fn recovers_id_from_a_truncated_prefix() {
-        let (id, is_call) = recover_call_id(b"[2, \"abc\", \"DataTransfer\", {\"data\": \"xxxxxxxx");
+        let (id, is_call) =
+            recover_call_id(b"[2, \"abc\", \"DataTransfer\", {\"data\": \"xxxxxxxx");
         assert_eq!(id.unwrap().as_str(), "abc");
         assert!(is_call);
         assert_eq!(recover_call_id(b"garbage"), (None, false));
@@ -286,13 +419,36 @@ mod tests {
             a: u8,
         }
         let mut buf = [0u8; 64];
-        let n = write_call(&mut buf, &MessageId::from_counter(12), "Heartbeat", &P { a: 1 }).unwrap();
+        let n = write_call(
+            &mut buf,
+            &MessageId::from_counter(12),
+            "Heartbeat",
+            &P { a: 1 },
+        )
+        .unwrap();
         assert_eq!(&buf[..n], b"[2,\"12\",\"Heartbeat\",{\"a\":1}]");
         let n = write_call_result(&mut buf, &MessageId::from_counter(3), &P { a: 2 }).unwrap();
         assert_eq!(&buf[..n], b"[3,\"3\",{\"a\":2}]");
-        let n = write_call_error(&mut buf, &MessageId::unknown(), ErrorCode::NotImplemented, "say \"hi\"").unwrap();
-        assert_eq!(&buf[..n], b"[4,\"-1\",\"NotImplemented\",\"say \\\"hi\\\"\",{}]");
+        let n = write_call_error(
+            &mut buf,
+            &MessageId::unknown(),
+            ErrorCode::NotImplemented,
+            "say \"hi\"",
+        )
+        .unwrap();
+        assert_eq!(
+            &buf[..n],
+            b"[4,\"-1\",\"NotImplemented\",\"say \\\"hi\\\"\",{}]"
+        );
         let mut small = [0u8; 10];
-        assert_eq!(write_call(&mut small, &MessageId::from_counter(1), "Heartbeat", &P { a: 1 }), Err(BufferTooSmall));
+        assert_eq!(
+            write_call(
+                &mut small,
+                &MessageId::from_counter(1),
+                "Heartbeat",
+                &P { a: 1 }
+            ),
+            Err(BufferTooSmall)
+        );
     }
 }

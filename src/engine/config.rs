@@ -12,7 +12,9 @@ use serde::{Serialize, Serializer};
 
 use crate::capacity::MAX_SAMPLED_VALUES;
 use crate::cistring::{CiString, CiString50, CiString500};
-use crate::messages::{ocpp_enum, ConfigurationStatus, KeyValue, Measurand, GET_CONFIGURATION_MAX_KEYS};
+use crate::messages::{
+    ocpp_enum, ConfigurationStatus, KeyValue, Measurand, GET_CONFIGURATION_MAX_KEYS,
+};
 
 /// A comma-separated list of measurands (the `*Data` keys).
 pub type MeasurandList = Vec<Measurand, MAX_SAMPLED_VALUES>;
@@ -197,16 +199,27 @@ pub const SUPPORTED_PROFILES: &str = "Core";
 impl Configuration {
     /// Defaults for a charge point with `connectors` connectors.
     pub fn new(connectors: u8) -> Self {
-        let mut config = Self { NumberOfConnectors: u32::from(connectors), ..Self::default() };
-        let _ = config.MeterValuesSampledData.push(Measurand::EnergyActiveImportRegister);
-        let _ = config.StopTxnSampledData.push(Measurand::EnergyActiveImportRegister);
+        let mut config = Self {
+            NumberOfConnectors: u32::from(connectors),
+            ..Self::default()
+        };
+        let _ = config
+            .MeterValuesSampledData
+            .push(Measurand::EnergyActiveImportRegister);
+        let _ = config
+            .StopTxnSampledData
+            .push(Measurand::EnergyActiveImportRegister);
         let _ = config.SupportedFeatureProfiles.push_str(SUPPORTED_PROFILES);
         config
     }
 
     /// ChangeConfiguration: validates and applies, answering as the spec requires.
     pub fn change(&mut self, key: &str, value: &str) -> (ConfigurationStatus, Option<ConfigKey>) {
-        let Some(key) = ConfigKey::ALL.iter().copied().find(|k| k.as_str().eq_ignore_ascii_case(key)) else {
+        let Some(key) = ConfigKey::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str().eq_ignore_ascii_case(key))
+        else {
             return (ConfigurationStatus::NotSupported, None);
         };
         let status = match key.access() {
@@ -215,12 +228,18 @@ impl Configuration {
             Access::ReadWrite => ConfigurationStatus::Accepted,
             Access::RebootRequired => ConfigurationStatus::RebootRequired,
         };
-        (status, (status != ConfigurationStatus::Rejected).then_some(key))
+        (
+            status,
+            (status != ConfigurationStatus::Rejected).then_some(key),
+        )
     }
 
     /// Looks a key up case-insensitively (keys are CiStrings).
     pub fn find(key: &str) -> Option<ConfigKey> {
-        ConfigKey::ALL.iter().copied().find(|k| k.as_str().eq_ignore_ascii_case(key))
+        ConfigKey::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str().eq_ignore_ascii_case(key))
     }
 }
 
@@ -228,7 +247,10 @@ impl Configuration {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySelection {
     All,
-    Listed { known: Vec<ConfigKey, GET_CONFIGURATION_MAX_KEYS>, unknown: Vec<CiString50, GET_CONFIGURATION_MAX_KEYS> },
+    Listed {
+        known: Vec<ConfigKey, GET_CONFIGURATION_MAX_KEYS>,
+        unknown: Vec<CiString50, GET_CONFIGURATION_MAX_KEYS>,
+    },
 }
 
 /// Streams a GetConfiguration.conf payload into the output buffer one key at a time, so the
@@ -281,31 +303,89 @@ mod tests {
     #[test]
     fn change_answers_per_spec() {
         let mut c = Configuration::new(2);
-        assert_eq!(c.change("HeartbeatInterval", "30"), (ConfigurationStatus::Accepted, Some(ConfigKey::HeartbeatInterval)));
+        assert_eq!(
+            c.change("HeartbeatInterval", "30"),
+            (
+                ConfigurationStatus::Accepted,
+                Some(ConfigKey::HeartbeatInterval)
+            )
+        );
         assert_eq!(c.HeartbeatInterval, 30);
-        assert_eq!(c.change("heartbeatinterval", "31").0, ConfigurationStatus::Accepted, "keys are case-insensitive");
+        assert_eq!(
+            c.change("heartbeatinterval", "31").0,
+            ConfigurationStatus::Accepted,
+            "keys are case-insensitive"
+        );
         for bad in ["-1", "abc", "1.5", "", " ", "99999999999"] {
-            assert_eq!(c.change("HeartbeatInterval", bad).0, ConfigurationStatus::Rejected, "{bad:?}");
+            assert_eq!(
+                c.change("HeartbeatInterval", bad).0,
+                ConfigurationStatus::Rejected,
+                "{bad:?}"
+            );
         }
-        assert_eq!(c.HeartbeatInterval, 31, "rejected values leave the key unchanged");
-        assert_eq!(c.change("NumberOfConnectors", "3").0, ConfigurationStatus::Rejected, "read-only");
-        assert_eq!(c.change("NoSuchKey", "1").0, ConfigurationStatus::NotSupported);
-        assert_eq!(c.change("LocalPreAuthorize", "TRUE").0, ConfigurationStatus::Accepted);
+        assert_eq!(
+            c.HeartbeatInterval, 31,
+            "rejected values leave the key unchanged"
+        );
+        assert_eq!(
+            c.change("NumberOfConnectors", "3").0,
+            ConfigurationStatus::Rejected,
+            "read-only"
+        );
+        assert_eq!(
+            c.change("NoSuchKey", "1").0,
+            ConfigurationStatus::NotSupported
+        );
+        assert_eq!(
+            c.change("LocalPreAuthorize", "TRUE").0,
+            ConfigurationStatus::Accepted
+        );
         assert!(c.LocalPreAuthorize);
-        assert_eq!(c.change("LocalPreAuthorize", "yes").0, ConfigurationStatus::Rejected);
-        assert_eq!(c.change("WebSocketPingInterval", "10").0, ConfigurationStatus::RebootRequired);
+        assert_eq!(
+            c.change("LocalPreAuthorize", "yes").0,
+            ConfigurationStatus::Rejected
+        );
+        assert_eq!(
+            c.change("WebSocketPingInterval", "10").0,
+            ConfigurationStatus::RebootRequired
+        );
     }
 
     #[test]
     fn measurand_lists_are_validated_and_bounded() {
         let mut c = Configuration::new(1);
-        assert_eq!(c.change("MeterValuesSampledData", "Energy.Active.Import.Register, Power.Active.Import").0, ConfigurationStatus::Accepted);
-        assert_eq!(c.MeterValuesSampledData.as_slice(), &[Measurand::EnergyActiveImportRegister, Measurand::PowerActiveImport]);
-        assert_eq!(c.render(ConfigKey::MeterValuesSampledData).as_str(), "Energy.Active.Import.Register,Power.Active.Import");
-        assert_eq!(c.change("MeterValuesSampledData", "Energy.Bogus").0, ConfigurationStatus::Rejected);
+        assert_eq!(
+            c.change(
+                "MeterValuesSampledData",
+                "Energy.Active.Import.Register, Power.Active.Import"
+            )
+            .0,
+            ConfigurationStatus::Accepted
+        );
+        assert_eq!(
+            c.MeterValuesSampledData.as_slice(),
+            &[
+                Measurand::EnergyActiveImportRegister,
+                Measurand::PowerActiveImport
+            ]
+        );
+        assert_eq!(
+            c.render(ConfigKey::MeterValuesSampledData).as_str(),
+            "Energy.Active.Import.Register,Power.Active.Import"
+        );
+        assert_eq!(
+            c.change("MeterValuesSampledData", "Energy.Bogus").0,
+            ConfigurationStatus::Rejected
+        );
         let too_many = [Measurand::Voltage.as_str(); MAX_SAMPLED_VALUES + 1].join(",");
-        assert_eq!(c.change("MeterValuesSampledData", &too_many).0, ConfigurationStatus::Rejected);
-        assert_eq!(c.change("MeterValuesSampledData", "").0, ConfigurationStatus::Accepted);
+        assert_eq!(
+            c.change("MeterValuesSampledData", &too_many).0,
+            ConfigurationStatus::Rejected
+        );
+        assert_eq!(
+            c.change("MeterValuesSampledData", "").0,
+            ConfigurationStatus::Accepted
+        );
         assert!(c.MeterValuesSampledData.is_empty());
     }
 
@@ -314,12 +394,21 @@ mod tests {
         extern crate std;
         let c = Configuration::new(2);
         let mut unknown = Vec::new();
-        unknown.push(CiString50::try_from_str("Nope").unwrap()).unwrap();
+        unknown
+            .push(CiString50::try_from_str("Nope").unwrap())
+            .unwrap();
         let mut known = Vec::new();
         known.push(ConfigKey::NumberOfConnectors).unwrap();
         let sel = KeySelection::Listed { known, unknown };
         let mut buf = [0u8; 256];
-        let n = serde_json_core::to_slice(&ConfigurationView { config: &c, selection: &sel }, &mut buf).unwrap();
+        let n = serde_json_core::to_slice(
+            &ConfigurationView {
+                config: &c,
+                selection: &sel,
+            },
+            &mut buf,
+        )
+        .unwrap();
         assert_eq!(
             core::str::from_utf8(&buf[..n]).unwrap(),
             r#"{"configurationKey":[{"key":"NumberOfConnectors","readonly":true,"value":"2"}],"unknownKey":["Nope"]}"#

@@ -19,7 +19,9 @@ use core::fmt::Write as _;
 use heapless::{Deque, Vec};
 use log::{debug, info, warn};
 
-use crate::capacity::{AUTH_CACHE_SIZE, EVENT_QUEUE_DEPTH, MAX_CONNECTORS, MAX_SAMPLED_VALUES, OUTBOX_DEPTH};
+use crate::capacity::{
+    AUTH_CACHE_SIZE, EVENT_QUEUE_DEPTH, MAX_CONNECTORS, MAX_SAMPLED_VALUES, OUTBOX_DEPTH,
+};
 use crate::cistring::{CiString, CiString20, CiString50};
 use crate::datetime::{DateTime, Instant};
 use crate::messages::*;
@@ -62,7 +64,10 @@ pub trait Station {
     /// A vendor-specific DataTransfer from the Central System.
     fn data_transfer(&mut self, request: &DataTransferRequest) -> DataTransferResponse {
         let _ = request;
-        DataTransferResponse { status: DataTransferStatus::UnknownVendorId, data: None }
+        DataTransferResponse {
+            status: DataTransferStatus::UnknownVendorId,
+            data: None,
+        }
     }
 }
 
@@ -91,7 +96,10 @@ pub enum StartOutcome {
     Accepted { transaction_id: i32 },
     /// Confirmed, but the idTag was not accepted (the transaction is stopped when
     /// StopTransactionOnInvalidId is set).
-    Rejected { transaction_id: i32, status: AuthorizationStatus },
+    Rejected {
+        transaction_id: i32,
+        status: AuthorizationStatus,
+    },
     /// Held in the transaction queue: it will be delivered after (re)connection.
     Queued,
 }
@@ -110,20 +118,40 @@ pub enum Event {
     Registration(RegistrationStatus),
     /// The connection to the Central System dropped.
     Disconnected,
-    Authorized { ticket: Ticket, result: Result<IdTagInfo, RequestError> },
-    TransactionStarted { ticket: Ticket, connector: u8, result: Result<StartOutcome, RequestError> },
-    TransactionStopped { ticket: Ticket, connector: u8, result: Result<StopOutcome, RequestError> },
+    Authorized {
+        ticket: Ticket,
+        result: Result<IdTagInfo, RequestError>,
+    },
+    TransactionStarted {
+        ticket: Ticket,
+        connector: u8,
+        result: Result<StartOutcome, RequestError>,
+    },
+    TransactionStopped {
+        ticket: Ticket,
+        connector: u8,
+        result: Result<StopOutcome, RequestError>,
+    },
     /// The answer to [`ChargePoint::data_transfer`]; its data is in
     /// [`ChargePoint::take_data_transfer_response`].
-    DataTransferred { ticket: Ticket, result: Result<DataTransferStatus, RequestError> },
+    DataTransferred {
+        ticket: Ticket,
+        result: Result<DataTransferStatus, RequestError>,
+    },
     /// A Reset was accepted; running transactions were stopped. Reboot once the transaction
     /// queue is delivered (or at once for Hard).
     ResetRequested(ResetType),
-    AvailabilityChanged { connector: u8, operative: bool },
+    AvailabilityChanged {
+        connector: u8,
+        operative: bool,
+    },
     ConfigurationChanged(ConfigKey),
     CacheCleared,
     /// A transaction message was given up after TransactionMessageAttempts failures.
-    TransactionMessageDiscarded { connector: u8, action: Action },
+    TransactionMessageDiscarded {
+        connector: u8,
+        action: Action,
+    },
 }
 
 /// Misuse of a command by the application.
@@ -154,7 +182,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { response_timeout_ms: 30_000, boot_retry_secs: 30 }
+        Self {
+            response_timeout_ms: 30_000,
+            boot_retry_secs: 30,
+        }
     }
 }
 
@@ -203,17 +234,31 @@ impl Connector {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Outgoing {
     Heartbeat,
-    Authorize { ticket: Option<Ticket>, id_tag: CiString20, remote_start_connector: Option<u8> },
-    DataTransfer { ticket: Ticket, request: DataTransferRequest },
+    Authorize {
+        ticket: Option<Ticket>,
+        id_tag: CiString20,
+        remote_start_connector: Option<u8>,
+    },
+    DataTransfer {
+        ticket: Ticket,
+        request: DataTransferRequest,
+    },
     /// Clock-aligned readings of a connector without a transaction (not queued offline).
-    MeterValues { connector: u8, at: Stamp, values: Vec<SampledValue, MAX_SAMPLED_VALUES> },
+    MeterValues {
+        connector: u8,
+        at: Stamp,
+        values: Vec<SampledValue, MAX_SAMPLED_VALUES>,
+    },
 }
 
 /// What the CALL awaiting an answer was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Origin {
     Boot,
-    Status { connector: u8, sent: (ChargePointStatus, ChargePointErrorCode) },
+    Status {
+        connector: u8,
+        sent: (ChargePointStatus, ChargePointErrorCode),
+    },
     /// The head of the transaction queue.
     Transaction,
     Outbox(Outgoing),
@@ -335,7 +380,12 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// Changes a configuration key locally, as a ChangeConfiguration would.
-    pub fn change_configuration(&mut self, now: Instant, key: &str, value: &str) -> ConfigurationStatus {
+    pub fn change_configuration(
+        &mut self,
+        now: Instant,
+        key: &str,
+        value: &str,
+    ) -> ConfigurationStatus {
         let (status, changed) = self.config.change(key, value);
         if let Some(key) = changed {
             self.apply_configuration(now, key);
@@ -357,16 +407,24 @@ impl<S: Station> ChargePoint<S> {
     }
 
     pub fn connector_status(&self, connector: u8) -> Option<ChargePointStatus> {
-        self.connectors.get(usize::from(connector)).map(|c| c.status)
+        self.connectors
+            .get(usize::from(connector))
+            .map(|c| c.status)
     }
 
     /// The Central System's transactionId of the transaction on `connector`, once known.
     pub fn transaction_id(&self, connector: u8) -> Option<i32> {
-        self.connectors.get(usize::from(connector))?.transaction.as_ref()?.transaction_id
+        self.connectors
+            .get(usize::from(connector))?
+            .transaction
+            .as_ref()?
+            .transaction_id
     }
 
     pub fn has_transaction(&self, connector: u8) -> bool {
-        self.connectors.get(usize::from(connector)).is_some_and(|c| c.transaction.is_some())
+        self.connectors
+            .get(usize::from(connector))
+            .is_some_and(|c| c.transaction.is_some())
     }
 
     /// Transaction messages not yet confirmed by the Central System.
@@ -376,14 +434,21 @@ impl<S: Station> ChargePoint<S> {
 
     /// The wall-clock time at `now`, when known.
     pub fn wall_time(&self, now: Instant) -> Option<DateTime> {
-        self.wall
-            .map(|w| DateTime::from_unix_ms(w.time.unix_ms + now.millis_since(w.at) as i64 - w.at.millis_since(now) as i64))
+        self.wall.map(|w| {
+            DateTime::from_unix_ms(
+                w.time.unix_ms + now.millis_since(w.at) as i64 - w.at.millis_since(now) as i64,
+            )
+        })
     }
 
     /// Sets the wall clock from a trusted source (host clock, SNTP); the Central System's
     /// currentTime is then no longer applied.
     pub fn set_wall_clock(&mut self, now: Instant, time: DateTime) {
-        self.wall = Some(WallClock { at: now, time, source: ClockSource::External });
+        self.wall = Some(WallClock {
+            at: now,
+            time,
+            source: ClockSource::External,
+        });
         self.schedule_aligned(now);
     }
 
@@ -462,9 +527,17 @@ impl<S: Station> ChargePoint<S> {
         }
         for (ticket, connector, is_start) in waiting {
             self.emit(if is_start {
-                Event::TransactionStarted { ticket, connector, result: Ok(StartOutcome::Queued) }
+                Event::TransactionStarted {
+                    ticket,
+                    connector,
+                    result: Ok(StartOutcome::Queued),
+                }
             } else {
-                Event::TransactionStopped { ticket, connector, result: Ok(StopOutcome::Queued) }
+                Event::TransactionStopped {
+                    ticket,
+                    connector,
+                    result: Ok(StopOutcome::Queued),
+                }
             });
         }
         let _ = now;
@@ -473,8 +546,17 @@ impl<S: Station> ChargePoint<S> {
 
     fn fail_outgoing(&mut self, outgoing: Outgoing, error: RequestError) {
         match outgoing {
-            Outgoing::Authorize { ticket: Some(ticket), .. } => self.emit(Event::Authorized { ticket, result: Err(error) }),
-            Outgoing::DataTransfer { ticket, .. } => self.emit(Event::DataTransferred { ticket, result: Err(error) }),
+            Outgoing::Authorize {
+                ticket: Some(ticket),
+                ..
+            } => self.emit(Event::Authorized {
+                ticket,
+                result: Err(error),
+            }),
+            Outgoing::DataTransfer { ticket, .. } => self.emit(Event::DataTransferred {
+                ticket,
+                result: Err(error),
+            }),
             _ => {}
         }
     }
@@ -489,23 +571,37 @@ impl<S: Station> ChargePoint<S> {
         let ticket = self.new_ticket();
         let cached = self.cached(now, &tag);
         if self.is_online() {
-            if let Some(info) = cached.filter(|i| self.config.LocalPreAuthorize && i.status == AuthorizationStatus::Accepted) {
-                self.emit(Event::Authorized { ticket, result: Ok(info) });
+            if let Some(info) = cached.filter(|i| {
+                self.config.LocalPreAuthorize && i.status == AuthorizationStatus::Accepted
+            }) {
+                self.emit(Event::Authorized {
+                    ticket,
+                    result: Ok(info),
+                });
                 return Ok(ticket);
             }
-            self.push_outgoing(Outgoing::Authorize { ticket: Some(ticket), id_tag: tag, remote_start_connector: None })?;
+            self.push_outgoing(Outgoing::Authorize {
+                ticket: Some(ticket),
+                id_tag: tag,
+                remote_start_connector: None,
+            })?;
             return Ok(ticket);
         }
         let local = match cached {
             Some(info) if self.config.LocalAuthorizeOffline => Some(info),
-            None if self.config.AllowOfflineTxForUnknownId => {
-                Some(IdTagInfo { expiry_date: None, parent_id_tag: None, status: AuthorizationStatus::Accepted })
-            }
+            None if self.config.AllowOfflineTxForUnknownId => Some(IdTagInfo {
+                expiry_date: None,
+                parent_id_tag: None,
+                status: AuthorizationStatus::Accepted,
+            }),
             _ => None,
         };
         match local {
             Some(info) => {
-                self.emit(Event::Authorized { ticket, result: Ok(info) });
+                self.emit(Event::Authorized {
+                    ticket,
+                    result: Ok(info),
+                });
                 Ok(ticket)
             }
             None => Err(CommandError::NotReady),
@@ -527,7 +623,10 @@ impl<S: Station> ChargePoint<S> {
             return Err(CommandError::InvalidConnector);
         }
         let operative = self.connectors.first().is_some_and(|c| c.operative);
-        let c = self.connectors.get(usize::from(connector)).ok_or(CommandError::InvalidConnector)?;
+        let c = self
+            .connectors
+            .get(usize::from(connector))
+            .ok_or(CommandError::InvalidConnector)?;
         if c.transaction.is_some() {
             return Err(CommandError::Busy);
         }
@@ -555,7 +654,9 @@ impl<S: Station> ChargePoint<S> {
                 at: self.stamp(now),
             },
         };
-        self.transactions.push(item).map_err(|_| CommandError::QueueFull)?;
+        self.transactions
+            .push(item)
+            .map_err(|_| CommandError::QueueFull)?;
         let interval = self.config.MeterValueSampleInterval;
         if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
             c.transaction = Some(Transaction {
@@ -567,9 +668,18 @@ impl<S: Station> ChargePoint<S> {
                 next_sample_at: (interval > 0).then(|| now.plus_secs(interval)),
             });
         }
-        self.set_status_inner(now, connector, ChargePointStatus::Charging, ChargePointErrorCode::NoError);
+        self.set_status_inner(
+            now,
+            connector,
+            ChargePointStatus::Charging,
+            ChargePointErrorCode::NoError,
+        );
         if !online {
-            self.emit(Event::TransactionStarted { ticket, connector, result: Ok(StartOutcome::Queued) });
+            self.emit(Event::TransactionStarted {
+                ticket,
+                connector,
+                result: Ok(StartOutcome::Queued),
+            });
         }
         Ok(ticket)
     }
@@ -586,9 +696,17 @@ impl<S: Station> ChargePoint<S> {
         id_tag: Option<&str>,
     ) -> Result<Ticket, CommandError> {
         let id_tag = id_tag.map(tag).transpose()?;
-        let c = self.connectors.get(usize::from(connector)).filter(|_| connector > 0).ok_or(CommandError::InvalidConnector)?;
+        let c = self
+            .connectors
+            .get(usize::from(connector))
+            .filter(|_| connector > 0)
+            .ok_or(CommandError::InvalidConnector)?;
         let tx = c.transaction.as_ref().ok_or(CommandError::Busy)?;
-        let reason = reason.unwrap_or(if tx.remote_stop_requested { Reason::Remote } else { Reason::Local });
+        let reason = reason.unwrap_or(if tx.remote_stop_requested {
+            Reason::Remote
+        } else {
+            Reason::Local
+        });
         if self.transactions.free() == 0 {
             return Err(CommandError::QueueFull);
         }
@@ -606,7 +724,11 @@ impl<S: Station> ChargePoint<S> {
         id_tag: Option<CiString20>,
         ticket: Option<Ticket>,
     ) {
-        let Some(tx) = self.connectors.get_mut(usize::from(connector)).and_then(|c| c.transaction.take()) else {
+        let Some(tx) = self
+            .connectors
+            .get_mut(usize::from(connector))
+            .and_then(|c| c.transaction.take())
+        else {
             return;
         };
         let measurands = self.config.StopTxnSampledData.clone();
@@ -617,17 +739,38 @@ impl<S: Station> ChargePoint<S> {
             attempts: 0,
             not_before: None,
             waiting: if online { ticket } else { None },
-            message: TxMessage::Stop { local_id: tx.local_id, connector, id_tag, meter_stop, reason, at: self.stamp(now), end_values },
+            message: TxMessage::Stop {
+                local_id: tx.local_id,
+                connector,
+                id_tag,
+                meter_stop,
+                reason,
+                at: self.stamp(now),
+                end_values,
+            },
         };
         if self.transactions.push(item).is_err() {
             // Callers check free space first; internal stops (reset, unlock) can still hit this.
             warn!("transaction queue full: StopTransaction of connector {connector} lost");
         }
         if let Some(ticket) = ticket.filter(|_| !online) {
-            self.emit(Event::TransactionStopped { ticket, connector, result: Ok(StopOutcome::Queued) });
+            self.emit(Event::TransactionStopped {
+                ticket,
+                connector,
+                result: Ok(StopOutcome::Queued),
+            });
         }
-        self.set_status_inner(now, connector, ChargePointStatus::Finishing, ChargePointErrorCode::NoError);
-        if let Some(operative) = self.connectors.get_mut(usize::from(connector)).and_then(|c| c.scheduled_operative.take()) {
+        self.set_status_inner(
+            now,
+            connector,
+            ChargePointStatus::Finishing,
+            ChargePointErrorCode::NoError,
+        );
+        if let Some(operative) = self
+            .connectors
+            .get_mut(usize::from(connector))
+            .and_then(|c| c.scheduled_operative.take())
+        {
             self.set_operative(now, connector, operative);
         }
     }
@@ -648,7 +791,13 @@ impl<S: Station> ChargePoint<S> {
         Ok(())
     }
 
-    fn set_status_inner(&mut self, now: Instant, connector: u8, status: ChargePointStatus, error_code: ChargePointErrorCode) {
+    fn set_status_inner(
+        &mut self,
+        now: Instant,
+        connector: u8,
+        status: ChargePointStatus,
+        error_code: ChargePointErrorCode,
+    ) {
         let seq = self.next_seq();
         if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
             if c.status != status || c.error_code != error_code {
@@ -674,7 +823,10 @@ impl<S: Station> ChargePoint<S> {
         let bad = |_| CommandError::InvalidArgument;
         let request = DataTransferRequest {
             vendor_id: CiString::try_from_str(vendor_id).map_err(bad)?,
-            message_id: message_id.map(CiString::try_from_str).transpose().map_err(bad)?,
+            message_id: message_id
+                .map(CiString::try_from_str)
+                .transpose()
+                .map_err(bad)?,
             data: data.map(CiString::try_from_str).transpose().map_err(bad)?,
         };
         let ticket = self.new_ticket();
@@ -695,7 +847,9 @@ impl<S: Station> ChargePoint<S> {
 
     fn push_outgoing(&mut self, outgoing: Outgoing) -> Result<(), CommandError> {
         let seq = self.next_seq();
-        self.outbox.push_back((seq, outgoing)).map_err(|_| CommandError::QueueFull)
+        self.outbox
+            .push_back((seq, outgoing))
+            .map_err(|_| CommandError::QueueFull)
     }
 
     /// Drops the idTags the Central System confirmed (as ClearCache does).
@@ -704,7 +858,10 @@ impl<S: Station> ChargePoint<S> {
     }
 
     fn cached(&self, now: Instant, id_tag: &CiString20) -> Option<IdTagInfo> {
-        let entry = self.auth_cache.iter().find(|e| e.id_tag.eq_ignore_case(id_tag))?;
+        let entry = self
+            .auth_cache
+            .iter()
+            .find(|e| e.id_tag.eq_ignore_case(id_tag))?;
         let expired = match (entry.info.expiry_date, self.wall_time(now)) {
             (Some(expiry), Some(wall)) => expiry <= wall,
             _ => false,
@@ -725,7 +882,10 @@ impl<S: Station> ChargePoint<S> {
             // Oldest first: the entry least recently confirmed goes.
             self.auth_cache.remove(0);
         }
-        let _ = self.auth_cache.push(CacheEntry { id_tag: id_tag.clone(), info: info.clone() });
+        let _ = self.auth_cache.push(CacheEntry {
+            id_tag: id_tag.clone(),
+            info: info.clone(),
+        });
     }
 
     // ---------------------------------------------------------------- time
@@ -748,7 +908,11 @@ impl<S: Station> ChargePoint<S> {
             if self.in_flight.is_none() {
                 consider(self.transactions.front().and_then(|q| q.not_before));
                 let min_duration = u64::from(self.config.MinimumStatusDuration) * 1000;
-                for c in self.connectors.iter().filter(|c| c.reported != Some((c.status, c.error_code))) {
+                for c in self
+                    .connectors
+                    .iter()
+                    .filter(|c| c.reported != Some((c.status, c.error_code)))
+                {
                     consider(Some(c.since.plus_millis(min_duration)));
                 }
             }
@@ -771,7 +935,13 @@ impl<S: Station> ChargePoint<S> {
         if self.is_online() && self.next_heartbeat_at.is_some_and(|t| t <= now) {
             self.next_heartbeat_at = None;
             let pending = self.outbox.iter().any(|(_, o)| *o == Outgoing::Heartbeat)
-                || matches!(&self.in_flight, Some(InFlight { origin: Origin::Outbox(Outgoing::Heartbeat), .. }));
+                || matches!(
+                    &self.in_flight,
+                    Some(InFlight {
+                        origin: Origin::Outbox(Outgoing::Heartbeat),
+                        ..
+                    })
+                );
             if !pending && self.push_outgoing(Outgoing::Heartbeat).is_err() {
                 warn!("outbox full: heartbeat skipped");
             }
@@ -785,11 +955,20 @@ impl<S: Station> ChargePoint<S> {
                 .is_some_and(|t| t <= now);
             if due {
                 let interval = self.config.MeterValueSampleInterval;
-                if let Some(tx) = self.connectors.get_mut(index).and_then(|c| c.transaction.as_mut()) {
+                if let Some(tx) = self
+                    .connectors
+                    .get_mut(index)
+                    .and_then(|c| c.transaction.as_mut())
+                {
                     tx.next_sample_at = (interval > 0).then(|| now.plus_secs(interval));
                 }
                 let measurands = self.config.MeterValuesSampledData.clone();
-                self.queue_meter_values(now, index as u8, &measurands, ReadingContext::SamplePeriodic);
+                self.queue_meter_values(
+                    now,
+                    index as u8,
+                    &measurands,
+                    ReadingContext::SamplePeriodic,
+                );
             }
         }
         if self.next_aligned_at.is_some_and(|t| t <= now) {
@@ -803,13 +982,23 @@ impl<S: Station> ChargePoint<S> {
 
     /// Samples `measurands` on `connector` and queues a MeterValues: with the transaction queue
     /// when a transaction runs, else only while online.
-    fn queue_meter_values(&mut self, now: Instant, connector: u8, measurands: &[Measurand], context: ReadingContext) {
+    fn queue_meter_values(
+        &mut self,
+        now: Instant,
+        connector: u8,
+        measurands: &[Measurand],
+        context: ReadingContext,
+    ) {
         let values = self.sample(connector, measurands, context);
         if values.is_empty() {
             return;
         }
         let at = self.stamp(now);
-        let local_id = self.connectors.get(usize::from(connector)).and_then(|c| c.transaction.as_ref()).map(|t| t.local_id);
+        let local_id = self
+            .connectors
+            .get(usize::from(connector))
+            .and_then(|c| c.transaction.as_ref())
+            .map(|t| t.local_id);
         match local_id {
             Some(local_id) => {
                 let item = QueuedTx {
@@ -817,7 +1006,12 @@ impl<S: Station> ChargePoint<S> {
                     attempts: 0,
                     not_before: None,
                     waiting: None,
-                    message: TxMessage::MeterValues { local_id, connector, at, values },
+                    message: TxMessage::MeterValues {
+                        local_id,
+                        connector,
+                        at,
+                        values,
+                    },
                 };
                 if self.transactions.free() <= 1 || self.transactions.push(item).is_err() {
                     // One slot stays free for the StopTransaction.
@@ -825,7 +1019,14 @@ impl<S: Station> ChargePoint<S> {
                 }
             }
             None if self.is_online() => {
-                if self.push_outgoing(Outgoing::MeterValues { connector, at, values }).is_err() {
+                if self
+                    .push_outgoing(Outgoing::MeterValues {
+                        connector,
+                        at,
+                        values,
+                    })
+                    .is_err()
+                {
                     warn!("outbox full: meter values of connector {connector} dropped");
                 }
             }
@@ -833,7 +1034,12 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
-    fn sample(&mut self, connector: u8, measurands: &[Measurand], context: ReadingContext) -> Vec<SampledValue, MAX_SAMPLED_VALUES> {
+    fn sample(
+        &mut self,
+        connector: u8,
+        measurands: &[Measurand],
+        context: ReadingContext,
+    ) -> Vec<SampledValue, MAX_SAMPLED_VALUES> {
         let mut values = Vec::new();
         for &measurand in measurands {
             if let Some(value) = self.station.read_meter(connector, measurand) {
@@ -872,12 +1078,18 @@ impl<S: Station> ChargePoint<S> {
             }
             ConfigKey::MeterValueSampleInterval => {
                 let interval = self.config.MeterValueSampleInterval;
-                for tx in self.connectors.iter_mut().filter_map(|c| c.transaction.as_mut()) {
+                for tx in self
+                    .connectors
+                    .iter_mut()
+                    .filter_map(|c| c.transaction.as_mut())
+                {
                     tx.next_sample_at = (interval > 0).then(|| now.plus_secs(interval));
                 }
             }
             ConfigKey::ClockAlignedDataInterval => self.schedule_aligned(now),
-            ConfigKey::AuthorizationCacheEnabled if !self.config.AuthorizationCacheEnabled => self.auth_cache.clear(),
+            ConfigKey::AuthorizationCacheEnabled if !self.config.AuthorizationCacheEnabled => {
+                self.auth_cache.clear()
+            }
             _ => {}
         }
         self.emit(Event::ConfigurationChanged(key));
@@ -922,12 +1134,22 @@ impl<S: Station> ChargePoint<S> {
             .connectors
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.reported != Some((c.status, c.error_code)) && c.since.plus_millis(min_duration) <= now)
+            .filter(|(_, c)| {
+                c.reported != Some((c.status, c.error_code))
+                    && c.since.plus_millis(min_duration) <= now
+            })
             .min_by_key(|(_, c)| c.seq)
             .map(|(i, c)| (c.seq, i as u8, (c.status, c.error_code)));
         let outbox = self.outbox.front().map(|(seq, _)| *seq);
-        let tx = self.transactions.front().filter(|q| q.not_before.is_none_or(|t| t <= now)).map(|q| q.seq);
-        let best = [status.map(|s| s.0), outbox, tx].into_iter().flatten().min()?;
+        let tx = self
+            .transactions
+            .front()
+            .filter(|q| q.not_before.is_none_or(|t| t <= now))
+            .map(|q| q.seq);
+        let best = [status.map(|s| s.0), outbox, tx]
+            .into_iter()
+            .flatten()
+            .min()?;
         if let Some((seq, connector, sent)) = status {
             if seq == best {
                 return Some(Origin::Status { connector, sent });
@@ -955,24 +1177,40 @@ impl<S: Station> ChargePoint<S> {
                 };
                 self.send(now, buf, origin, &request)
             }
-            Origin::Outbox(Outgoing::Heartbeat) => self.send(now, buf, origin, &HeartbeatRequest {}),
+            Origin::Outbox(Outgoing::Heartbeat) => {
+                self.send(now, buf, origin, &HeartbeatRequest {})
+            }
             Origin::Outbox(Outgoing::Authorize { id_tag, .. }) => {
-                let request = AuthorizeRequest { id_tag: id_tag.clone() };
+                let request = AuthorizeRequest {
+                    id_tag: id_tag.clone(),
+                };
                 self.send(now, buf, origin, &request)
             }
             Origin::Outbox(Outgoing::DataTransfer { request, .. }) => {
                 let request = request.clone();
                 self.send(now, buf, origin, &request)
             }
-            Origin::Outbox(Outgoing::MeterValues { connector, at, values }) => {
-                let request = meter_values_request(*connector, None, self.resolve(*at), values.clone());
+            Origin::Outbox(Outgoing::MeterValues {
+                connector,
+                at,
+                values,
+            }) => {
+                let request =
+                    meter_values_request(*connector, None, self.resolve(*at), values.clone());
                 self.send(now, buf, origin, &request)
             }
             Origin::Transaction => {
                 let message = self.transactions.front()?.message.clone();
                 let transaction_id = self.transactions.transaction_id(message.local_id());
                 match message {
-                    TxMessage::Start { connector, id_tag, meter_start, reservation_id, at, .. } => {
+                    TxMessage::Start {
+                        connector,
+                        id_tag,
+                        meter_start,
+                        reservation_id,
+                        at,
+                        ..
+                    } => {
                         let request = StartTransactionRequest {
                             connector_id: u32::from(connector),
                             id_tag,
@@ -982,11 +1220,29 @@ impl<S: Station> ChargePoint<S> {
                         };
                         self.send(now, buf, origin, &request)
                     }
-                    TxMessage::MeterValues { connector, at, values, .. } => {
-                        let request = meter_values_request(connector, transaction_id, self.resolve(at), values);
+                    TxMessage::MeterValues {
+                        connector,
+                        at,
+                        values,
+                        ..
+                    } => {
+                        let request = meter_values_request(
+                            connector,
+                            transaction_id,
+                            self.resolve(at),
+                            values,
+                        );
                         self.send(now, buf, origin, &request)
                     }
-                    TxMessage::Stop { id_tag, meter_stop, reason, at, end_values, connector, .. } => {
+                    TxMessage::Stop {
+                        id_tag,
+                        meter_stop,
+                        reason,
+                        at,
+                        end_values,
+                        connector,
+                        ..
+                    } => {
                         let Some(transaction_id) = transaction_id else {
                             // Its StartTransaction was never confirmed: there is no id to stop.
                             warn!("StopTransaction of connector {connector} has no transactionId; dropped");
@@ -996,7 +1252,10 @@ impl<S: Station> ChargePoint<S> {
                         let timestamp = self.resolve(at);
                         let mut data = Vec::new();
                         if !end_values.is_empty() {
-                            let _ = data.push(MeterValue { timestamp, sampled_value: end_values });
+                            let _ = data.push(MeterValue {
+                                timestamp,
+                                sampled_value: end_values,
+                            });
                         }
                         let request = StopTransactionRequest {
                             id_tag,
@@ -1013,12 +1272,22 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
-    fn send<T: Request>(&mut self, now: Instant, buf: &mut [u8], origin: Origin, request: &T) -> Option<usize> {
+    fn send<T: Request>(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        origin: Origin,
+        request: &T,
+    ) -> Option<usize> {
         let id = MessageId::from_counter(self.next_message_id);
         match rpc::write_call(buf, &id, T::ACTION.as_str(), request) {
             Ok(n) => {
                 self.next_message_id = self.next_message_id.wrapping_add(1);
-                self.in_flight = Some(InFlight { id, origin, deadline: now.plus_millis(self.options.response_timeout_ms.into()) });
+                self.in_flight = Some(InFlight {
+                    id,
+                    origin,
+                    deadline: now.plus_millis(self.options.response_timeout_ms.into()),
+                });
                 let interval = self.config.HeartbeatInterval;
                 if self.is_online() && interval > 0 {
                     self.next_heartbeat_at = Some(now.plus_secs(interval));
@@ -1028,17 +1297,24 @@ impl<S: Station> ChargePoint<S> {
             Err(BufferTooSmall) => {
                 warn!("{} does not fit in {} bytes; dropped", T::ACTION, buf.len());
                 match origin {
-                    Origin::Boot => self.next_boot_at = Some(now.plus_secs(self.options.boot_retry_secs)),
+                    Origin::Boot => {
+                        self.next_boot_at = Some(now.plus_secs(self.options.boot_retry_secs))
+                    }
                     Origin::Status { connector, sent } => {
                         if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
                             c.reported = Some(sent);
                         }
                     }
                     Origin::Transaction => {
-                        let connector = self.transactions.front().map_or(0, |q| q.message.connector());
+                        let connector = self
+                            .transactions
+                            .front()
+                            .map_or(0, |q| q.message.connector());
                         self.discard_transaction_head(connector, T::ACTION);
                     }
-                    Origin::Outbox(outgoing) => self.fail_outgoing(outgoing, RequestError::TooLarge),
+                    Origin::Outbox(outgoing) => {
+                        self.fail_outgoing(outgoing, RequestError::TooLarge)
+                    }
                 }
                 None
             }
@@ -1048,12 +1324,16 @@ impl<S: Station> ChargePoint<S> {
     fn discard_transaction_head(&mut self, connector: u8, action: Action) {
         if let Some(item) = self.transactions.pop_front() {
             match (item.waiting, &item.message) {
-                (Some(ticket), TxMessage::Start { .. }) => {
-                    self.emit(Event::TransactionStarted { ticket, connector, result: Err(RequestError::TooLarge) })
-                }
-                (Some(ticket), TxMessage::Stop { .. }) => {
-                    self.emit(Event::TransactionStopped { ticket, connector, result: Err(RequestError::TooLarge) })
-                }
+                (Some(ticket), TxMessage::Start { .. }) => self.emit(Event::TransactionStarted {
+                    ticket,
+                    connector,
+                    result: Err(RequestError::TooLarge),
+                }),
+                (Some(ticket), TxMessage::Stop { .. }) => self.emit(Event::TransactionStopped {
+                    ticket,
+                    connector,
+                    result: Err(RequestError::TooLarge),
+                }),
                 _ => {}
             }
         }
@@ -1067,12 +1347,20 @@ impl<S: Station> ChargePoint<S> {
     #[must_use]
     pub fn handle_frame(&mut self, now: Instant, frame: &[u8], reply: &mut [u8]) -> Option<usize> {
         match rpc::parse_frame(frame) {
-            Ok(Frame::Call { id, action, payload }) => self.handle_call(now, &id, action, payload, reply),
+            Ok(Frame::Call {
+                id,
+                action,
+                payload,
+            }) => self.handle_call(now, &id, action, payload, reply),
             Ok(Frame::CallResult { id, payload }) => {
                 self.handle_result(now, &id, Ok(payload));
                 None
             }
-            Ok(Frame::CallError { id, code, description }) => {
+            Ok(Frame::CallError {
+                id,
+                code,
+                description,
+            }) => {
                 warn!(
                     "CALLERROR for {}: {:?} {}",
                     id.as_str(),
@@ -1097,30 +1385,55 @@ impl<S: Station> ChargePoint<S> {
     /// A frame larger than the receive buffer arrived; `prefix` is its beginning. Answers it
     /// with a CALLERROR when it was a CALL whose id could be read (never truncates silently).
     #[must_use]
-    pub fn handle_oversized_frame(&mut self, prefix: &[u8], total_len: usize, reply: &mut [u8]) -> Option<usize> {
+    pub fn handle_oversized_frame(
+        &mut self,
+        prefix: &[u8],
+        total_len: usize,
+        reply: &mut [u8],
+    ) -> Option<usize> {
         warn!("dropping a frame of {total_len} bytes: larger than the receive buffer");
         match rpc::recover_call_id(prefix) {
-            (Some(id), true) => rpc::write_call_error(reply, &id, ErrorCode::GenericError, "frame exceeds the receive buffer").ok(),
+            (Some(id), true) => rpc::write_call_error(
+                reply,
+                &id,
+                ErrorCode::GenericError,
+                "frame exceeds the receive buffer",
+            )
+            .ok(),
             _ => None,
         }
     }
 
-    fn handle_result(&mut self, now: Instant, id: &MessageId, result: Result<&[u8], Option<ErrorCode>>) {
+    fn handle_result(
+        &mut self,
+        now: Instant,
+        id: &MessageId,
+        result: Result<&[u8], Option<ErrorCode>>,
+    ) {
         if self.in_flight.as_ref().is_none_or(|f| f.id != *id) {
-            info!("ignoring an answer to unknown or late message {}", id.as_str());
+            info!(
+                "ignoring an answer to unknown or late message {}",
+                id.as_str()
+            );
             return;
         }
-        let Some(flight) = self.in_flight.take() else { return };
+        let Some(flight) = self.in_flight.take() else {
+            return;
+        };
         let payload = match result {
             Ok(payload) => payload,
-            Err(code) => return self.request_failed(now, flight.origin, RequestError::CallError(code)),
+            Err(code) => {
+                return self.request_failed(now, flight.origin, RequestError::CallError(code))
+            }
         };
         let mut scratch = [0u8; UNESCAPE_SCRATCH];
         match flight.origin {
-            Origin::Boot => match parse_payload::<BootNotificationResponse>(payload, &mut scratch) {
-                Ok(conf) => self.on_boot_response(now, conf),
-                Err(_) => self.request_failed(now, Origin::Boot, RequestError::BadResponse),
-            },
+            Origin::Boot => {
+                match parse_payload::<BootNotificationResponse>(payload, &mut scratch) {
+                    Ok(conf) => self.on_boot_response(now, conf),
+                    Err(_) => self.request_failed(now, Origin::Boot, RequestError::BadResponse),
+                }
+            }
             Origin::Status { connector, sent } => {
                 if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
                     c.reported = Some(sent);
@@ -1132,14 +1445,20 @@ impl<S: Station> ChargePoint<S> {
                 }
             }
             Origin::Outbox(Outgoing::MeterValues { .. }) => {}
-            Origin::Outbox(Outgoing::Authorize { ticket, id_tag, remote_start_connector }) => {
+            Origin::Outbox(Outgoing::Authorize {
+                ticket,
+                id_tag,
+                remote_start_connector,
+            }) => {
                 let result = parse_payload::<AuthorizeResponse>(payload, &mut scratch)
                     .map(|conf| conf.id_tag_info)
                     .map_err(|_| RequestError::BadResponse);
                 if let Ok(info) = &result {
                     self.remember_tag(&id_tag, info);
                     if let Some(connector) = remote_start_connector {
-                        if info.status == AuthorizationStatus::Accepted && !self.has_transaction(connector) {
+                        if info.status == AuthorizationStatus::Accepted
+                            && !self.has_transaction(connector)
+                        {
                             let _ = self.station.remote_start(connector, &id_tag);
                         }
                     }
@@ -1164,7 +1483,10 @@ impl<S: Station> ChargePoint<S> {
     }
 
     fn on_boot_response(&mut self, now: Instant, conf: BootNotificationResponse) {
-        info!("BootNotification: {} (interval {})", conf.status, conf.interval);
+        info!(
+            "BootNotification: {} (interval {})",
+            conf.status, conf.interval
+        );
         self.set_time_from_central_system(now, conf.current_time);
         self.registration = Some(conf.status);
         let interval = u32::try_from(conf.interval).unwrap_or(0);
@@ -1181,7 +1503,11 @@ impl<S: Station> ChargePoint<S> {
                 }
             }
             RegistrationStatus::Pending | RegistrationStatus::Rejected => {
-                let retry = if interval > 0 { interval } else { self.options.boot_retry_secs };
+                let retry = if interval > 0 {
+                    interval
+                } else {
+                    self.options.boot_retry_secs
+                };
                 self.next_boot_at = Some(now.plus_secs(retry));
             }
         }
@@ -1192,17 +1518,32 @@ impl<S: Station> ChargePoint<S> {
         if self.wall.is_some_and(|w| w.source == ClockSource::External) {
             return;
         }
-        self.wall = Some(WallClock { at: now, time, source: ClockSource::CentralSystem });
+        self.wall = Some(WallClock {
+            at: now,
+            time,
+            source: ClockSource::CentralSystem,
+        });
         self.schedule_aligned(now);
     }
 
     fn on_transaction_confirmed(&mut self, now: Instant, payload: &[u8], scratch: &mut [u8]) {
-        let Some(head) = self.transactions.front() else { return };
+        let Some(head) = self.transactions.front() else {
+            return;
+        };
         let (message, waiting) = (head.message.clone(), head.waiting);
         match message {
-            TxMessage::Start { local_id, connector, id_tag, .. } => {
+            TxMessage::Start {
+                local_id,
+                connector,
+                id_tag,
+                ..
+            } => {
                 let Ok(conf) = parse_payload::<StartTransactionResponse>(payload, scratch) else {
-                    return self.request_failed(now, Origin::Transaction, RequestError::BadResponse);
+                    return self.request_failed(
+                        now,
+                        Origin::Transaction,
+                        RequestError::BadResponse,
+                    );
                 };
                 let _ = self.transactions.pop_front();
                 self.transactions.assign(local_id, conf.transaction_id);
@@ -1218,14 +1559,26 @@ impl<S: Station> ChargePoint<S> {
                 }
                 let status = conf.id_tag_info.status;
                 let outcome = if status == AuthorizationStatus::Accepted {
-                    StartOutcome::Accepted { transaction_id: conf.transaction_id }
+                    StartOutcome::Accepted {
+                        transaction_id: conf.transaction_id,
+                    }
                 } else {
-                    StartOutcome::Rejected { transaction_id: conf.transaction_id, status }
+                    StartOutcome::Rejected {
+                        transaction_id: conf.transaction_id,
+                        status,
+                    }
                 };
                 if let Some(ticket) = waiting {
-                    self.emit(Event::TransactionStarted { ticket, connector, result: Ok(outcome) });
+                    self.emit(Event::TransactionStarted {
+                        ticket,
+                        connector,
+                        result: Ok(outcome),
+                    });
                 }
-                if status != AuthorizationStatus::Accepted && still_running && self.config.StopTransactionOnInvalidId {
+                if status != AuthorizationStatus::Accepted
+                    && still_running
+                    && self.config.StopTransactionOnInvalidId
+                {
                     info!("idTag {id_tag} not accepted ({status}): stopping the transaction");
                     let meter = self.meter_register(connector);
                     self.queue_stop(now, connector, meter, Reason::DeAuthorized, None, None);
@@ -1234,15 +1587,24 @@ impl<S: Station> ChargePoint<S> {
             TxMessage::MeterValues { .. } => {
                 let _ = self.transactions.pop_front();
             }
-            TxMessage::Stop { connector, id_tag, .. } => {
+            TxMessage::Stop {
+                connector, id_tag, ..
+            } => {
                 let _ = self.transactions.pop_front();
-                if let (Some(tag), Ok(conf)) = (id_tag, parse_payload::<StopTransactionResponse>(payload, scratch)) {
+                if let (Some(tag), Ok(conf)) = (
+                    id_tag,
+                    parse_payload::<StopTransactionResponse>(payload, scratch),
+                ) {
                     if let Some(info) = conf.id_tag_info {
                         self.remember_tag(&tag, &info);
                     }
                 }
                 if let Some(ticket) = waiting {
-                    self.emit(Event::TransactionStopped { ticket, connector, result: Ok(StopOutcome::Delivered) });
+                    self.emit(Event::TransactionStopped {
+                        ticket,
+                        connector,
+                        result: Ok(StopOutcome::Delivered),
+                    });
                 }
             }
         }
@@ -1258,7 +1620,11 @@ impl<S: Station> ChargePoint<S> {
             .map_or(0, |t| t.meter_start);
         self.station
             .read_meter(connector, Measurand::EnergyActiveImportRegister)
-            .and_then(|text| text.split('.').next().and_then(|whole| whole.trim().parse().ok()))
+            .and_then(|text| {
+                text.split('.')
+                    .next()
+                    .and_then(|whole| whole.trim().parse().ok())
+            })
             .unwrap_or(start)
     }
 
@@ -1271,32 +1637,54 @@ impl<S: Station> ChargePoint<S> {
             Origin::Transaction => {
                 let max_attempts = self.config.TransactionMessageAttempts.max(1);
                 let retry = self.config.TransactionMessageRetryInterval;
-                let Some(head) = self.transactions.front_mut() else { return };
+                let Some(head) = self.transactions.front_mut() else {
+                    return;
+                };
                 head.attempts = head.attempts.saturating_add(1);
                 let (connector, action) = (head.message.connector(), tx_action(&head.message));
                 if u32::from(head.attempts) >= max_attempts {
-                    warn!("{action} failed {} times ({error:?}); discarded", head.attempts);
+                    warn!(
+                        "{action} failed {} times ({error:?}); discarded",
+                        head.attempts
+                    );
                     let waiting = head.waiting.take();
                     let is_start = matches!(head.message, TxMessage::Start { .. });
                     let _ = self.transactions.pop_front();
                     if let Some(ticket) = waiting {
                         self.emit(if is_start {
-                            Event::TransactionStarted { ticket, connector, result: Err(error) }
+                            Event::TransactionStarted {
+                                ticket,
+                                connector,
+                                result: Err(error),
+                            }
                         } else {
-                            Event::TransactionStopped { ticket, connector, result: Err(error) }
+                            Event::TransactionStopped {
+                                ticket,
+                                connector,
+                                result: Err(error),
+                            }
                         });
                     }
                     self.emit(Event::TransactionMessageDiscarded { connector, action });
                 } else {
                     // The spec's back-off: RetryInterval times the number of attempts so far.
-                    head.not_before = Some(now.plus_secs(retry.saturating_mul(u32::from(head.attempts))));
+                    head.not_before =
+                        Some(now.plus_secs(retry.saturating_mul(u32::from(head.attempts))));
                     // The caller learns at once that the message is held for retry.
                     if let Some(ticket) = head.waiting.take() {
                         let is_start = matches!(head.message, TxMessage::Start { .. });
                         self.emit(if is_start {
-                            Event::TransactionStarted { ticket, connector, result: Ok(StartOutcome::Queued) }
+                            Event::TransactionStarted {
+                                ticket,
+                                connector,
+                                result: Ok(StartOutcome::Queued),
+                            }
                         } else {
-                            Event::TransactionStopped { ticket, connector, result: Ok(StopOutcome::Queued) }
+                            Event::TransactionStopped {
+                                ticket,
+                                connector,
+                                result: Ok(StopOutcome::Queued),
+                            }
                         });
                     }
                 }
@@ -1304,7 +1692,14 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
-    fn handle_call(&mut self, now: Instant, id: &MessageId, action: &str, payload: &[u8], reply: &mut [u8]) -> Option<usize> {
+    fn handle_call(
+        &mut self,
+        now: Instant,
+        id: &MessageId,
+        action: &str,
+        payload: &[u8],
+        reply: &mut [u8],
+    ) -> Option<usize> {
         if self.registration == Some(RegistrationStatus::Rejected) {
             // The spec forbids the Central System to send requests to a rejected charge point,
             // and the charge point to send anything until the retry interval expires.
@@ -1312,47 +1707,89 @@ impl<S: Station> ChargePoint<S> {
             return None;
         }
         let Some(action) = Action::from_name(action) else {
-            return rpc::write_call_error(reply, id, ErrorCode::NotImplemented, "unknown action").ok();
+            return rpc::write_call_error(reply, id, ErrorCode::NotImplemented, "unknown action")
+                .ok();
         };
         if !action.is_sent_by_central_system() || action.profile() != FeatureProfile::Core {
-            return rpc::write_call_error(reply, id, ErrorCode::NotSupported, "action not supported").ok();
+            return rpc::write_call_error(
+                reply,
+                id,
+                ErrorCode::NotSupported,
+                "action not supported",
+            )
+            .ok();
         }
         let mut scratch = [0u8; UNESCAPE_SCRATCH];
         let scratch = &mut scratch[..];
         let written = match action {
-            Action::ChangeAvailability => self.call(payload, scratch, reply, id, |cp, req| cp.on_change_availability(now, req)),
-            Action::ChangeConfiguration => {
-                self.call(payload, scratch, reply, id, |cp, req| cp.on_change_configuration(now, req))
-            }
-            Action::ClearCache => self.call(payload, scratch, reply, id, |cp, _: ClearCacheRequest| {
-                cp.auth_cache.clear();
-                cp.emit(Event::CacheCleared);
-                ClearCacheResponse { status: ClearCacheStatus::Accepted }
+            Action::ChangeAvailability => self.call(payload, scratch, reply, id, |cp, req| {
+                cp.on_change_availability(now, req)
             }),
-            Action::DataTransfer => {
-                self.call(payload, scratch, reply, id, |cp, req: DataTransferRequest| cp.station.data_transfer(&req))
+            Action::ChangeConfiguration => self.call(payload, scratch, reply, id, |cp, req| {
+                cp.on_change_configuration(now, req)
+            }),
+            Action::ClearCache => {
+                self.call(payload, scratch, reply, id, |cp, _: ClearCacheRequest| {
+                    cp.auth_cache.clear();
+                    cp.emit(Event::CacheCleared);
+                    ClearCacheResponse {
+                        status: ClearCacheStatus::Accepted,
+                    }
+                })
             }
-            Action::GetConfiguration => match parse_payload::<GetConfigurationRequest>(payload, scratch) {
-                Ok(req) => {
-                    let selection = select_keys(req.key.as_deref());
-                    Ok(rpc::write_call_result(reply, id, &ConfigurationView { config: &self.config, selection: &selection }))
+            Action::DataTransfer => self.call(
+                payload,
+                scratch,
+                reply,
+                id,
+                |cp, req: DataTransferRequest| cp.station.data_transfer(&req),
+            ),
+            Action::GetConfiguration => {
+                match parse_payload::<GetConfigurationRequest>(payload, scratch) {
+                    Ok(req) => {
+                        let selection = select_keys(req.key.as_deref());
+                        Ok(rpc::write_call_result(
+                            reply,
+                            id,
+                            &ConfigurationView {
+                                config: &self.config,
+                                selection: &selection,
+                            },
+                        ))
+                    }
+                    Err(code) => Err(code),
                 }
-                Err(code) => Err(code),
-            },
-            Action::RemoteStartTransaction => self.call(payload, scratch, reply, id, |cp, req| cp.on_remote_start(now, req)),
-            Action::RemoteStopTransaction => {
-                self.call(payload, scratch, reply, id, |cp, req: RemoteStopTransactionRequest| cp.on_remote_stop(req))
             }
-            Action::Reset => self.call(payload, scratch, reply, id, |cp, req: ResetRequest| cp.on_reset(now, req)),
-            Action::UnlockConnector => self.call(payload, scratch, reply, id, |cp, req| cp.on_unlock(now, req)),
+            Action::RemoteStartTransaction => self.call(payload, scratch, reply, id, |cp, req| {
+                cp.on_remote_start(now, req)
+            }),
+            Action::RemoteStopTransaction => self.call(
+                payload,
+                scratch,
+                reply,
+                id,
+                |cp, req: RemoteStopTransactionRequest| cp.on_remote_stop(req),
+            ),
+            Action::Reset => self.call(payload, scratch, reply, id, |cp, req: ResetRequest| {
+                cp.on_reset(now, req)
+            }),
+            Action::UnlockConnector => self.call(payload, scratch, reply, id, |cp, req| {
+                cp.on_unlock(now, req)
+            }),
             _ => Err(ErrorCode::NotSupported),
         };
         match written {
             Ok(Ok(n)) => Some(n),
-            Ok(Err(BufferTooSmall)) => {
-                rpc::write_call_error(reply, id, ErrorCode::InternalError, "response exceeds the frame size").ok()
+            Ok(Err(BufferTooSmall)) => rpc::write_call_error(
+                reply,
+                id,
+                ErrorCode::InternalError,
+                "response exceeds the frame size",
+            )
+            .ok(),
+            Err(code) => {
+                rpc::write_call_error(reply, id, code, "payload does not match the schema").ok()
             }
-            Err(code) => rpc::write_call_error(reply, id, code, "payload does not match the schema").ok(),
         }
     }
 
@@ -1375,18 +1812,32 @@ impl<S: Station> ChargePoint<S> {
         Ok(rpc::write_call_result(reply, id, &response))
     }
 
-    fn on_change_availability(&mut self, now: Instant, req: ChangeAvailabilityRequest) -> ChangeAvailabilityResponse {
+    fn on_change_availability(
+        &mut self,
+        now: Instant,
+        req: ChangeAvailabilityRequest,
+    ) -> ChangeAvailabilityResponse {
         let operative = req.kind == AvailabilityType::Operative;
         let Ok(target) = u8::try_from(req.connector_id) else {
-            return ChangeAvailabilityResponse { status: AvailabilityStatus::Rejected };
+            return ChangeAvailabilityResponse {
+                status: AvailabilityStatus::Rejected,
+            };
         };
         if usize::from(target) >= self.connectors.len() {
-            return ChangeAvailabilityResponse { status: AvailabilityStatus::Rejected };
+            return ChangeAvailabilityResponse {
+                status: AvailabilityStatus::Rejected,
+            };
         }
-        let targets = if target == 0 { 0..=self.number_of_connectors() } else { target..=target };
+        let targets = if target == 0 {
+            0..=self.number_of_connectors()
+        } else {
+            target..=target
+        };
         let mut scheduled = false;
         for connector in targets {
-            let Some(c) = self.connectors.get_mut(usize::from(connector)) else { continue };
+            let Some(c) = self.connectors.get_mut(usize::from(connector)) else {
+                continue;
+            };
             if c.transaction.is_some() && !operative {
                 c.scheduled_operative = Some(false);
                 scheduled = true;
@@ -1395,12 +1846,18 @@ impl<S: Station> ChargePoint<S> {
                 self.set_operative(now, connector, operative);
             }
         }
-        let status = if scheduled { AvailabilityStatus::Scheduled } else { AvailabilityStatus::Accepted };
+        let status = if scheduled {
+            AvailabilityStatus::Scheduled
+        } else {
+            AvailabilityStatus::Accepted
+        };
         ChangeAvailabilityResponse { status }
     }
 
     fn set_operative(&mut self, now: Instant, connector: u8, operative: bool) {
-        let Some(c) = self.connectors.get_mut(usize::from(connector)) else { return };
+        let Some(c) = self.connectors.get_mut(usize::from(connector)) else {
+            return;
+        };
         let changed = c.operative != operative;
         c.operative = operative;
         let status = c.status;
@@ -1414,43 +1871,75 @@ impl<S: Station> ChargePoint<S> {
             self.set_status_inner(now, connector, next, ChargePointErrorCode::NoError);
         }
         if changed {
-            self.emit(Event::AvailabilityChanged { connector, operative });
+            self.emit(Event::AvailabilityChanged {
+                connector,
+                operative,
+            });
         }
     }
 
-    fn on_change_configuration(&mut self, now: Instant, req: ChangeConfigurationRequest) -> ChangeConfigurationResponse {
+    fn on_change_configuration(
+        &mut self,
+        now: Instant,
+        req: ChangeConfigurationRequest,
+    ) -> ChangeConfigurationResponse {
         let status = self.change_configuration(now, &req.key, &req.value);
         ChangeConfigurationResponse { status }
     }
 
-    fn on_remote_start(&mut self, now: Instant, req: RemoteStartTransactionRequest) -> RemoteStartStopResponse {
-        let reject = RemoteStartStopResponse { status: RemoteStartStopStatus::Rejected };
+    fn on_remote_start(
+        &mut self,
+        now: Instant,
+        req: RemoteStartTransactionRequest,
+    ) -> RemoteStartStopResponse {
+        let reject = RemoteStartStopResponse {
+            status: RemoteStartStopStatus::Rejected,
+        };
         let cp_operative = self.connectors.first().is_some_and(|c| c.operative);
         let free = |c: &Connector| {
             c.transaction.is_none()
                 && c.operative
-                && matches!(c.status, ChargePointStatus::Available | ChargePointStatus::Preparing | ChargePointStatus::Finishing)
+                && matches!(
+                    c.status,
+                    ChargePointStatus::Available
+                        | ChargePointStatus::Preparing
+                        | ChargePointStatus::Finishing
+                )
         };
         let connector = match req.connector_id {
             Some(0) => None,
-            Some(id) => u8::try_from(id).ok().filter(|&id| self.connectors.get(usize::from(id)).is_some_and(free)),
-            None => (1..self.connectors.len()).find(|&i| self.connectors.get(i).is_some_and(free)).map(|i| i as u8),
+            Some(id) => u8::try_from(id)
+                .ok()
+                .filter(|&id| self.connectors.get(usize::from(id)).is_some_and(free)),
+            None => (1..self.connectors.len())
+                .find(|&i| self.connectors.get(i).is_some_and(free))
+                .map(|i| i as u8),
         };
         let Some(connector) = connector.filter(|_| cp_operative) else {
             return reject;
         };
         if self.config.AuthorizeRemoteTxRequests {
-            let cached = self.cached(now, &req.id_tag).filter(|i| i.status == AuthorizationStatus::Accepted);
+            let cached = self
+                .cached(now, &req.id_tag)
+                .filter(|i| i.status == AuthorizationStatus::Accepted);
             if cached.is_none() || !self.config.LocalPreAuthorize {
-                let authorize = Outgoing::Authorize { ticket: None, id_tag: req.id_tag, remote_start_connector: Some(connector) };
+                let authorize = Outgoing::Authorize {
+                    ticket: None,
+                    id_tag: req.id_tag,
+                    remote_start_connector: Some(connector),
+                };
                 return match self.push_outgoing(authorize) {
-                    Ok(()) => RemoteStartStopResponse { status: RemoteStartStopStatus::Accepted },
+                    Ok(()) => RemoteStartStopResponse {
+                        status: RemoteStartStopStatus::Accepted,
+                    },
                     Err(_) => reject,
                 };
             }
         }
         if self.station.remote_start(connector, &req.id_tag) {
-            RemoteStartStopResponse { status: RemoteStartStopStatus::Accepted }
+            RemoteStartStopResponse {
+                status: RemoteStartStopStatus::Accepted,
+            }
         } else {
             reject
         }
@@ -1458,14 +1947,20 @@ impl<S: Station> ChargePoint<S> {
 
     fn on_remote_stop(&mut self, req: RemoteStopTransactionRequest) -> RemoteStartStopResponse {
         let found = self.connectors.iter().position(|c| {
-            c.transaction.as_ref().is_some_and(|t| t.transaction_id == Some(req.transaction_id))
+            c.transaction
+                .as_ref()
+                .is_some_and(|t| t.transaction_id == Some(req.transaction_id))
         });
         let accepted = match found {
             Some(index) => {
                 let connector = index as u8;
                 let accepted = self.station.remote_stop(connector);
                 if accepted {
-                    if let Some(tx) = self.connectors.get_mut(index).and_then(|c| c.transaction.as_mut()) {
+                    if let Some(tx) = self
+                        .connectors
+                        .get_mut(index)
+                        .and_then(|c| c.transaction.as_mut())
+                    {
                         tx.remote_stop_requested = true;
                     }
                 }
@@ -1473,7 +1968,11 @@ impl<S: Station> ChargePoint<S> {
             }
             None => false,
         };
-        let status = if accepted { RemoteStartStopStatus::Accepted } else { RemoteStartStopStatus::Rejected };
+        let status = if accepted {
+            RemoteStartStopStatus::Accepted
+        } else {
+            RemoteStartStopStatus::Rejected
+        };
         RemoteStartStopResponse { status }
     }
 
@@ -1489,19 +1988,27 @@ impl<S: Station> ChargePoint<S> {
             }
         }
         self.emit(Event::ResetRequested(req.kind));
-        ResetResponse { status: ResetStatus::Accepted }
+        ResetResponse {
+            status: ResetStatus::Accepted,
+        }
     }
 
     fn on_unlock(&mut self, now: Instant, req: UnlockConnectorRequest) -> UnlockConnectorResponse {
-        let connector = u8::try_from(req.connector_id).ok().filter(|&c| c > 0 && c <= self.number_of_connectors());
+        let connector = u8::try_from(req.connector_id)
+            .ok()
+            .filter(|&c| c > 0 && c <= self.number_of_connectors());
         let Some(connector) = connector else {
-            return UnlockConnectorResponse { status: UnlockStatus::NotSupported };
+            return UnlockConnectorResponse {
+                status: UnlockStatus::NotSupported,
+            };
         };
         if self.has_transaction(connector) {
             let meter = self.meter_register(connector);
             self.queue_stop(now, connector, meter, Reason::UnlockCommand, None, None);
         }
-        UnlockConnectorResponse { status: self.station.unlock_connector(connector) }
+        UnlockConnectorResponse {
+            status: self.station.unlock_connector(connector),
+        }
     }
 }
 
@@ -1527,8 +2034,15 @@ fn meter_values_request(
     sampled_value: Vec<SampledValue, MAX_SAMPLED_VALUES>,
 ) -> MeterValuesRequest {
     let mut meter_value = Vec::new();
-    let _ = meter_value.push(MeterValue { timestamp, sampled_value });
-    MeterValuesRequest { connector_id: u32::from(connector), transaction_id, meter_value }
+    let _ = meter_value.push(MeterValue {
+        timestamp,
+        sampled_value,
+    });
+    MeterValuesRequest {
+        connector_id: u32::from(connector),
+        transaction_id,
+        meter_value,
+    }
 }
 
 fn select_keys(keys: Option<&[CiString50]>) -> KeySelection {

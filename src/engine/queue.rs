@@ -56,17 +56,17 @@ pub enum TxMessage {
 impl TxMessage {
     pub fn local_id(&self) -> LocalTxId {
         match self {
-            TxMessage::Start { local_id, .. } | TxMessage::MeterValues { local_id, .. } | TxMessage::Stop { local_id, .. } => {
-                *local_id
-            }
+            TxMessage::Start { local_id, .. }
+            | TxMessage::MeterValues { local_id, .. }
+            | TxMessage::Stop { local_id, .. } => *local_id,
         }
     }
 
     pub fn connector(&self) -> u8 {
         match self {
-            TxMessage::Start { connector, .. } | TxMessage::MeterValues { connector, .. } | TxMessage::Stop { connector, .. } => {
-                *connector
-            }
+            TxMessage::Start { connector, .. }
+            | TxMessage::MeterValues { connector, .. }
+            | TxMessage::Stop { connector, .. } => *connector,
         }
     }
 }
@@ -104,7 +104,10 @@ pub struct TransactionQueue {
 
 impl TransactionQueue {
     pub const fn new() -> Self {
-        Self { items: Deque::new(), ids: Vec::new() }
+        Self {
+            items: Deque::new(),
+            ids: Vec::new(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -122,7 +125,12 @@ impl TransactionQueue {
     pub fn push(&mut self, item: QueuedTx) -> Result<(), QueueFull> {
         let local_id = item.message.local_id();
         if !self.ids.iter().any(|m| m.local_id == local_id) {
-            self.ids.push(IdMapping { local_id, transaction_id: None }).map_err(|_| QueueFull)?;
+            self.ids
+                .push(IdMapping {
+                    local_id,
+                    transaction_id: None,
+                })
+                .map_err(|_| QueueFull)?;
         }
         self.items.push_back(item).map_err(|_| QueueFull)
     }
@@ -163,17 +171,30 @@ impl TransactionQueue {
     }
 
     pub fn transaction_id(&self, local_id: LocalTxId) -> Option<i32> {
-        self.ids.iter().find(|m| m.local_id == local_id).and_then(|m| m.transaction_id)
+        self.ids
+            .iter()
+            .find(|m| m.local_id == local_id)
+            .and_then(|m| m.transaction_id)
     }
 
     /// Tracks a running transaction whose messages are all delivered (its id is kept for the Stop).
-    pub fn remember(&mut self, local_id: LocalTxId, transaction_id: Option<i32>) -> Result<(), QueueFull> {
+    pub fn remember(
+        &mut self,
+        local_id: LocalTxId,
+        transaction_id: Option<i32>,
+    ) -> Result<(), QueueFull> {
         match self.ids.iter_mut().find(|m| m.local_id == local_id) {
             Some(m) => {
                 m.transaction_id = m.transaction_id.or(transaction_id);
                 Ok(())
             }
-            None => self.ids.push(IdMapping { local_id, transaction_id }).map_err(|_| QueueFull),
+            None => self
+                .ids
+                .push(IdMapping {
+                    local_id,
+                    transaction_id,
+                })
+                .map_err(|_| QueueFull),
         }
     }
 }

@@ -97,21 +97,26 @@ pub mod violation {
 
 use crate::rpc::ErrorCode;
 
-/// Parses a payload (already syntax-checked by the framing) into `T`, naming the CALLERROR code
+/// Parses a payload (already syntax-checked by [`crate::rpc::parse_frame`]) into `T`, naming the CALLERROR code
 /// that describes a failure.
-pub fn parse_payload<'a, T: serde::Deserialize<'a>>(payload: &'a [u8], scratch: &mut [u8]) -> Result<T, ErrorCode> {
+pub fn parse_payload<'a, T: serde::Deserialize<'a>>(
+    payload: &'a [u8],
+    scratch: &mut [u8],
+) -> Result<T, ErrorCode> {
     use serde_json_core::de::Error as E;
     violation::reset();
     match serde_json_core::from_slice_escaped::<T>(payload, scratch) {
         Ok((value, _)) => Ok(value),
-        Err(E::InvalidType | E::InvalidNumber | E::ExpectedSomeIdent) => Err(ErrorCode::TypeConstraintViolation),
         // Custom errors come from missing fields, wrong array lengths or our own deserializers.
         Err(E::CustomError) => Err(match violation::take() {
             Some(violation::Kind::Property) => ErrorCode::PropertyConstraintViolation,
             None => ErrorCode::OccurenceConstraintViolation,
         }),
         Err(E::EscapedStringIsTooLong) => Err(ErrorCode::PropertyConstraintViolation),
-        Err(_) => Err(ErrorCode::FormationViolation),
+        // The framing already checked the payload's JSON syntax, so whatever else serde-json-core
+        // trips on (a string for a number, `1.5` for an integer, an object for a string) is a
+        // value of the wrong type.
+        Err(_) => Err(ErrorCode::TypeConstraintViolation),
     }
 }
 
@@ -165,12 +170,15 @@ impl Action {
     pub const fn profile(self) -> FeatureProfile {
         use Action::*;
         match self {
-            GetDiagnostics | DiagnosticsStatusNotification | FirmwareStatusNotification | UpdateFirmware => {
-                FeatureProfile::FirmwareManagement
-            }
+            GetDiagnostics
+            | DiagnosticsStatusNotification
+            | FirmwareStatusNotification
+            | UpdateFirmware => FeatureProfile::FirmwareManagement,
             GetLocalListVersion | SendLocalList => FeatureProfile::LocalAuthListManagement,
             CancelReservation | ReserveNow => FeatureProfile::Reservation,
-            ClearChargingProfile | GetCompositeSchedule | SetChargingProfile => FeatureProfile::SmartCharging,
+            ClearChargingProfile | GetCompositeSchedule | SetChargingProfile => {
+                FeatureProfile::SmartCharging
+            }
             TriggerMessage => FeatureProfile::RemoteTrigger,
             _ => FeatureProfile::Core,
         }

@@ -84,9 +84,13 @@ impl Measurand {
         use Measurand::*;
         match self {
             CurrentExport | CurrentImport | CurrentOffered => Some(UnitOfMeasure::A),
-            EnergyActiveExportRegister | EnergyActiveImportRegister | EnergyActiveExportInterval
+            EnergyActiveExportRegister
+            | EnergyActiveImportRegister
+            | EnergyActiveExportInterval
             | EnergyActiveImportInterval => Some(UnitOfMeasure::Wh),
-            EnergyReactiveExportRegister | EnergyReactiveImportRegister | EnergyReactiveExportInterval
+            EnergyReactiveExportRegister
+            | EnergyReactiveImportRegister
+            | EnergyReactiveExportInterval
             | EnergyReactiveImportInterval => Some(UnitOfMeasure::Varh),
             PowerActiveExport | PowerActiveImport | PowerOffered => Some(UnitOfMeasure::W),
             PowerReactiveExport | PowerReactiveImport => Some(UnitOfMeasure::Var),

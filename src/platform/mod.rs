@@ -1,0 +1,5 @@
+//! Platforms: the IO loops around the sans-IO [`crate::engine`]. Each one owns the socket, the
+//! clocks and the threads; none holds protocol logic.
+
+#[cfg(feature = "std")]
+pub mod host;
