@@ -244,6 +244,8 @@ impl Configuration {
 }
 
 /// Which keys a GetConfiguration.conf reports: all of them, or those asked for.
+/// Lives on the stack while one GetConfiguration is answered.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySelection {
     All,

@@ -231,6 +231,8 @@ impl Connector {
 }
 
 /// Non-transaction requests waiting to be sent.
+// MeterValues is the large variant; there is no heap to box it into, and the outbox is bounded.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Outgoing {
     Heartbeat,
@@ -239,9 +241,9 @@ enum Outgoing {
         id_tag: CiString20,
         remote_start_connector: Option<u8>,
     },
+    /// The request itself waits in `ChargePoint::data_transfer_request` (one at a time).
     DataTransfer {
         ticket: Ticket,
-        request: DataTransferRequest,
     },
     /// Clock-aligned readings of a connector without a transaction (not queued offline).
     MeterValues {
@@ -252,6 +254,7 @@ enum Outgoing {
 }
 
 /// What the CALL awaiting an answer was.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Origin {
     Boot,
@@ -313,6 +316,7 @@ pub struct ChargePoint<S: Station> {
     transactions: TransactionQueue,
     events: Deque<Event, EVENT_QUEUE_DEPTH>,
     auth_cache: Vec<CacheEntry, AUTH_CACHE_SIZE>,
+    data_transfer_request: Option<DataTransferRequest>,
     data_transfer_response: Option<(Ticket, DataTransferResponse)>,
     wall: Option<WallClock>,
     next_message_id: u32,
@@ -358,6 +362,7 @@ impl<S: Station> ChargePoint<S> {
             transactions: TransactionQueue::new(),
             events: Deque::new(),
             auth_cache: Vec::new(),
+            data_transfer_request: None,
             data_transfer_response: None,
             wall: None,
             next_message_id: 1,
@@ -553,10 +558,13 @@ impl<S: Station> ChargePoint<S> {
                 ticket,
                 result: Err(error),
             }),
-            Outgoing::DataTransfer { ticket, .. } => self.emit(Event::DataTransferred {
-                ticket,
-                result: Err(error),
-            }),
+            Outgoing::DataTransfer { ticket } => {
+                self.data_transfer_request = None;
+                self.emit(Event::DataTransferred {
+                    ticket,
+                    result: Err(error),
+                })
+            }
             _ => {}
         }
     }
@@ -820,6 +828,9 @@ impl<S: Station> ChargePoint<S> {
         if !self.is_online() {
             return Err(CommandError::NotReady);
         }
+        if self.data_transfer_request.is_some() {
+            return Err(CommandError::Busy);
+        }
         let bad = |_| CommandError::InvalidArgument;
         let request = DataTransferRequest {
             vendor_id: CiString::try_from_str(vendor_id).map_err(bad)?,
@@ -830,7 +841,8 @@ impl<S: Station> ChargePoint<S> {
             data: data.map(CiString::try_from_str).transpose().map_err(bad)?,
         };
         let ticket = self.new_ticket();
-        self.push_outgoing(Outgoing::DataTransfer { ticket, request })?;
+        self.push_outgoing(Outgoing::DataTransfer { ticket })?;
+        self.data_transfer_request = Some(request);
         Ok(ticket)
     }
 
@@ -1018,17 +1030,16 @@ impl<S: Station> ChargePoint<S> {
                     warn!("transaction queue full: meter values of connector {connector} dropped");
                 }
             }
-            None if self.is_online() => {
-                if self
+            None if self.is_online()
+                && self
                     .push_outgoing(Outgoing::MeterValues {
                         connector,
                         at,
                         values,
                     })
-                    .is_err()
-                {
-                    warn!("outbox full: meter values of connector {connector} dropped");
-                }
+                    .is_err() =>
+            {
+                warn!("outbox full: meter values of connector {connector} dropped");
             }
             None => {}
         }
@@ -1186,8 +1197,8 @@ impl<S: Station> ChargePoint<S> {
                 };
                 self.send(now, buf, origin, &request)
             }
-            Origin::Outbox(Outgoing::DataTransfer { request, .. }) => {
-                let request = request.clone();
+            Origin::Outbox(Outgoing::DataTransfer { .. }) => {
+                let request = self.data_transfer_request.clone()?;
                 self.send(now, buf, origin, &request)
             }
             Origin::Outbox(Outgoing::MeterValues {
@@ -1467,7 +1478,8 @@ impl<S: Station> ChargePoint<S> {
                     self.emit(Event::Authorized { ticket, result });
                 }
             }
-            Origin::Outbox(Outgoing::DataTransfer { ticket, .. }) => {
+            Origin::Outbox(Outgoing::DataTransfer { ticket }) => {
+                self.data_transfer_request = None;
                 let result = match parse_payload::<DataTransferResponse>(payload, &mut scratch) {
                     Ok(conf) => {
                         let status = conf.status;
