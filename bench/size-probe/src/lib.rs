@@ -1,0 +1,47 @@
+//! Size probe: one exported function reaching every public engine entry point with
+//! opaque inputs, so `--gc-sections` keeps what a real firmware would link.
+#![no_std]
+
+use core::hint::black_box;
+use ocpp::engine::{ChargePoint, Options, Station};
+use ocpp::messages::{BootNotificationRequest, ChargePointErrorCode, ChargePointStatus, Measurand, SampleText};
+use ocpp::{CiString, Instant};
+
+struct ProbeStation;
+
+impl Station for ProbeStation {
+    fn read_meter(&mut self, connector: u8, _: Measurand) -> Option<SampleText> {
+        Some(ocpp::engine::sample_text(black_box(i64::from(connector))))
+    }
+}
+
+/// # Safety
+/// `input` must point to `len` readable bytes and `out` to `cap` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn ocpp_size_probe(input: *const u8, len: usize, out: *mut u8, cap: usize, now: u64) -> usize {
+    // SAFETY: the caller guarantees both buffers.
+    let (frame, buf) = unsafe { (core::slice::from_raw_parts(input, len), core::slice::from_raw_parts_mut(out, cap)) };
+    let boot = BootNotificationRequest {
+        charge_point_vendor: CiString::try_from_str("v").unwrap_or_default(),
+        charge_point_model: CiString::try_from_str("m").unwrap_or_default(),
+        ..Default::default()
+    };
+    let now = Instant(now);
+    let Ok(mut cp) = ChargePoint::new(boot, 2, ProbeStation, Options::default(), now) else { return 0 };
+    cp.handle_connected(now);
+    let mut total = cp.handle_frame(now, frame, buf).unwrap_or(0);
+    let _ = cp.handle_oversized_frame(frame, len, buf);
+    let _ = cp.authorize(now, "TAG");
+    let _ = cp.start_transaction(now, 1, "TAG", 0, None);
+    let _ = cp.stop_transaction(now, 1, 10, None, None);
+    let _ = cp.data_transfer("v", None, None);
+    let _ = cp.set_connector_status(now, 1, ChargePointStatus::Faulted, ChargePointErrorCode::OtherError);
+    let _ = cp.change_configuration(now, "HeartbeatInterval", "5");
+    cp.handle_timeout(now);
+    total += cp.poll_transmit(now, buf).unwrap_or(0);
+    while let Some(e) = cp.poll_event() {
+        black_box(&e);
+    }
+    cp.handle_disconnected(now);
+    total + cp.poll_timeout().map_or(0, |t| t.as_millis() as usize)
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need on a fresh machine of this project's kind
+# (Debian, root, Rust via rustup, Python 3.11). Idempotent: fast when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v g++ >/dev/null || need_apt+=(g++)
+[ -e /usr/lib/gcc/x86_64-linux-gnu/12/32/libgcc.a ] || need_apt+=(gcc-multilib g++-multilib)
+command -v arm-none-eabi-gcc >/dev/null || need_apt+=(gcc-arm-none-eabi binutils-arm-none-eabi)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "deps: apt-get install ${need_apt[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+python3 -c 'import ocpp, websockets, jsonschema, pytest' 2>/dev/null ||
+    python3 -m pip install -q -r tools/requirements.txt
+
+installed=$(rustup target list --installed)
+for target in thumbv7em-none-eabihf i686-unknown-linux-gnu; do
+    grep -qx "$target" <<<"$installed" || rustup target add "$target"
+done
+
+CBINDGEN_VERSION=0.29.4
+if ! cbindgen --version 2>/dev/null | grep -q "$CBINDGEN_VERSION"; then
+    cargo install --quiet --locked cbindgen --version "$CBINDGEN_VERSION"
+fi

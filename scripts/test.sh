@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Runs every test suite of zephyr-ocpp (the README's test command; CI runs it through .ci/run).
+# Stages: lint, Rust unit + integration tests, frame schema validation, no_std build and size,
+# Python tests of the dev Central System, C API tests, header freshness, Zephyr (when a
+# workspace exists). Ends with one line: "tests: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+bash scripts/deps.sh
+
+passed=0
+failed=0
+failures=()
+log_dir=$ROOT/target/test-logs
+mkdir -p "$log_dir"
+
+stage() { printf '\n=== %s\n' "$1"; }
+fail() { failures+=("$1"); failed=$((failed + ${2:-1})); }
+
+# Adds the "N passed"/"N failed" counts of a runner's output to the totals.
+count() {
+    local p f
+    p=$(grep -oE '[0-9]+ passed' "$1" | awk '{s+=$1} END {print s+0}')
+    f=$(grep -oE '[0-9]+ failed' "$1" | awk '{s+=$1} END {print s+0}')
+    passed=$((passed + p))
+    failed=$((failed + f))
+    [ "$f" -eq 0 ] || failures+=("$2")
+}
+
+stage "format and lint"
+cargo fmt --all -- --check || fail "cargo fmt"
+cargo clippy --all-targets -- -D warnings || fail "cargo clippy"
+
+stage "Rust unit and integration tests"
+rm -rf target/frames
+cargo test --all-targets 2>&1 | tee "$log_dir/cargo-test.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "cargo test" 0
+count "$log_dir/cargo-test.log" "cargo test"
+
+stage "no_std build (thumbv7em-none-eabihf, no alloc)"
+if cargo build --lib --no-default-features --target thumbv7em-none-eabihf --release; then
+    bash bench/footprint.sh --engine-only || fail "engine footprint"
+else
+    fail "no_std build"
+fi
+
+stage "dev Central System tests (pytest)"
+python3 -m pytest tests/cs -q 2>&1 | tee "$log_dir/pytest-cs.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "pytest tests/cs" 0
+count "$log_dir/pytest-cs.log" "pytest tests/cs"
+
+if [ -x tests/c/run.sh ]; then
+    stage "C API tests"
+    bash tests/c/run.sh 2>&1 | tee "$log_dir/c-tests.log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || fail "C tests" 0
+    count "$log_dir/c-tests.log" "C tests"
+fi
+
+if [ -f cbindgen.toml ]; then
+    stage "generated header is current"
+    tmp=$(mktemp)
+    if cbindgen --config cbindgen.toml --crate zephyr-ocpp --output "$tmp" && cmp -s "$tmp" include/zephyr/net/ocpp.h; then
+        echo "include/zephyr/net/ocpp.h matches cbindgen's output"
+    else
+        diff -u include/zephyr/net/ocpp.h "$tmp" | head -40
+        fail "include/zephyr/net/ocpp.h is stale: regenerate with cbindgen and commit"
+    fi
+    rm -f "$tmp"
+fi
+
+stage "schema validation of every frame exchanged by the tests"
+frames=$(find target/frames -name '*.jsonl' 2>/dev/null | sort)
+if [ -n "$frames" ]; then
+    # shellcheck disable=SC2086
+    python3 tools/validate_frames.py $frames | tail -5 || fail "frame schema validation"
+else
+    fail "no frames were logged"
+fi
+
+stage "Zephyr"
+ZEPHYR_WORKSPACE=${ZEPHYR_WORKSPACE:-$HOME/zephyrproject}
+if [ -x scripts/zephyr.sh ] && [ -d "$ZEPHYR_WORKSPACE/zephyr" ]; then
+    bash scripts/zephyr.sh 2>&1 | tee "$log_dir/zephyr.log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || fail "Zephyr stage" 0
+    count "$log_dir/zephyr.log" "Zephyr stage"
+else
+    echo "################################################################################"
+    echo "# SKIPPED: Zephyr stage - no Zephyr workspace at $ZEPHYR_WORKSPACE"
+    echo "# (set ZEPHYR_WORKSPACE; see README 'Zephyr workspace')"
+    echo "################################################################################"
+fi
+
+echo
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ ${#failures[@]} -eq 0 ]
