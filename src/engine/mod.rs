@@ -197,6 +197,8 @@ struct Transaction {
     transaction_id: Option<i32>,
     remote_stop_requested: bool,
     next_sample_at: Option<Instant>,
+    /// The latest StopTxnAlignedData readings, for the StopTransaction (bounded: one sample).
+    last_aligned: Option<(Stamp, Vec<SampledValue, MAX_SAMPLED_VALUES>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -674,6 +676,7 @@ impl<S: Station> ChargePoint<S> {
                 transaction_id: None,
                 remote_stop_requested: false,
                 next_sample_at: (interval > 0).then(|| now.plus_secs(interval)),
+                last_aligned: None,
             });
         }
         self.set_status_inner(
@@ -755,6 +758,7 @@ impl<S: Station> ChargePoint<S> {
                 reason,
                 at: self.stamp(now),
                 end_values,
+                aligned: tx.last_aligned,
             },
         };
         if self.transactions.push(item).is_err() {
@@ -985,8 +989,22 @@ impl<S: Station> ChargePoint<S> {
         }
         if self.next_aligned_at.is_some_and(|t| t <= now) {
             let measurands = self.config.MeterValuesAlignedData.clone();
+            let stop_measurands = self.config.StopTxnAlignedData.clone();
             for index in 1..self.connectors.len() {
-                self.queue_meter_values(now, index as u8, &measurands, ReadingContext::SampleClock);
+                let connector = index as u8;
+                self.queue_meter_values(now, connector, &measurands, ReadingContext::SampleClock);
+                if self.has_transaction(connector) && !stop_measurands.is_empty() {
+                    let values =
+                        self.sample(connector, &stop_measurands, ReadingContext::SampleClock);
+                    let at = self.stamp(now);
+                    if let Some(tx) = self
+                        .connectors
+                        .get_mut(index)
+                        .and_then(|c| c.transaction.as_mut())
+                    {
+                        tx.last_aligned = (!values.is_empty()).then_some((at, values));
+                    }
+                }
             }
             self.schedule_aligned(now.plus_millis(1));
         }
@@ -1251,6 +1269,7 @@ impl<S: Station> ChargePoint<S> {
                         reason,
                         at,
                         end_values,
+                        aligned,
                         connector,
                         ..
                     } => {
@@ -1262,6 +1281,12 @@ impl<S: Station> ChargePoint<S> {
                         };
                         let timestamp = self.resolve(at);
                         let mut data = Vec::new();
+                        if let Some((at, values)) = aligned {
+                            let _ = data.push(MeterValue {
+                                timestamp: self.resolve(at),
+                                sampled_value: values,
+                            });
+                        }
                         if !end_values.is_empty() {
                             let _ = data.push(MeterValue {
                                 timestamp,

@@ -50,6 +50,8 @@ pub enum TxMessage {
         at: Stamp,
         /// StopTxnSampledData readings at the end of the transaction.
         end_values: Vec<SampledValue, MAX_SAMPLED_VALUES>,
+        /// The latest StopTxnAlignedData readings taken during the transaction.
+        aligned: Option<(Stamp, Vec<SampledValue, MAX_SAMPLED_VALUES>)>,
     },
 }
 

@@ -1324,3 +1324,40 @@ fn construction_is_validated() {
     )
     .is_err());
 }
+
+#[test]
+fn stop_transaction_carries_aligned_and_end_readings() {
+    let mut h = Harness::new("stop-txn-data", 1);
+    h.online(); // wall clock 10:00:00
+    h.cp.change_configuration(h.now, "HeartbeatInterval", "0");
+    h.cp.change_configuration(h.now, "StopTxnAlignedData", "Energy.Active.Import.Register");
+    h.cp.change_configuration(
+        h.now,
+        "StopTxnSampledData",
+        "Energy.Active.Import.Register,Power.Active.Import",
+    );
+    h.cp.change_configuration(h.now, "MeterValuesAlignedData", "");
+    h.cp.change_configuration(h.now, "MeterValueSampleInterval", "0");
+    h.cp.change_configuration(h.now, "ClockAlignedDataInterval", "60");
+    h.start(1, "T", 0);
+    h.answer(
+        "StartTransaction",
+        json!({"idTagInfo": {"status": "Accepted"}, "transactionId": 8}),
+    );
+    h.answer("StatusNotification", json!({}));
+    h.cp.station_mut().energy_wh[1] = 120;
+    h.advance(60_000);
+    h.nothing_sent(); // MeterValuesAlignedData is empty: nothing is sent at the boundary
+    h.cp.station_mut().energy_wh[1] = 150;
+    h.advance(30_000);
+    h.cp.stop_transaction(h.now, 1, 150, None, None).unwrap();
+    let stop = h.answer("StopTransaction", json!({}));
+    let data = stop["transactionData"].as_array().unwrap();
+    assert_eq!(data.len(), 2, "{stop}");
+    assert_eq!(data[0]["timestamp"], "2026-11-21T10:01:00.000Z");
+    assert_eq!(data[0]["sampledValue"][0]["value"], "120");
+    assert_eq!(data[0]["sampledValue"][0]["context"], "Sample.Clock");
+    assert_eq!(data[1]["sampledValue"].as_array().unwrap().len(), 2);
+    assert_eq!(data[1]["sampledValue"][0]["value"], "150");
+    assert_eq!(data[1]["sampledValue"][0]["context"], "Transaction.End");
+}

@@ -165,7 +165,8 @@ pub struct StopTransactionRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transaction_data: Option<Vec<MeterValue, 1>>,
+    /// At most the latest clock-aligned reading and the end-of-transaction reading.
+    pub transaction_data: Option<Vec<MeterValue, 2>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
