@@ -6,12 +6,13 @@ use std::{env, fs, path::PathBuf};
 const CAPACITIES: &[(&str, &str, u32, &str)] = &[
     ("OCPP_MAX_CONNECTORS", "MAX_CONNECTORS", 4, "Connectors (excluding connector 0) a charge point may have."),
     ("OCPP_RECV_BUFFER_SIZE", "FRAME_CAPACITY", 4096, "Largest OCPP-J text frame, in bytes, received or sent (GetConfiguration of every key needs ~2.3 KB)."),
-    ("OCPP_TX_QUEUE_DEPTH", "TX_QUEUE_DEPTH", 32, "Transaction messages held while offline or awaiting delivery."),
+    ("OCPP_TX_QUEUE_SIZE", "TX_QUEUE_BYTES", 4096, "Bytes of encoded transaction messages held while offline (a Start or a one-value MeterValues takes ~40)."),
     ("OCPP_MAX_SAMPLED_VALUES", "MAX_SAMPLED_VALUES", 6, "Measurands per meter sample (MeterValues*Data lists)."),
     ("OCPP_AUTH_CACHE_SIZE", "AUTH_CACHE_SIZE", 16, "Entries in the authorization cache."),
     ("OCPP_OUTBOX_DEPTH", "OUTBOX_DEPTH", 8, "Non-transaction requests (Authorize, DataTransfer, ...) waiting to be sent."),
     ("OCPP_EVENT_QUEUE_DEPTH", "EVENT_QUEUE_DEPTH", 16, "Application events not yet polled."),
     ("OCPP_DATA_TRANSFER_SIZE", "DATA_TRANSFER_CAPACITY", 256, "Bytes of a DataTransfer `data` field."),
+    ("OCPP_MAX_SESSIONS", "MAX_SESSIONS", 8, "C API sessions (`ocpp_session_open`) open at once (at most 255)."),
 ];
 
 fn main() {
@@ -29,6 +30,12 @@ fn main() {
         out.push_str(&format!(
             "/// {doc} (`{var}`, default {default})\npub const {name}: usize = {value};\n"
         ));
+    }
+    // Zephyr's minimal libc numbers some errno values unlike picolibc/newlib (src/ffi.rs `Errno`).
+    println!("cargo::rustc-check-cfg=cfg(ocpp_libc_minimal)");
+    println!("cargo:rerun-if-env-changed=OCPP_LIBC_MINIMAL");
+    if env::var("OCPP_LIBC_MINIMAL").is_ok_and(|v| matches!(v.trim(), "1" | "y" | "yes")) {
+        println!("cargo:rustc-cfg=ocpp_libc_minimal");
     }
     let path = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("capacity.rs");
     fs::write(path, out).expect("write capacity.rs");

@@ -28,7 +28,7 @@ use crate::messages::*;
 use crate::rpc::{self, BufferTooSmall, ErrorCode, Frame, MessageId};
 pub use config::{ConfigKey, Configuration};
 use config::{ConfigurationView, KeySelection};
-use queue::{LocalTxId, QueuedTx, Stamp, TransactionQueue, TxMessage};
+use queue::{LocalTxId, Stamp, TransactionQueue, TxMessage, MAX_RECORD};
 
 /// The hardware side of the charge point: what only the application can know or do.
 /// Every method has a conservative default.
@@ -434,6 +434,18 @@ impl<S: Station> ChargePoint<S> {
             .is_some_and(|c| c.transaction.is_some())
     }
 
+    fn running_transactions(&self) -> usize {
+        self.connectors
+            .iter()
+            .filter(|c| c.transaction.is_some())
+            .count()
+    }
+
+    /// The transaction queue's records as bytes, for a platform to persist.
+    pub fn transaction_queue_bytes(&self) -> &[u8] {
+        self.transactions.as_bytes()
+    }
+
     /// Transaction messages not yet confirmed by the Central System.
     pub fn queued_transaction_messages(&self) -> usize {
         self.transactions.len()
@@ -525,13 +537,7 @@ impl<S: Station> ChargePoint<S> {
             self.fail_outgoing(outgoing, RequestError::Offline);
         }
         // Callers waiting on queued transaction messages learn that delivery is deferred.
-        let mut waiting: Vec<(Ticket, u8, bool), 8> = Vec::new();
-        for item in self.transactions.iter_mut() {
-            if let Some(ticket) = item.waiting.take() {
-                let is_start = matches!(item.message, TxMessage::Start { .. });
-                let _ = waiting.push((ticket, item.message.connector(), is_start));
-            }
-        }
+        let waiting = self.transactions.take_all_waiting();
         for (ticket, connector, is_start) in waiting {
             self.emit(if is_start {
                 Event::TransactionStarted {
@@ -643,29 +649,25 @@ impl<S: Station> ChargePoint<S> {
         if !c.operative || !operative || c.status == ChargePointStatus::Faulted {
             return Err(CommandError::Unavailable);
         }
-        if self.transactions.free() == 0 {
+        // Room for this StartTransaction and, later, a StopTransaction of every transaction.
+        if self.transactions.free_bytes() < MAX_RECORD * (self.running_transactions() + 2) {
             return Err(CommandError::QueueFull);
         }
         let local_id = self.next_local_tx;
         self.next_local_tx = self.next_local_tx.wrapping_add(1);
         let ticket = self.new_ticket();
         let online = self.is_online();
-        let item = QueuedTx {
-            seq: self.next_seq(),
-            attempts: 0,
-            not_before: None,
-            waiting: online.then_some(ticket),
-            message: TxMessage::Start {
-                local_id,
-                connector,
-                id_tag: tag.clone(),
-                meter_start,
-                reservation_id,
-                at: self.stamp(now),
-            },
+        let message = TxMessage::Start {
+            local_id,
+            connector,
+            id_tag: tag.clone(),
+            meter_start,
+            reservation_id,
+            at: self.stamp(now),
         };
+        let seq = self.next_seq();
         self.transactions
-            .push(item)
+            .push(seq, &message, online.then_some(ticket))
             .map_err(|_| CommandError::QueueFull)?;
         let interval = self.config.MeterValueSampleInterval;
         if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
@@ -718,7 +720,7 @@ impl<S: Station> ChargePoint<S> {
         } else {
             Reason::Local
         });
-        if self.transactions.free() == 0 {
+        if !self.transactions.has_room_for_stop() {
             return Err(CommandError::QueueFull);
         }
         let ticket = self.new_ticket();
@@ -745,23 +747,22 @@ impl<S: Station> ChargePoint<S> {
         let measurands = self.config.StopTxnSampledData.clone();
         let end_values = self.sample(connector, &measurands, ReadingContext::TransactionEnd);
         let online = self.is_online();
-        let item = QueuedTx {
-            seq: self.next_seq(),
-            attempts: 0,
-            not_before: None,
-            waiting: if online { ticket } else { None },
-            message: TxMessage::Stop {
-                local_id: tx.local_id,
-                connector,
-                id_tag,
-                meter_stop,
-                reason,
-                at: self.stamp(now),
-                end_values,
-                aligned: tx.last_aligned,
-            },
+        let message = TxMessage::Stop {
+            local_id: tx.local_id,
+            connector,
+            id_tag,
+            meter_stop,
+            reason,
+            at: self.stamp(now),
+            end_values,
+            aligned: tx.last_aligned,
         };
-        if self.transactions.push(item).is_err() {
+        let seq = self.next_seq();
+        if self
+            .transactions
+            .push(seq, &message, ticket.filter(|_| online))
+            .is_err()
+        {
             // Callers check free space first; internal stops (reset, unlock) can still hit this.
             warn!("transaction queue full: StopTransaction of connector {connector} lost");
         }
@@ -922,7 +923,7 @@ impl<S: Station> ChargePoint<S> {
         if self.is_online() {
             consider(self.next_heartbeat_at);
             if self.in_flight.is_none() {
-                consider(self.transactions.front().and_then(|q| q.not_before));
+                consider(self.transactions.head_not_before());
                 let min_duration = u64::from(self.config.MinimumStatusDuration) * 1000;
                 for c in self
                     .connectors
@@ -1031,20 +1032,18 @@ impl<S: Station> ChargePoint<S> {
             .map(|t| t.local_id);
         match local_id {
             Some(local_id) => {
-                let item = QueuedTx {
-                    seq: self.next_seq(),
-                    attempts: 0,
-                    not_before: None,
-                    waiting: None,
-                    message: TxMessage::MeterValues {
-                        local_id,
-                        connector,
-                        at,
-                        values,
-                    },
+                let message = TxMessage::MeterValues {
+                    local_id,
+                    connector,
+                    at,
+                    values,
                 };
-                if self.transactions.free() <= 1 || self.transactions.push(item).is_err() {
-                    // One slot stays free for the StopTransaction.
+                // Room stays reserved for the StopTransaction of every running transaction.
+                let reserve = MAX_RECORD * (self.running_transactions() + 1);
+                let seq = self.next_seq();
+                if self.transactions.free_bytes() < reserve
+                    || self.transactions.push(seq, &message, None).is_err()
+                {
                     warn!("transaction queue full: meter values of connector {connector} dropped");
                 }
             }
@@ -1172,9 +1171,8 @@ impl<S: Station> ChargePoint<S> {
         let outbox = self.outbox.front().map(|(seq, _)| *seq);
         let tx = self
             .transactions
-            .front()
-            .filter(|q| q.not_before.is_none_or(|t| t <= now))
-            .map(|q| q.seq);
+            .front_seq()
+            .filter(|_| self.transactions.head_not_before().is_none_or(|t| t <= now));
         let best = [status.map(|s| s.0), outbox, tx]
             .into_iter()
             .flatten()
@@ -1229,7 +1227,7 @@ impl<S: Station> ChargePoint<S> {
                 self.send(now, buf, origin, &request)
             }
             Origin::Transaction => {
-                let message = self.transactions.front()?.message.clone();
+                let message = self.transactions.front()?.message;
                 let transaction_id = self.transactions.transaction_id(message.local_id());
                 match message {
                     TxMessage::Start {
@@ -1567,7 +1565,7 @@ impl<S: Station> ChargePoint<S> {
         let Some(head) = self.transactions.front() else {
             return;
         };
-        let (message, waiting) = (head.message.clone(), head.waiting);
+        let (message, waiting) = (head.message, head.waiting);
         match message {
             TxMessage::Start {
                 local_id,
@@ -1674,56 +1672,47 @@ impl<S: Station> ChargePoint<S> {
             Origin::Transaction => {
                 let max_attempts = self.config.TransactionMessageAttempts.max(1);
                 let retry = self.config.TransactionMessageRetryInterval;
-                let Some(head) = self.transactions.front_mut() else {
+                let Some(head) = self.transactions.front() else {
                     return;
                 };
-                head.attempts = head.attempts.saturating_add(1);
                 let (connector, action) = (head.message.connector(), tx_action(&head.message));
-                if u32::from(head.attempts) >= max_attempts {
-                    warn!(
-                        "{action} failed {} times ({error:?}); discarded",
-                        head.attempts
-                    );
-                    let waiting = head.waiting.take();
-                    let is_start = matches!(head.message, TxMessage::Start { .. });
+                // The spec's back-off: RetryInterval times the number of attempts so far.
+                let attempts = self
+                    .transactions
+                    .head_failed(|n| now.plus_secs(retry.saturating_mul(u32::from(n))));
+                let result = if u32::from(attempts) >= max_attempts {
+                    warn!("{action} failed {attempts} times ({error:?}); discarded");
                     let _ = self.transactions.pop_front();
-                    if let Some(ticket) = waiting {
-                        self.emit(if is_start {
-                            Event::TransactionStarted {
-                                ticket,
-                                connector,
-                                result: Err(error),
-                            }
-                        } else {
-                            Event::TransactionStopped {
-                                ticket,
-                                connector,
-                                result: Err(error),
-                            }
-                        });
-                    }
                     self.emit(Event::TransactionMessageDiscarded { connector, action });
+                    Err(error)
                 } else {
-                    // The spec's back-off: RetryInterval times the number of attempts so far.
-                    head.not_before =
-                        Some(now.plus_secs(retry.saturating_mul(u32::from(head.attempts))));
                     // The caller learns at once that the message is held for retry.
-                    if let Some(ticket) = head.waiting.take() {
-                        let is_start = matches!(head.message, TxMessage::Start { .. });
-                        self.emit(if is_start {
-                            Event::TransactionStarted {
-                                ticket,
-                                connector,
-                                result: Ok(StartOutcome::Queued),
-                            }
-                        } else {
-                            Event::TransactionStopped {
-                                ticket,
-                                connector,
-                                result: Ok(StopOutcome::Queued),
-                            }
-                        });
-                    }
+                    let _ = self.transactions.release_waiting(head.seq);
+                    Ok(())
+                };
+                if let Some(ticket) = head.waiting {
+                    self.emit(match (head.message.is_start(), result) {
+                        (true, Ok(())) => Event::TransactionStarted {
+                            ticket,
+                            connector,
+                            result: Ok(StartOutcome::Queued),
+                        },
+                        (true, Err(e)) => Event::TransactionStarted {
+                            ticket,
+                            connector,
+                            result: Err(e),
+                        },
+                        (false, Ok(())) => Event::TransactionStopped {
+                            ticket,
+                            connector,
+                            result: Ok(StopOutcome::Queued),
+                        },
+                        (false, Err(e)) => Event::TransactionStopped {
+                            ticket,
+                            connector,
+                            result: Err(e),
+                        },
+                    });
                 }
             }
         }

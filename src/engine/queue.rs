@@ -1,18 +1,23 @@
 //! The transaction message queue: StartTransaction, transaction MeterValues and StopTransaction
-//! held in order until the Central System confirms them (OCPP 1.6 section 4.8/3.16).
+//! held in order until the Central System confirms them (OCPP 1.6 sections 3.16 and 4.8).
 //!
-//! Records are plain typed values (no JSON, no pointers) so a platform can persist them and put
-//! them back after a reboot. Transactions are known by a local id; the id the Central System
-//! assigns is filled in when the StartTransaction is confirmed, so messages of a transaction
-//! started offline carry the right transactionId when they are replayed.
+//! Records are stored encoded, back to back, in one fixed byte buffer: RAM is spent on what is
+//! queued, not on the largest possible record times the depth, and the buffer's bytes are what a
+//! platform persists and puts back after a reboot ([`TransactionQueue::as_bytes`],
+//! [`TransactionQueue::restore`]). Transactions are known by a local id; the Central System's
+//! transactionId is filled in when their StartTransaction is confirmed, so messages of a
+//! transaction started offline carry the right id when they are replayed.
 
-use heapless::{Deque, Vec};
+use heapless::Vec;
 
 use super::Ticket;
-use crate::capacity::{MAX_CONNECTORS, MAX_SAMPLED_VALUES, TX_QUEUE_DEPTH};
-use crate::cistring::CiString20;
+use crate::capacity::{MAX_CONNECTORS, MAX_SAMPLED_VALUES, TX_QUEUE_BYTES};
+use crate::cistring::{CiString, CiString20};
 use crate::datetime::{DateTime, Instant};
-use crate::messages::{Reason, SampledValue};
+use crate::messages::{
+    Location, Measurand, Phase, ReadingContext, Reason, SampleText, SampledValue, UnitOfMeasure,
+    ValueFormat,
+};
 
 /// When something happened: wall-clock time if it was known then, else the monotonic instant
 /// (turned into wall-clock time once the clock is set, before the message is sent).
@@ -24,6 +29,8 @@ pub enum Stamp {
 
 /// Our own id of a transaction, valid before the Central System has assigned one.
 pub type LocalTxId = u32;
+
+pub type Samples = Vec<SampledValue, MAX_SAMPLED_VALUES>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxMessage {
@@ -39,7 +46,7 @@ pub enum TxMessage {
         local_id: LocalTxId,
         connector: u8,
         at: Stamp,
-        values: Vec<SampledValue, MAX_SAMPLED_VALUES>,
+        values: Samples,
     },
     Stop {
         local_id: LocalTxId,
@@ -49,9 +56,9 @@ pub enum TxMessage {
         reason: Reason,
         at: Stamp,
         /// StopTxnSampledData readings at the end of the transaction.
-        end_values: Vec<SampledValue, MAX_SAMPLED_VALUES>,
+        end_values: Samples,
         /// The latest StopTxnAlignedData readings taken during the transaction.
-        aligned: Option<(Stamp, Vec<SampledValue, MAX_SAMPLED_VALUES>)>,
+        aligned: Option<(Stamp, Samples)>,
     },
 }
 
@@ -71,61 +78,111 @@ impl TxMessage {
             | TxMessage::Stop { connector, .. } => *connector,
         }
     }
+
+    pub fn is_start(&self) -> bool {
+        matches!(self, TxMessage::Start { .. })
+    }
 }
 
-/// A queued message and its delivery state.
+/// A decoded queue entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedTx {
     /// Position in the engine's send order (shared with other outgoing messages).
     pub seq: u32,
-    /// Failed deliveries so far (CALLERROR or no answer), for TransactionMessageAttempts.
-    pub attempts: u8,
-    /// Not before this instant (TransactionMessageRetryInterval back-off).
-    pub not_before: Option<Instant>,
     /// The application call waiting for this message's outcome, if any.
     pub waiting: Option<Ticket>,
     pub message: TxMessage,
 }
 
-/// Transactions that still have messages in flight, and the Central System's id for each.
+/// The queue cannot take the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueFull;
+
+/// Transactions with messages in the queue or still running.
+const TRACKED_TRANSACTIONS: usize = MAX_CONNECTORS * 4;
+/// Application calls waiting on queued records at once.
+const WAITING_CALLS: usize = MAX_CONNECTORS * 2;
+/// Bytes before each record: its length.
+const RECORD_HEADER: usize = 2;
+
+/// The largest encoded record: a StopTransaction with full idTag and two full samples.
+pub const MAX_RECORD: usize =
+    RECORD_HEADER + 4 + 1 + 4 + 1 + 10 + (1 + 20) + 4 + 1 + 2 * SAMPLES_MAX + 1 + 10;
+const SAMPLES_MAX: usize = 1 + MAX_SAMPLED_VALUES * (1 + 24 + 6);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct IdMapping {
     local_id: LocalTxId,
     transaction_id: Option<i32>,
 }
 
-/// The queue is full: the record was not added.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QueueFull;
-
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TransactionQueue {
-    items: Deque<QueuedTx, TX_QUEUE_DEPTH>,
-    ids: Vec<IdMapping, { TX_QUEUE_DEPTH + MAX_CONNECTORS }>,
+    bytes: Vec<u8, TX_QUEUE_BYTES>,
+    count: usize,
+    /// Delivery state of the head record: failed attempts and the retry back-off.
+    head_attempts: u8,
+    head_not_before: Option<Instant>,
+    waiting: Vec<(u32, Ticket), WAITING_CALLS>,
+    ids: Vec<IdMapping, TRACKED_TRANSACTIONS>,
+}
+
+impl Default for TransactionQueue {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl TransactionQueue {
     pub const fn new() -> Self {
         Self {
-            items: Deque::new(),
+            bytes: Vec::new(),
+            count: 0,
+            head_attempts: 0,
+            head_not_before: None,
+            waiting: Vec::new(),
             ids: Vec::new(),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.count == 0
     }
 
-    pub fn free(&self) -> usize {
-        self.items.capacity() - self.items.len()
+    pub fn free_bytes(&self) -> usize {
+        TX_QUEUE_BYTES - self.bytes.len()
     }
 
-    pub fn push(&mut self, item: QueuedTx) -> Result<(), QueueFull> {
-        let local_id = item.message.local_id();
+    /// Whether a record of the worst-case size still fits (kept free for a StopTransaction).
+    pub fn has_room_for_stop(&self) -> bool {
+        self.free_bytes() >= MAX_RECORD
+    }
+
+    /// Appends a record; `waiting` is the application call to tell about its outcome.
+    pub fn push(
+        &mut self,
+        seq: u32,
+        message: &TxMessage,
+        waiting: Option<Ticket>,
+    ) -> Result<(), QueueFull> {
+        let mut record = Writer::<MAX_RECORD>::default();
+        record.u16(0); // length, patched below
+        record.u32(seq);
+        encode(&mut record, message);
+        let mut encoded = record.finish().ok_or(QueueFull)?;
+        let len = u16::try_from(encoded.len()).map_err(|_| QueueFull)?;
+        encoded
+            .get_mut(..2)
+            .ok_or(QueueFull)?
+            .copy_from_slice(&len.to_le_bytes());
+        if encoded.len() > self.free_bytes() || (waiting.is_some() && self.waiting.is_full()) {
+            return Err(QueueFull);
+        }
+        let local_id = message.local_id();
         if !self.ids.iter().any(|m| m.local_id == local_id) {
             self.ids
                 .push(IdMapping {
@@ -134,32 +191,108 @@ impl TransactionQueue {
                 })
                 .map_err(|_| QueueFull)?;
         }
-        self.items.push_back(item).map_err(|_| QueueFull)
+        self.bytes
+            .extend_from_slice(&encoded)
+            .map_err(|()| QueueFull)?;
+        self.count += 1;
+        if let Some(ticket) = waiting {
+            let _ = self.waiting.push((seq, ticket));
+        }
+        Ok(())
     }
 
-    pub fn front(&self) -> Option<&QueuedTx> {
-        self.items.front()
+    fn records(&self) -> impl Iterator<Item = &[u8]> {
+        let mut rest = self.bytes.as_slice();
+        core::iter::from_fn(move || {
+            let len = usize::from(u16::from_le_bytes([*rest.first()?, *rest.get(1)?]));
+            let (record, tail) = (rest.get(..len)?, rest.get(len..)?);
+            rest = tail;
+            Some(record)
+        })
     }
 
-    pub fn front_mut(&mut self) -> Option<&mut QueuedTx> {
-        self.items.front_mut()
+    fn decode_record(&self, record: &[u8]) -> Option<QueuedTx> {
+        let mut r = Reader {
+            bytes: record.get(RECORD_HEADER..)?,
+        };
+        let seq = r.u32()?;
+        let message = decode(&mut r)?;
+        let waiting = self
+            .waiting
+            .iter()
+            .find(|(s, _)| *s == seq)
+            .map(|(_, t)| *t);
+        Some(QueuedTx {
+            seq,
+            waiting,
+            message,
+        })
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut QueuedTx> {
-        self.items.iter_mut()
+    /// The oldest record, decoded.
+    pub fn front(&self) -> Option<QueuedTx> {
+        self.decode_record(self.records().next()?)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &QueuedTx> {
-        self.items.iter()
+    /// The send-order position of the oldest record, without decoding it.
+    pub fn front_seq(&self) -> Option<u32> {
+        let b = self.bytes.get(2..6)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// When the head may be sent again after a failure.
+    pub fn head_not_before(&self) -> Option<Instant> {
+        self.head_not_before.filter(|_| self.count > 0)
+    }
+
+    /// Records a failed delivery of the head: returns the attempts so far and sets the back-off.
+    pub fn head_failed(&mut self, retry_at: impl FnOnce(u8) -> Instant) -> u8 {
+        self.head_attempts = self.head_attempts.saturating_add(1);
+        self.head_not_before = Some(retry_at(self.head_attempts));
+        self.head_attempts
+    }
+
+    /// Forgets the call waiting on record `seq` (its caller was already answered).
+    pub fn release_waiting(&mut self, seq: u32) -> Option<Ticket> {
+        let index = self.waiting.iter().position(|(s, _)| *s == seq)?;
+        Some(self.waiting.swap_remove(index).1)
+    }
+
+    /// Every waiting call with the record it waits on (connector, is it a start).
+    pub fn take_all_waiting(&mut self) -> Vec<(Ticket, u8, bool), WAITING_CALLS> {
+        let mut out = Vec::new();
+        for record in self.records() {
+            if let Some(q) = self.decode_record(record) {
+                if let Some(ticket) = q.waiting {
+                    let _ = out.push((ticket, q.message.connector(), q.message.is_start()));
+                }
+            }
+        }
+        self.waiting.clear();
+        out
     }
 
     /// Removes the head (delivered or given up); forgets the transaction's id once none of its
     /// messages is left and it has stopped.
     pub fn pop_front(&mut self) -> Option<QueuedTx> {
-        let item = self.items.pop_front()?;
+        let record_len = self.records().next()?.len();
+        let item = self.records().next().and_then(|r| self.decode_record(r));
+        let rest = self.bytes.len() - record_len;
+        self.bytes.copy_within(record_len.., 0);
+        self.bytes.truncate(rest);
+        self.count -= 1;
+        self.head_attempts = 0;
+        self.head_not_before = None;
+        let item = item?;
+        self.release_waiting(item.seq);
         let local_id = item.message.local_id();
         let stopped = matches!(item.message, TxMessage::Stop { .. });
-        if stopped && !self.items.iter().any(|q| q.message.local_id() == local_id) {
+        if stopped
+            && !self.records().any(|r| {
+                self.decode_record(r)
+                    .is_some_and(|q| q.message.local_id() == local_id)
+            })
+        {
             self.ids.retain(|m| m.local_id != local_id);
         }
         Some(item)
@@ -179,24 +312,399 @@ impl TransactionQueue {
             .and_then(|m| m.transaction_id)
     }
 
-    /// Tracks a running transaction whose messages are all delivered (its id is kept for the Stop).
-    pub fn remember(
-        &mut self,
-        local_id: LocalTxId,
-        transaction_id: Option<i32>,
-    ) -> Result<(), QueueFull> {
-        match self.ids.iter_mut().find(|m| m.local_id == local_id) {
-            Some(m) => {
-                m.transaction_id = m.transaction_id.or(transaction_id);
-                Ok(())
+    /// The queued records in their encoded form, for persistence.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Refills an empty queue from bytes saved with [`TransactionQueue::as_bytes`]; records
+    /// that do not decode (a torn write) end the restore. Returns how many were restored.
+    pub fn restore(&mut self, saved: &[u8]) -> usize {
+        let mut rest = saved;
+        let mut restored = 0;
+        while let Some(len) = rest
+            .get(..2)
+            .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
+        {
+            let Some(record) = rest.get(..len) else { break };
+            let Some(q) = self.decode_record(record) else {
+                break;
+            };
+            if self.push(q.seq, &q.message, None).is_err() {
+                break;
             }
-            None => self
-                .ids
-                .push(IdMapping {
-                    local_id,
-                    transaction_id,
-                })
-                .map_err(|_| QueueFull),
+            restored += 1;
+            rest = rest.get(len..).unwrap_or_default();
         }
+        restored
+    }
+}
+
+// ---------------------------------------------------------------- record codec
+
+#[derive(Default)]
+struct Writer<const N: usize> {
+    out: Vec<u8, N>,
+    overflow: bool,
+}
+
+impl<const N: usize> Writer<N> {
+    fn bytes(&mut self, b: &[u8]) {
+        self.overflow |= self.out.extend_from_slice(b).is_err();
+    }
+    fn u8(&mut self, v: u8) {
+        self.bytes(&[v]);
+    }
+    fn u16(&mut self, v: u16) {
+        self.bytes(&v.to_le_bytes());
+    }
+    fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_le_bytes());
+    }
+    fn i32(&mut self, v: i32) {
+        self.bytes(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        // Every string stored here is a bounded CiString of at most 24 bytes.
+        self.u8(s.len() as u8);
+        self.bytes(s.as_bytes());
+    }
+    fn finish(self) -> Option<Vec<u8, N>> {
+        (!self.overflow).then_some(self.out)
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let (head, tail) = (self.bytes.get(..n)?, self.bytes.get(n..)?);
+        self.bytes = tail;
+        Some(head)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).and_then(|b| b.first().copied())
+    }
+    fn array<const K: usize>(&mut self) -> Option<[u8; K]> {
+        self.take(K)?.try_into().ok()
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.array().map(u32::from_le_bytes)
+    }
+    fn i32(&mut self) -> Option<i32> {
+        self.array().map(i32::from_le_bytes)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.array().map(u64::from_le_bytes)
+    }
+    fn str<const N: usize>(&mut self) -> Option<CiString<N>> {
+        let len = usize::from(self.u8()?);
+        let text = core::str::from_utf8(self.take(len)?).ok()?;
+        CiString::try_from_str(text).ok()
+    }
+}
+
+const START: u8 = 1;
+const METER_VALUES: u8 = 2;
+const STOP: u8 = 3;
+
+/// An enum value as its index in `ALL` plus one; 0 is None.
+fn index_of<T: PartialEq>(all: &[T], value: Option<T>) -> u8 {
+    value
+        .and_then(|v| all.iter().position(|a| *a == v))
+        .map_or(0, |i| i as u8 + 1)
+}
+
+fn from_index<T: Copy>(all: &[T], index: u8) -> Option<Option<T>> {
+    match index {
+        0 => Some(None),
+        i => all.get(usize::from(i) - 1).copied().map(Some),
+    }
+}
+
+fn encode_stamp<const N: usize>(w: &mut Writer<N>, stamp: Stamp) {
+    match stamp {
+        Stamp::Wall(t) => {
+            w.u8(0);
+            w.u64(t.unix_ms as u64);
+        }
+        Stamp::Monotonic(at) => {
+            w.u8(1);
+            w.u64(at.as_millis());
+        }
+    }
+}
+
+fn decode_stamp(r: &mut Reader) -> Option<Stamp> {
+    match r.u8()? {
+        0 => Some(Stamp::Wall(DateTime::from_unix_ms(r.u64()? as i64))),
+        1 => Some(Stamp::Monotonic(Instant(r.u64()?))),
+        _ => None,
+    }
+}
+
+fn encode_samples<const N: usize>(w: &mut Writer<N>, samples: &Samples) {
+    w.u8(samples.len() as u8);
+    for s in samples {
+        w.str(&s.value);
+        w.u8(index_of(ReadingContext::ALL, s.context));
+        w.u8(index_of(ValueFormat::ALL, s.format));
+        w.u8(index_of(Measurand::ALL, s.measurand));
+        w.u8(index_of(Phase::ALL, s.phase));
+        w.u8(index_of(Location::ALL, s.location));
+        w.u8(index_of(UnitOfMeasure::ALL, s.unit));
+    }
+}
+
+fn decode_samples(r: &mut Reader) -> Option<Samples> {
+    let mut samples = Samples::new();
+    for _ in 0..r.u8()? {
+        let value: SampleText = r.str()?;
+        let sample = SampledValue {
+            value,
+            context: from_index(ReadingContext::ALL, r.u8()?)?,
+            format: from_index(ValueFormat::ALL, r.u8()?)?,
+            measurand: from_index(Measurand::ALL, r.u8()?)?,
+            phase: from_index(Phase::ALL, r.u8()?)?,
+            location: from_index(Location::ALL, r.u8()?)?,
+            unit: from_index(UnitOfMeasure::ALL, r.u8()?)?,
+        };
+        samples.push(sample).ok()?;
+    }
+    Some(samples)
+}
+
+fn encode<const N: usize>(w: &mut Writer<N>, message: &TxMessage) {
+    match message {
+        TxMessage::Start {
+            local_id,
+            connector,
+            id_tag,
+            meter_start,
+            reservation_id,
+            at,
+        } => {
+            w.u8(START);
+            w.u32(*local_id);
+            w.u8(*connector);
+            encode_stamp(w, *at);
+            w.str(id_tag);
+            w.i32(*meter_start);
+            w.u8(u8::from(reservation_id.is_some()));
+            w.i32(reservation_id.unwrap_or(0));
+        }
+        TxMessage::MeterValues {
+            local_id,
+            connector,
+            at,
+            values,
+        } => {
+            w.u8(METER_VALUES);
+            w.u32(*local_id);
+            w.u8(*connector);
+            encode_stamp(w, *at);
+            encode_samples(w, values);
+        }
+        TxMessage::Stop {
+            local_id,
+            connector,
+            id_tag,
+            meter_stop,
+            reason,
+            at,
+            end_values,
+            aligned,
+        } => {
+            w.u8(STOP);
+            w.u32(*local_id);
+            w.u8(*connector);
+            encode_stamp(w, *at);
+            w.u8(u8::from(id_tag.is_some()));
+            w.str(id_tag.as_deref().unwrap_or_default());
+            w.i32(*meter_stop);
+            w.u8(index_of(Reason::ALL, Some(*reason)));
+            encode_samples(w, end_values);
+            match aligned {
+                Some((at, values)) => {
+                    w.u8(1);
+                    encode_stamp(w, *at);
+                    encode_samples(w, values);
+                }
+                None => w.u8(0),
+            }
+        }
+    }
+}
+
+fn decode(r: &mut Reader) -> Option<TxMessage> {
+    let kind = r.u8()?;
+    let local_id = r.u32()?;
+    let connector = r.u8()?;
+    let at = decode_stamp(r)?;
+    Some(match kind {
+        START => {
+            let id_tag = r.str()?;
+            let meter_start = r.i32()?;
+            let has_reservation = r.u8()? != 0;
+            let reservation = r.i32()?;
+            TxMessage::Start {
+                local_id,
+                connector,
+                id_tag,
+                meter_start,
+                reservation_id: has_reservation.then_some(reservation),
+                at,
+            }
+        }
+        METER_VALUES => TxMessage::MeterValues {
+            local_id,
+            connector,
+            at,
+            values: decode_samples(r)?,
+        },
+        STOP => {
+            let has_tag = r.u8()? != 0;
+            let tag: CiString20 = r.str()?;
+            let meter_stop = r.i32()?;
+            let reason = from_index(Reason::ALL, r.u8()?)??;
+            let end_values = decode_samples(r)?;
+            let aligned = match r.u8()? {
+                0 => None,
+                _ => Some((decode_stamp(r)?, decode_samples(r)?)),
+            };
+            TxMessage::Stop {
+                local_id,
+                connector,
+                id_tag: has_tag.then_some(tag),
+                meter_stop,
+                reason,
+                at,
+                end_values,
+                aligned,
+            }
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(value: &str) -> SampledValue {
+        SampledValue {
+            value: CiString::try_from_str(value).unwrap(),
+            context: Some(ReadingContext::SamplePeriodic),
+            format: None,
+            measurand: Some(Measurand::EnergyActiveImportRegister),
+            phase: Some(Phase::L1N),
+            location: None,
+            unit: Some(UnitOfMeasure::Wh),
+        }
+    }
+
+    fn full_samples() -> Samples {
+        let mut s = Samples::new();
+        while s.push(sample("123456789012345678901234")).is_ok() {}
+        s
+    }
+
+    fn messages() -> [TxMessage; 3] {
+        [
+            TxMessage::Start {
+                local_id: 7,
+                connector: 2,
+                id_tag: CiString::try_from_str("ABCDEFGHIJ0123456789").unwrap(),
+                meter_start: -5,
+                reservation_id: Some(9),
+                at: Stamp::Monotonic(Instant(1234)),
+            },
+            TxMessage::MeterValues {
+                local_id: 7,
+                connector: 2,
+                at: Stamp::Wall(DateTime::from_unix_ms(99)),
+                values: full_samples(),
+            },
+            TxMessage::Stop {
+                local_id: 7,
+                connector: 2,
+                id_tag: Some(CiString::try_from_str("ABCDEFGHIJ0123456789").unwrap()),
+                meter_stop: i32::MAX,
+                reason: Reason::DeAuthorized,
+                at: Stamp::Wall(DateTime::from_unix_ms(1)),
+                end_values: full_samples(),
+                aligned: Some((Stamp::Monotonic(Instant(5)), full_samples())),
+            },
+        ]
+    }
+
+    #[test]
+    fn records_round_trip_in_order_and_ids_are_tracked() {
+        let mut q = TransactionQueue::new();
+        for (seq, m) in messages().iter().enumerate() {
+            q.push(seq as u32 + 10, m, (seq == 2).then_some(77))
+                .unwrap();
+        }
+        assert_eq!(q.len(), 3);
+        q.assign(7, 4242);
+        assert_eq!(q.transaction_id(7), Some(4242));
+        for (seq, m) in messages().into_iter().enumerate() {
+            assert_eq!(q.front_seq(), Some(seq as u32 + 10));
+            let item = q.pop_front().unwrap();
+            assert_eq!(item.message, m);
+            assert_eq!(item.waiting, (seq == 2).then_some(77));
+        }
+        assert!(q.is_empty());
+        assert_eq!(
+            q.transaction_id(7),
+            None,
+            "forgotten after its StopTransaction"
+        );
+        assert!(q.as_bytes().is_empty());
+    }
+
+    #[test]
+    fn worst_case_record_fits_max_record() {
+        let mut w = Writer::<{ 2 * MAX_RECORD }>::default();
+        w.u16(0);
+        w.u32(0);
+        encode(&mut w, &messages()[2]);
+        let len = w.finish().unwrap().len();
+        assert!(len <= MAX_RECORD, "{len} > {MAX_RECORD}");
+    }
+
+    #[test]
+    fn full_queue_refuses_and_keeps_what_it_has() {
+        let mut q = TransactionQueue::new();
+        let m = &messages()[1];
+        let mut pushed = 0;
+        while q.push(pushed, m, None).is_ok() {
+            pushed += 1;
+        }
+        assert!(pushed > 0);
+        assert_eq!(q.len(), pushed as usize);
+        assert!(q.free_bytes() < MAX_RECORD);
+        assert_eq!(q.pop_front().unwrap().seq, 0);
+    }
+
+    #[test]
+    fn persisted_bytes_restore_and_torn_tail_is_dropped() {
+        let mut q = TransactionQueue::new();
+        for (seq, m) in messages().iter().enumerate() {
+            q.push(seq as u32, m, None).unwrap();
+        }
+        let saved: std::vec::Vec<u8> = q.as_bytes().to_vec();
+        let mut restored = TransactionQueue::new();
+        assert_eq!(restored.restore(&saved), 3);
+        assert_eq!(restored.front().unwrap().message, messages()[0]);
+        let mut torn = TransactionQueue::new();
+        assert_eq!(torn.restore(&saved[..saved.len() - 3]), 2);
+        let mut garbage = TransactionQueue::new();
+        assert_eq!(garbage.restore(&[5, 0, 9, 9, 9]), 0);
     }
 }

@@ -15,6 +15,8 @@ impl Station for ProbeStation {
     }
 }
 
+static mut ENGINE: core::mem::MaybeUninit<ChargePoint<ProbeStation>> = core::mem::MaybeUninit::uninit();
+
 /// # Safety
 /// `input` must point to `len` readable bytes and `out` to `cap` writable bytes.
 #[no_mangle]
@@ -27,7 +29,10 @@ pub unsafe extern "C" fn ocpp_size_probe(input: *const u8, len: usize, out: *mut
         ..Default::default()
     };
     let now = Instant(now);
-    let Ok(mut cp) = ChargePoint::new(boot, 2, ProbeStation, Options::default(), now) else { return 0 };
+    let Ok(engine) = ChargePoint::new(boot, 2, ProbeStation, Options::default(), now) else { return 0 };
+    // A static, as firmware would keep it: `.bss` then shows the engine's RAM on this target.
+    // SAFETY: the probe is never called concurrently; nothing else touches ENGINE.
+    let cp = unsafe { (*core::ptr::addr_of_mut!(ENGINE)).write(engine) };
     cp.handle_connected(now);
     let mut total = cp.handle_frame(now, frame, buf).unwrap_or(0);
     let _ = cp.handle_oversized_frame(frame, len, buf);
