@@ -32,6 +32,9 @@ pub type LocalTxId = u32;
 
 pub type Samples = Vec<SampledValue, MAX_SAMPLED_VALUES>;
 
+/// A transaction message, decoded. Only ever transient (the queue stores records encoded),
+/// so the size difference between variants costs stack, not queue RAM.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxMessage {
     Start {
