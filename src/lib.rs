@@ -13,11 +13,23 @@ pub mod capacity {
     include!(concat!(env!("OUT_DIR"), "/capacity.rs"));
 }
 
+// cbindgen builds include/zephyr/net/ocpp.h from `ffi` alone: the `cbindgen:ignore` lines keep
+// it out of the other modules (it cannot parse heapless types such as `Vec<T, N>`).
+/// cbindgen:ignore
 pub mod cistring;
+/// cbindgen:ignore
 pub mod datetime;
+/// cbindgen:ignore
 pub mod engine;
+pub mod ffi;
+/// cbindgen:ignore
 pub mod json;
+/// cbindgen:ignore
 pub mod messages;
+/// cbindgen:ignore
+#[cfg(any(feature = "std", feature = "zephyr"))]
+pub mod platform;
+/// cbindgen:ignore
 pub mod rpc;
 
 pub use cistring::CiString;

@@ -77,18 +77,37 @@ pub mod violation {
         Property = 1,
     }
 
+    #[cfg(not(feature = "std"))]
     static HINT: AtomicU8 = AtomicU8::new(0);
 
+    #[cfg(not(feature = "std"))]
+    fn hint<R>(f: impl FnOnce(&AtomicU8) -> R) -> R {
+        f(&HINT)
+    }
+
+    // With std, several charge points may parse at once on different threads (the host platform
+    // runs one IO thread per charge point): a shared hint could be reset or overwritten between
+    // `note` and `take` by another thread, so it is kept per thread.
+    #[cfg(feature = "std")]
+    std::thread_local! {
+        static HINT: AtomicU8 = const { AtomicU8::new(0) };
+    }
+
+    #[cfg(feature = "std")]
+    fn hint<R>(f: impl FnOnce(&AtomicU8) -> R) -> R {
+        HINT.with(f)
+    }
+
     pub fn note(kind: Kind) {
-        HINT.store(kind as u8, Ordering::Relaxed);
+        hint(|h| h.store(kind as u8, Ordering::Relaxed));
     }
 
     pub fn reset() {
-        HINT.store(0, Ordering::Relaxed);
+        hint(|h| h.store(0, Ordering::Relaxed));
     }
 
     pub fn take() -> Option<Kind> {
-        match HINT.swap(0, Ordering::Relaxed) {
+        match hint(|h| h.swap(0, Ordering::Relaxed)) {
             1 => Some(Kind::Property),
             _ => None,
         }

@@ -3,3 +3,6 @@
 
 #[cfg(feature = "std")]
 pub mod host;
+
+#[cfg(feature = "zephyr")]
+pub mod zephyr;

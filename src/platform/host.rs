@@ -1,0 +1,759 @@
+//! The host platform (feature `std`): drives a [`ChargePoint`] over a plain `ws://` WebSocket
+//! from a thread named `ocpp`.
+//!
+//! ```text
+//!  application threads                    IO thread "ocpp"
+//!  ─────────────────────                  ─────────────────────────────────────────────
+//!  with(|cp, now| cp.authorize(..))  ──►  Mutex<ChargePoint> ◄── connect, handle_frame,
+//!  wait_event(pred, timeout)         ◄──  event log (ring)   ◄── poll_transmit, poll_event,
+//!                                         on_event(&Event)        handle_timeout, reconnect
+//! ```
+//!
+//! The engine sits behind a mutex. Application commands run through [`HostChargePoint::with`];
+//! the IO thread sends what they queued within [`POLL_INTERVAL`]. Every event the engine
+//! produces goes into a bounded log of recent events (for [`HostChargePoint::wait_event`] and
+//! friends) and is handed to the `on_event` callback on the IO thread.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use ocpp::engine::{Event, Station};
+//! use ocpp::messages::BootNotificationRequest;
+//! use ocpp::platform::host::{charge_point_url, HostChargePoint, HostConfig};
+//!
+//! struct Meter;
+//! impl Station for Meter {}
+//!
+//! let boot = BootNotificationRequest {
+//!     charge_point_vendor: ocpp::CiString::try_from_str("acme").unwrap(),
+//!     charge_point_model: ocpp::CiString::try_from_str("one").unwrap(),
+//!     ..Default::default()
+//! };
+//! let config = HostConfig::new(charge_point_url("ws://127.0.0.1:9000/ocpp", "CP_1"));
+//! let host = HostChargePoint::spawn(config, boot, 2, Meter, |e: &Event| println!("{e:?}")).unwrap();
+//! while !host.is_online() {
+//!     std::thread::sleep(Duration::from_millis(50));
+//! }
+//! let answer = host.with_then_wait(
+//!     |cp, now| cp.start_transaction(now, 1, "TAG-1", 0, None),
+//!     |ticket, e| matches!(e, Event::TransactionStarted { ticket: t, .. } if t == ticket),
+//!     Duration::from_secs(10),
+//! );
+//! host.shutdown();
+//! ```
+//!
+//! # Threading contract
+//! - [`Station`] methods are called by the engine with the engine locked: on the IO thread, or
+//!   on the thread inside a [`HostChargePoint::with`] call that triggered them (for example
+//!   `read_meter` from `stop_transaction`). They must not call back into the
+//!   [`HostChargePoint`] (that would deadlock) and must not block for long. To act on a request
+//!   (remote start, say), hand it to another thread, which then calls `with`.
+//! - `on_event` runs on the IO thread *without* the engine lock, in the order the engine
+//!   produced the events. It may call [`HostChargePoint::with`] (through a handle it shares),
+//!   but must not block: no `wait_event*` there, since the IO thread is the one producing events.
+//!
+//! # Clocks
+//! The engine's monotonic [`Instant`] is milliseconds since [`HostChargePoint::spawn`]; the wall
+//! clock is set once from [`SystemTime`] (the host's clock is trusted, so the Central System's
+//! `currentTime` is not applied).
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use log::{debug, info, warn};
+use tungstenite::client::IntoClientRequest;
+use tungstenite::handshake::client::Request;
+use tungstenite::http::Uri;
+use tungstenite::protocol::WebSocketConfig;
+use tungstenite::{ClientRequestBuilder, Message, WebSocket};
+
+use crate::capacity::FRAME_CAPACITY;
+use crate::datetime::{DateTime, Instant};
+use crate::engine::{ChargePoint, CommandError, Event, Options, Station};
+use crate::messages::BootNotificationRequest;
+
+/// The WebSocket subprotocol of OCPP 1.6J, offered in the handshake and required in the answer.
+pub const SUBPROTOCOL: &str = "ocpp1.6";
+
+/// Longest the IO thread blocks on the socket: commands issued through
+/// [`HostChargePoint::with`] are sent at most this much later.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Recent events kept for [`HostChargePoint::wait_event`]; older ones are forgotten.
+pub const EVENT_HISTORY: usize = 256;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Handshake reads and every socket write.
+const IO_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a clean close waits for the Central System's close frame.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Frames up to this size are received whole (and refused by the engine when larger than
+/// `FRAME_CAPACITY`); larger ones end the connection.
+const MAX_MESSAGE_SIZE: usize = 1 << 20;
+/// Events not yet handed to `on_event` (only grows when the callback is stuck).
+const MAX_UNDELIVERED: usize = 4096;
+
+/// Where and how to connect.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Full `ws://` URL including the charge point id as its last path segment, e.g.
+    /// `ws://127.0.0.1:9000/ocpp/CP_1` (see [`charge_point_url`]). `wss://` is not supported yet.
+    pub url: String,
+    pub options: Options,
+    /// First delay before reconnecting; doubles after each failed attempt up to
+    /// `reconnect_max`, and is reset after a connection whose BootNotification was accepted.
+    pub reconnect_min: Duration,
+    pub reconnect_max: Duration,
+}
+
+impl HostConfig {
+    /// `url` with default options and a 1 s .. 60 s reconnect back-off.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            options: Options::default(),
+            reconnect_min: Duration::from_secs(1),
+            reconnect_max: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The URL of charge point `cp_id` under the Central System's base URL:
+/// `ws://host:9000/ocpp` + `CP_1` = `ws://host:9000/ocpp/CP_1`. `cp_id` is used as is (it should
+/// be URL-safe, as OCPP identities are).
+pub fn charge_point_url(base: &str, cp_id: &str) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), cp_id)
+}
+
+/// A position in the event log: [`HostChargePoint::wait_event_since`] only considers events
+/// produced after the mark was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventMark(u64);
+
+struct Record {
+    seq: u64,
+    event: Event,
+    /// Returned by a `wait_event*` call already: not returned again.
+    taken: bool,
+}
+
+#[derive(Default)]
+struct EventLog {
+    recent: VecDeque<Record>,
+    next_seq: u64,
+    /// Not yet handed to `on_event`.
+    undelivered: VecDeque<Event>,
+}
+
+impl EventLog {
+    fn push(&mut self, event: Event) {
+        if self.undelivered.len() >= MAX_UNDELIVERED {
+            warn!(
+                "on_event is not keeping up; dropping {:?}",
+                self.undelivered.front()
+            );
+            self.undelivered.pop_front();
+        }
+        self.undelivered.push_back(event.clone());
+        if self.recent.len() >= EVENT_HISTORY {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(Record {
+            seq: self.next_seq,
+            event,
+            taken: false,
+        });
+        self.next_seq += 1;
+    }
+}
+
+struct Shared<S: Station> {
+    engine: Mutex<ChargePoint<S>>,
+    log: Mutex<EventLog>,
+    /// Signalled whenever events are added to the log.
+    logged: Condvar,
+    stop: AtomicBool,
+    /// The engine's `Instant` 0.
+    epoch: std::time::Instant,
+}
+
+/// A poisoned lock only means another thread panicked while holding it; the data is still the
+/// best we have, and a charge point should keep running.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<S: Station> Shared<S> {
+    fn now(&self) -> Instant {
+        Instant::from_millis(u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
+    fn engine(&self) -> MutexGuard<'_, ChargePoint<S>> {
+        lock(&self.engine)
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    /// Moves the engine's events into the log. Called with the engine locked, so the log's
+    /// order is the engine's order and a mark taken under the same lock is exact.
+    fn collect(&self, cp: &mut ChargePoint<S>) {
+        let mut any = false;
+        let mut log = lock(&self.log);
+        while let Some(event) = cp.poll_event() {
+            debug!("event: {event:?}");
+            log.push(event);
+            any = true;
+        }
+        drop(log);
+        if any {
+            self.logged.notify_all();
+        }
+    }
+
+    fn mark(&self) -> EventMark {
+        EventMark(lock(&self.log).next_seq)
+    }
+
+    fn wait(
+        &self,
+        from: Option<u64>,
+        mut pred: impl FnMut(&Event) -> bool,
+        timeout: Duration,
+    ) -> Option<Event> {
+        let deadline = std::time::Instant::now().checked_add(timeout);
+        let mut log = lock(&self.log);
+        // Events before `next` were already shown to `pred`.
+        let mut next = from.unwrap_or(0);
+        loop {
+            for record in log.recent.iter_mut().filter(|r| r.seq >= next && !r.taken) {
+                if pred(&record.event) {
+                    record.taken = true;
+                    return Some(record.event.clone());
+                }
+            }
+            next = log.next_seq;
+            let left = match deadline {
+                Some(deadline) => deadline
+                    .checked_duration_since(std::time::Instant::now())
+                    .filter(|d| !d.is_zero())?,
+                None => Duration::from_secs(3600),
+            };
+            log = match self.logged.wait_timeout(log, left) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+
+    /// Hands the logged events to `on_event` (IO thread only, engine not locked).
+    fn deliver(&self, on_event: &mut impl FnMut(&Event)) {
+        loop {
+            let Some(event) = lock(&self.log).undelivered.pop_front() else {
+                return;
+            };
+            on_event(&event);
+        }
+    }
+
+    /// Sleeps up to `duration`, returning early on shutdown.
+    fn sleep(&self, duration: Duration) {
+        let until = std::time::Instant::now() + duration;
+        while !self.stopped() {
+            let Some(left) = until
+                .checked_duration_since(std::time::Instant::now())
+                .filter(|d| !d.is_zero())
+            else {
+                return;
+            };
+            thread::park_timeout(left);
+        }
+    }
+}
+
+/// A [`ChargePoint`] connected to a Central System by a background IO thread, reconnecting
+/// with back-off. Dropping it shuts it down like [`HostChargePoint::shutdown`].
+pub struct HostChargePoint<S: Station + Send + 'static> {
+    shared: Arc<Shared<S>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl<S: Station + Send + 'static> HostChargePoint<S> {
+    /// Creates the engine, spawns the IO thread (named "ocpp") and returns at once; the thread
+    /// connects in the background (see [`HostChargePoint::is_online`]).
+    ///
+    /// Errors: [`CommandError::InvalidConnector`] / [`CommandError::InvalidArgument`] as
+    /// [`ChargePoint::new`]; `InvalidArgument` too for a URL that is not `ws://host[:port]/path`;
+    /// [`CommandError::NotReady`] when the thread cannot be spawned.
+    ///
+    /// `on_event` receives every event, on the IO thread, without the engine lock (see the
+    /// module documentation for what it may do).
+    pub fn spawn(
+        config: HostConfig,
+        boot: BootNotificationRequest,
+        connectors: u8,
+        station: S,
+        on_event: impl FnMut(&Event) + Send + 'static,
+    ) -> Result<Self, CommandError> {
+        let target = Target::parse(&config.url).map_err(|e| {
+            warn!("{e}");
+            CommandError::InvalidArgument
+        })?;
+        let epoch = std::time::Instant::now();
+        let mut engine = ChargePoint::new(
+            boot,
+            connectors,
+            station,
+            config.options,
+            Instant::from_millis(0),
+        )?;
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(since) => {
+                let ms = i64::try_from(since.as_millis()).unwrap_or(i64::MAX);
+                engine.set_wall_clock(Instant::from_millis(0), DateTime::from_unix_ms(ms));
+            }
+            Err(_) => {
+                warn!("the system clock is before 1970; waiting for the Central System's time")
+            }
+        }
+        let shared = Arc::new(Shared {
+            engine: Mutex::new(engine),
+            log: Mutex::new(EventLog::default()),
+            logged: Condvar::new(),
+            stop: AtomicBool::new(false),
+            epoch,
+        });
+        let io = IoThread {
+            shared: Arc::clone(&shared),
+            target,
+            config,
+        };
+        let thread = thread::Builder::new()
+            .name("ocpp".into())
+            .spawn(move || io.run(on_event))
+            .map_err(|e| {
+                warn!("cannot spawn the ocpp thread: {e}");
+                CommandError::NotReady
+            })?;
+        Ok(Self {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Runs `f` with the engine locked and the current engine `Instant`; events it causes are
+    /// logged before the lock is released. Frames it queued are sent by the IO thread within
+    /// [`POLL_INTERVAL`]. Used for every command (`authorize`, `start_transaction`, ...).
+    ///
+    /// `f` must not call back into this `HostChargePoint`.
+    pub fn with<R>(&self, f: impl FnOnce(&mut ChargePoint<S>, Instant) -> R) -> R {
+        let mut cp = self.shared.engine();
+        let result = f(&mut cp, self.shared.now());
+        self.shared.collect(&mut cp);
+        result
+    }
+
+    /// Waits until an event matching `pred` is produced, or `timeout` elapses.
+    ///
+    /// Considers the recent events (the last [`EVENT_HISTORY`]) not yet returned by a
+    /// `wait_event*` call, oldest first, then new ones as they come: an event produced between a
+    /// [`with`](Self::with) call and this one is not missed. The event returned is marked taken
+    /// and is not returned again. Match on a [`Ticket`](crate::engine::Ticket) where the event
+    /// has one; for events without a ticket, prefer [`wait_event_since`](Self::wait_event_since)
+    /// so an older, unclaimed event of the same kind does not match.
+    ///
+    /// `pred` runs with the event log locked: it must not call into this `HostChargePoint`.
+    /// Must not be called from `on_event` (the IO thread is the one producing events).
+    pub fn wait_event(&self, pred: impl FnMut(&Event) -> bool, timeout: Duration) -> Option<Event> {
+        self.shared.wait(None, pred, timeout)
+    }
+
+    /// The current end of the event log, to pass to [`wait_event_since`](Self::wait_event_since).
+    /// Take it before issuing the command whose events you wait for.
+    pub fn event_mark(&self) -> EventMark {
+        self.shared.mark()
+    }
+
+    /// As [`wait_event`](Self::wait_event), but only events produced after `mark` are considered.
+    pub fn wait_event_since(
+        &self,
+        mark: EventMark,
+        pred: impl FnMut(&Event) -> bool,
+        timeout: Duration,
+    ) -> Option<Event> {
+        self.shared.wait(Some(mark.0), pred, timeout)
+    }
+
+    /// Runs a command and waits for the event it leads to: `pred` sees the command's result
+    /// and each event produced from the moment the command ran. A command error returns at once.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use ocpp::engine::{Event, Station};
+    /// # fn f<S: Station + Send + 'static>(host: &ocpp::platform::host::HostChargePoint<S>) {
+    /// let answer = host.with_then_wait(
+    ///     |cp, now| cp.authorize(now, "TAG-1"),
+    ///     |ticket, e| matches!(e, Event::Authorized { ticket: t, .. } if t == ticket),
+    ///     Duration::from_secs(10),
+    /// );
+    /// # }
+    /// ```
+    pub fn with_then_wait<T, E>(
+        &self,
+        f: impl FnOnce(&mut ChargePoint<S>, Instant) -> Result<T, E>,
+        mut pred: impl FnMut(&T, &Event) -> bool,
+        timeout: Duration,
+    ) -> Result<(T, Option<Event>), E> {
+        let (mark, result) = {
+            let mut cp = self.shared.engine();
+            // Under the engine lock: every event of `f` comes after the mark.
+            let mark = self.shared.mark();
+            let result = f(&mut cp, self.shared.now());
+            self.shared.collect(&mut cp);
+            (mark, result)
+        };
+        let value = result?;
+        let event = self.shared.wait(Some(mark.0), |e| pred(&value, e), timeout);
+        Ok((value, event))
+    }
+
+    /// Connected and the BootNotification accepted.
+    pub fn is_online(&self) -> bool {
+        self.shared.engine().is_online()
+    }
+
+    /// Stops the IO thread: closes the WebSocket with a close frame (waiting briefly for the
+    /// Central System's), tells the engine it is disconnected, delivers the last events, joins.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.shared.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            if thread.join().is_err() {
+                warn!("the ocpp thread panicked");
+            }
+        }
+    }
+}
+
+impl<S: Station + Send + 'static> Drop for HostChargePoint<S> {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A checked `ws://` URL: the handshake request and the address to connect to.
+struct Target {
+    url: String,
+    host: String,
+    port: u16,
+}
+
+impl Target {
+    fn parse(url: &str) -> Result<Self, String> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| format!("bad Central System URL {url:?}: {e}"))?;
+        match uri.scheme_str() {
+            Some("ws") => {}
+            Some("wss") => {
+                return Err(format!(
+                    "{url}: wss:// (TLS) is not supported by the host platform yet"
+                ))
+            }
+            _ => {
+                return Err(format!(
+                    "{url}: the Central System URL must start with ws://"
+                ))
+            }
+        }
+        let host = uri
+            .host()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| format!("{url}: no host"))?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = uri.port_u16().unwrap_or(80);
+        if uri.path().trim_matches('/').is_empty() {
+            return Err(format!(
+                "{url}: the charge point id (last path segment) is missing"
+            ));
+        }
+        let target = Self {
+            url: url.to_owned(),
+            host,
+            port,
+        };
+        target.request().map_err(|e| format!("{url}: {e}"))?;
+        Ok(target)
+    }
+
+    /// The handshake request, offering the OCPP 1.6J subprotocol.
+    fn request(&self) -> Result<Request, String> {
+        let uri: Uri = self.url.parse().map_err(|e| format!("{e}"))?;
+        ClientRequestBuilder::new(uri)
+            .with_sub_protocol(SUBPROTOCOL)
+            .into_client_request()
+            .map_err(|e| e.to_string())
+    }
+
+    fn connect(&self) -> Result<WebSocket<TcpStream>, String> {
+        let addrs: Vec<SocketAddr> = (self.host.as_str(), self.port)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve {}: {e}", self.host))?
+            .collect();
+        let mut last = format!("{} resolves to no address", self.host);
+        let mut stream = None;
+        for addr in addrs {
+            match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+                Ok(s) => {
+                    stream = Some(s);
+                    break;
+                }
+                Err(e) => last = format!("connect to {addr}: {e}"),
+            }
+        }
+        let stream = stream.ok_or(last)?;
+        let setup = |s: &TcpStream| -> io::Result<()> {
+            s.set_nodelay(true)?;
+            s.set_read_timeout(Some(IO_TIMEOUT))?;
+            s.set_write_timeout(Some(IO_TIMEOUT))
+        };
+        setup(&stream).map_err(|e| format!("socket options: {e}"))?;
+        let ws_config = WebSocketConfig {
+            max_message_size: Some(MAX_MESSAGE_SIZE),
+            max_frame_size: Some(MAX_MESSAGE_SIZE),
+            ..WebSocketConfig::default()
+        };
+        let request = self.request()?;
+        let (ws, response) =
+            tungstenite::client::client_with_config(request, stream, Some(ws_config))
+                .map_err(|e| format!("WebSocket handshake with {}: {e}", self.url))?;
+        let protocol = response
+            .headers()
+            .get("Sec-WebSocket-Protocol")
+            .and_then(|v| v.to_str().ok());
+        if protocol != Some(SUBPROTOCOL) {
+            return Err(format!(
+                "the Central System answered subprotocol {protocol:?}, not {SUBPROTOCOL}"
+            ));
+        }
+        ws.get_ref()
+            .set_read_timeout(Some(POLL_INTERVAL))
+            .map_err(|e| format!("socket options: {e}"))?;
+        Ok(ws)
+    }
+}
+
+/// Why a connection ended.
+enum End {
+    Shutdown,
+    Lost,
+}
+
+fn is_timeout(e: &tungstenite::Error) -> bool {
+    matches!(e, tungstenite::Error::Io(io) if matches!(io.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut))
+}
+
+struct IoThread<S: Station> {
+    shared: Arc<Shared<S>>,
+    target: Target,
+    config: HostConfig,
+}
+
+impl<S: Station> IoThread<S> {
+    fn run(self, mut on_event: impl FnMut(&Event)) {
+        let min = self.config.reconnect_min.max(Duration::from_millis(1));
+        let max = self.config.reconnect_max.max(min);
+        let mut backoff = min;
+        while !self.shared.stopped() {
+            info!("connecting to {}", self.target.url);
+            match self.target.connect() {
+                Ok(mut ws) => {
+                    info!("connected to {}", self.target.url);
+                    self.step(|cp, now| cp.handle_connected(now));
+                    let (end, registered) = self.session(&mut ws, &mut on_event);
+                    match end {
+                        End::Shutdown => close(&mut ws),
+                        End::Lost => info!("connection to {} lost", self.target.url),
+                    }
+                    self.step(|cp, now| cp.handle_disconnected(now));
+                    self.shared.deliver(&mut on_event);
+                    if registered {
+                        backoff = min;
+                    }
+                }
+                Err(e) => warn!("{e}"),
+            }
+            if self.shared.stopped() {
+                break;
+            }
+            debug!("reconnecting in {backoff:?}");
+            self.idle(backoff, &mut on_event);
+            backoff = backoff.saturating_mul(2).min(max);
+        }
+        self.shared.deliver(&mut on_event);
+        info!("ocpp thread stopped");
+    }
+
+    fn step(&self, f: impl FnOnce(&mut ChargePoint<S>, Instant)) {
+        let mut cp = self.shared.engine();
+        f(&mut cp, self.shared.now());
+        self.shared.collect(&mut cp);
+    }
+
+    /// Offline for `duration`: the engine's timers still run (meter samples are queued).
+    fn idle(&self, duration: Duration, on_event: &mut impl FnMut(&Event)) {
+        let until = std::time::Instant::now() + duration;
+        while !self.shared.stopped() {
+            self.step(|cp, now| {
+                if cp.poll_timeout().is_some_and(|t| t <= now) {
+                    cp.handle_timeout(now);
+                }
+            });
+            self.shared.deliver(on_event);
+            let Some(left) = until
+                .checked_duration_since(std::time::Instant::now())
+                .filter(|d| !d.is_zero())
+            else {
+                return;
+            };
+            self.shared.sleep(left.min(POLL_INTERVAL * 10));
+        }
+    }
+
+    /// One connection, until it drops or shutdown. Returns whether the boot was accepted.
+    fn session(
+        &self,
+        ws: &mut WebSocket<TcpStream>,
+        on_event: &mut impl FnMut(&Event),
+    ) -> (End, bool) {
+        let mut out = vec![0u8; FRAME_CAPACITY];
+        let mut reply = vec![0u8; FRAME_CAPACITY];
+        let mut frames: Vec<String> = Vec::new();
+        let mut registered = false;
+        let mut read_timeout = POLL_INTERVAL;
+        loop {
+            if self.shared.stopped() {
+                return (End::Shutdown, registered);
+            }
+            let wait = {
+                let mut cp = self.shared.engine();
+                let now = self.shared.now();
+                if cp.poll_timeout().is_some_and(|t| t <= now) {
+                    cp.handle_timeout(now);
+                }
+                while let Some(n) = cp.poll_transmit(now, &mut out) {
+                    match out
+                        .get(..n)
+                        .map(|b| String::from_utf8_lossy(b).into_owned())
+                    {
+                        Some(text) => frames.push(text),
+                        None => warn!("engine reported a frame longer than the buffer"),
+                    }
+                }
+                registered |= cp.is_online();
+                self.shared.collect(&mut cp);
+                cp.poll_timeout().map_or(POLL_INTERVAL, |t| {
+                    Duration::from_millis(t.millis_since(now))
+                })
+            };
+            for text in frames.drain(..) {
+                debug!("-> {text}");
+                if let Err(e) = ws.send(Message::Text(text)) {
+                    warn!("send failed: {e}");
+                    return (End::Lost, registered);
+                }
+            }
+            self.shared.deliver(on_event);
+
+            let timeout = wait.clamp(Duration::from_millis(1), POLL_INTERVAL);
+            if timeout != read_timeout {
+                if let Err(e) = ws.get_ref().set_read_timeout(Some(timeout)) {
+                    warn!("socket options: {e}");
+                    return (End::Lost, registered);
+                }
+                read_timeout = timeout;
+            }
+            match ws.read() {
+                Ok(Message::Text(text)) => {
+                    debug!("<- {text}");
+                    let answer = {
+                        let mut cp = self.shared.engine();
+                        let bytes = text.as_bytes();
+                        let n = if bytes.len() > FRAME_CAPACITY {
+                            let prefix = bytes.get(..FRAME_CAPACITY).unwrap_or(bytes);
+                            cp.handle_oversized_frame(prefix, bytes.len(), &mut reply)
+                        } else {
+                            cp.handle_frame(self.shared.now(), bytes, &mut reply)
+                        };
+                        self.shared.collect(&mut cp);
+                        n.and_then(|n| reply.get(..n))
+                            .map(|b| String::from_utf8_lossy(b).into_owned())
+                    };
+                    if let Some(answer) = answer {
+                        debug!("-> {answer}");
+                        if let Err(e) = ws.send(Message::Text(answer)) {
+                            warn!("send failed: {e}");
+                            return (End::Lost, registered);
+                        }
+                    }
+                }
+                Ok(Message::Binary(data)) => warn!(
+                    "ignoring a binary frame of {} bytes (OCPP-J is text only)",
+                    data.len()
+                ),
+                Ok(Message::Close(frame)) => {
+                    info!("the Central System closes the connection: {frame:?}")
+                }
+                // Pings are answered by tungstenite (flushed below).
+                Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => {}
+                Err(e) if is_timeout(&e) => {}
+                Err(tungstenite::Error::ConnectionClosed) => return (End::Lost, registered),
+                Err(e) => {
+                    warn!("receive failed: {e}");
+                    return (End::Lost, registered);
+                }
+            }
+            // Pongs and close replies queued by `read`.
+            match ws.flush() {
+                Ok(()) => {}
+                Err(e) if is_timeout(&e) => {}
+                Err(tungstenite::Error::ConnectionClosed) => return (End::Lost, registered),
+                Err(e) => {
+                    warn!("flush failed: {e}");
+                    return (End::Lost, registered);
+                }
+            }
+        }
+    }
+}
+
+/// Sends a close frame and waits briefly for the peer's.
+fn close(ws: &mut WebSocket<TcpStream>) {
+    if let Err(e) = ws.close(None) {
+        debug!("close: {e}");
+        return;
+    }
+    let until = std::time::Instant::now() + CLOSE_TIMEOUT;
+    while std::time::Instant::now() < until {
+        match ws.read() {
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => {}
+            Err(_) => break,
+        }
+    }
+    info!("connection closed");
+}
