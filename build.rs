@@ -13,6 +13,10 @@ const CAPACITIES: &[(&str, &str, u32, &str)] = &[
     ("OCPP_EVENT_QUEUE_DEPTH", "EVENT_QUEUE_DEPTH", 16, "Application events not yet polled."),
     ("OCPP_DATA_TRANSFER_SIZE", "DATA_TRANSFER_CAPACITY", 256, "Bytes of a DataTransfer `data` field."),
     ("OCPP_MAX_SESSIONS", "MAX_SESSIONS", 8, "C API sessions (`ocpp_session_open`) open at once (at most 255)."),
+    ("OCPP_SEND_BUFFER_SIZE", "SEND_CAPACITY", 4096, "Largest frame sent, in bytes (the platform's transmit buffer)."),
+    ("OCPP_RESPONSE_TIMEOUT_MS", "RESPONSE_TIMEOUT_MS", 30_000, "Time to wait for the Central System's answer to a CALL."),
+    ("OCPP_RECONNECT_MIN_MS", "RECONNECT_MIN_MS", 1_000, "First reconnect delay; it doubles after each failure."),
+    ("OCPP_RECONNECT_MAX_MS", "RECONNECT_MAX_MS", 60_000, "Longest reconnect delay."),
 ];
 
 fn main() {
@@ -40,4 +44,25 @@ fn main() {
     let path = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("capacity.rs");
     fs::write(path, out).expect("write capacity.rs");
     println!("cargo:rerun-if-changed=build.rs");
+    #[cfg(feature = "zephyr")]
+    zephyr_port_bindings();
+}
+
+/// Rust declarations of the Zephyr port (src/platform/zephyr/port.h), generated from the header
+/// so the C and Rust sides cannot drift apart. The header uses only freestanding C types; clang
+/// is told the Rust target so `size_t` and friends get the target's sizes.
+#[cfg(feature = "zephyr")]
+fn zephyr_port_bindings() {
+    let header = "src/platform/zephyr/port.h";
+    println!("cargo:rerun-if-changed={header}");
+    let target = env::var("TARGET").expect("cargo sets TARGET");
+    let bindings = bindgen::Builder::default()
+        .header(header)
+        .clang_args(["-ffreestanding", &format!("--target={target}")])
+        .allowlist_function("ocpp_port_.*")
+        .use_core()
+        .generate()
+        .expect("bindgen could not read src/platform/zephyr/port.h");
+    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("port.rs");
+    bindings.write_to_file(out).expect("write port.rs");
 }

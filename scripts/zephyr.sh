@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The Zephyr stage: builds and runs zephyr-ocpp as a Zephyr module in a Zephyr workspace
+# ($ZEPHYR_WORKSPACE, default ~/zephyrproject: zephyr/, modules/, optionally a .venv with west).
+#   scripts/zephyr.sh               all checks (called by scripts/test.sh)
+#   scripts/zephyr.sh --footprint   only the stm32f769i_disco footprint (bench/footprint.sh)
+# Prints "N passed, M failed" per group of checks.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WS=${ZEPHYR_WORKSPACE:-$HOME/zephyrproject}
+OUT=${ZEPHYR_OUT:-$ROOT/target/zephyr}
+mkdir -p "$OUT"
+
+[ -d "$WS/zephyr" ] || { echo "no Zephyr workspace at $WS"; exit 1; }
+# shellcheck disable=SC1091
+[ -f "$WS/.venv/bin/activate" ] && source "$WS/.venv/bin/activate"
+export ZEPHYR_BASE=$WS/zephyr
+export GNUARMEMB_TOOLCHAIN_PATH=${GNUARMEMB_TOOLCHAIN_PATH:-/usr}
+export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
+# bindgen (port header, zephyr-lang-rust) needs libclang with its resource directory.
+[ -z "${LIBCLANG_PATH:-}" ] && [ -d /usr/lib/llvm-14/lib ] && export LIBCLANG_PATH=/usr/lib/llvm-14/lib
+export BINDGEN_EXTRA_CLANG_ARGS=${BINDGEN_EXTRA_CLANG_ARGS:--D_GCC_ARM_ACLE_H}
+for target in thumbv7em-none-eabi thumbv7em-none-eabihf thumbv7m-none-eabi x86_64-unknown-none; do
+    rustup target list --installed | grep -qx "$target" || rustup target add "$target" >/dev/null
+done
+
+passed=0
+failed=0
+check() { # name, command...
+    local name=$1
+    shift
+    if "$@"; then
+        echo "PASS: $name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL: $name"
+        failed=$((failed + 1))
+    fi
+}
+
+# west build of an application with this module; args: board, app dir, build dir, extra cmake args
+build() {
+    local board=$1 app=$2 dir=$3
+    shift 3
+    local variant=gnuarmemb
+    [[ $board == native_sim* ]] && variant=host
+    ZEPHYR_TOOLCHAIN_VARIANT=$variant west build -p auto -b "$board" -d "$dir" "$app" -- \
+        -DEXTRA_ZEPHYR_MODULES="$ROOT" "$@" >"$dir.log" 2>&1 ||
+        { tail -40 "$dir.log"; return 1; }
+}
+
+# The link map shows our library and not Zephyr's C OCPP library.
+ours_linked() {
+    local map=$1/zephyr/zephyr.map
+    grep -q 'libocpp\.a' "$map" || { echo "libocpp.a is not in $map"; return 1; }
+    if grep -E 'subsys/net/lib/ocpp|ocpp_wamp_rpc|ocpp_j\.c' "$map" >/dev/null; then
+        echo "Zephyr's C OCPP library is linked:"
+        grep -E 'subsys/net/lib/ocpp|ocpp_wamp_rpc|ocpp_j\.c' "$map" | head -5
+        return 1
+    fi
+    grep -q "$ROOT/include" "$1/zephyr/include/generated/zephyr/autoconf.h" 2>/dev/null || true
+}
+
+memory_report() { # build dir
+    grep -E '^\s+(FLASH|RAM|DTCM|SRAM):' "$1.log" | sed 's/^/    /'
+}
+
+footprint() {
+    local dir=$OUT/sample_stm32f769i_disco
+    build stm32f769i_disco "$ZEPHYR_BASE/samples/net/ocpp" "$dir" || return 1
+    echo "Zephyr samples/net/ocpp, stm32f769i_disco, with zephyr-ocpp:"
+    memory_report "$dir"
+    echo "  baseline with Zephyr's C library: FLASH 146876 B, RAM 75472 B"
+    python3 "$ROOT/bench/map_share.py" "$dir/zephyr/zephyr.map"
+}
+
+if [ "${1:-}" = "--footprint" ]; then
+    footprint
+    exit $?
+fi
+
+echo "--- Zephyr's samples/net/ocpp (unchanged) with this module"
+check "samples/net/ocpp builds for stm32f769i_disco" footprint
+check "stm32f769i_disco links libocpp.a, not Zephyr's C library" ours_linked "$OUT/sample_stm32f769i_disco"
+check "samples/net/ocpp builds for native_sim/native/64" \
+    build native_sim/native/64 "$ZEPHYR_BASE/samples/net/ocpp" "$OUT/sample_native_sim" \
+    -DEXTRA_CONF_FILE="$ROOT/scripts/zephyr/native_sim_nsos.conf" \
+    -DCONFIG_NET_SAMPLE_OCPP_SERVER=\"127.0.0.1\" -DCONFIG_NET_SAMPLE_OCPP_PORT=19180 \
+    -DCONFIG_NET_SAMPLE_SNTP_SERVER=\"127.0.0.1\"
+check "native_sim links libocpp.a, not Zephyr's C library" ours_linked "$OUT/sample_native_sim"
+check "samples/net/ocpp runs the scenario against the dev Central System" \
+    python3 scripts/zephyr/run_sample.py "$OUT/sample_native_sim/zephyr/zephyr.exe" --port 19180 \
+    --frames "$ROOT/target/frames/zephyr-sample.jsonl"
+
+echo "--- Zephyr's tests/net/lib/ocpp with this module"
+check "tests/net/lib/ocpp builds (native_sim/native/64)" \
+    build native_sim/native/64 "$ZEPHYR_BASE/tests/net/lib/ocpp" "$OUT/zephyr_tests_ocpp"
+
+if [ -d tests/zephyr ]; then
+    echo "--- our twister suites"
+    for platform in native_sim/native/64 qemu_cortex_m3; do
+        variant=gnuarmemb
+        [[ $platform == native_sim* ]] && variant=host
+        tdir=$OUT/twister-${platform//\//_}
+        ZEPHYR_TOOLCHAIN_VARIANT=$variant west twister -W -j 2 -p "$platform" -T tests/zephyr -T samples \
+            -O "$tdir" -x=EXTRA_ZEPHYR_MODULES="$ROOT" --inline-logs >"$tdir.log" 2>&1
+        tail -5 "$tdir.log"
+        # twister's summary: "N of M executed test configurations passed ..."
+        line=$(grep -E 'test configurations passed' "$tdir.log" | tail -1)
+        ok=$(sed -E 's/.* ([0-9]+) of ([0-9]+) executed test configurations passed.*/\1/' <<<"$line")
+        all=$(sed -E 's/.* ([0-9]+) of ([0-9]+) executed test configurations passed.*/\2/' <<<"$line")
+        if [[ $ok =~ ^[0-9]+$ && $all =~ ^[0-9]+$ && $all -gt 0 ]]; then
+            passed=$((passed + ok))
+            failed=$((failed + all - ok))
+            echo "twister $platform: $ok of $all configurations passed"
+        else
+            echo "twister $platform: no summary (see $tdir.log)"
+            failed=$((failed + 1))
+        fi
+    done
+fi
+
+echo "zephyr: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,520 @@
+//! Zephyr platform: one OCPP thread drives the engine over Zephyr's WebSocket client, and the
+//! blocking C API waits on a kernel condition variable. Zephyr's services are reached through
+//! the C port (`port.c`: thread stack, mutex, condition variable, websocket, log, zbus, SNTP are
+//! macros or inline syscalls on the C side); `port.h` is turned into Rust by bindgen (build.rs).
+//!
+//! Everything lives in a `'static` [`State`] that the caller declares, so no heap is needed:
+//! the engine, the recent-event log, the endpoint and the frame buffers of the OCPP thread.
+
+use core::cell::UnsafeCell;
+use core::fmt::Write as _;
+use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use heapless::{Deque, String};
+use log::{info, warn};
+
+use crate::capacity::{
+    EVENT_QUEUE_DEPTH, FRAME_CAPACITY, RECONNECT_MAX_MS, RECONNECT_MIN_MS, SEND_CAPACITY,
+};
+use crate::datetime::{DateTime, Instant};
+use crate::engine::{ChargePoint, Event, Options, Station};
+use crate::messages::{BootNotificationRequest, RegistrationStatus};
+
+#[allow(non_camel_case_types, non_upper_case_globals, dead_code, clippy::all)]
+mod port {
+    include!(concat!(env!("OUT_DIR"), "/port.rs"));
+}
+
+/// Zephyr's errno values the loop looks at (lib/libc: EAGAIN 11, EMSGSIZE 122).
+const EAGAIN: i32 = 11;
+const EMSGSIZE: i32 = 122;
+/// Longest wait on the socket, so commands issued meanwhile go out promptly.
+const POLL_MS: u64 = 100;
+const CONNECT_TIMEOUT_MS: i32 = 10_000;
+const SEND_TIMEOUT_MS: i32 = 5_000;
+
+/// Events kept for waiters (each is returned once).
+const EVENT_HISTORY: usize = EVENT_QUEUE_DEPTH;
+
+/// Where the Central System is, copied into the state (NUL-terminated for the port).
+pub struct Endpoint<'a> {
+    /// An IPv4 or IPv6 address literal.
+    pub host: &'a str,
+    pub port: u16,
+    /// The application's `sa_family` (AF_INET or AF_INET6).
+    pub family: i32,
+    /// The WebSocket path, e.g. `/steve/websocket/CentralSystemService/zephyr`.
+    pub path: &'a str,
+}
+
+/// The endpoint or the station identity does not fit, or the platform is running already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartError {
+    TooLong,
+    Running,
+    Thread,
+}
+
+struct Record {
+    seq: u32,
+    event: Event,
+    taken: bool,
+}
+
+struct Inner<S: Station> {
+    engine: MaybeUninit<ChargePoint<S>>,
+    recent: Deque<Record, EVENT_HISTORY>,
+    next_seq: u32,
+    undelivered: Deque<Event, EVENT_HISTORY>,
+    host: String<64>,
+    path: String<200>,
+    port: u16,
+    family: i32,
+    on_event: Option<fn(&Event)>,
+}
+
+/// The platform's storage; declare one as a `static` and pass it to [`ZephyrChargePoint::start`].
+pub struct State<S: Station> {
+    /// Guarded by the port's mutex (`ocpp_port_lock`).
+    inner: UnsafeCell<Inner<S>>,
+    /// Frame buffers of the OCPP thread (only that thread touches them).
+    rx: UnsafeCell<[u8; FRAME_CAPACITY]>,
+    tx: UnsafeCell<[u8; SEND_CAPACITY]>,
+    running: AtomicBool,
+    stop: AtomicBool,
+    /// Depth of application callbacks running on the OCPP thread.
+    callback_depth: AtomicU32,
+}
+
+// SAFETY: `inner` is only touched with the port mutex held (see `Locked`), `rx`/`tx` only by the
+// OCPP thread, the rest are atomics.
+unsafe impl<S: Station + Send> Sync for State<S> {}
+
+impl<S: Station> State<S> {
+    pub const fn new() -> Self {
+        Self {
+            inner: UnsafeCell::new(Inner {
+                engine: MaybeUninit::uninit(),
+                recent: Deque::new(),
+                next_seq: 0,
+                undelivered: Deque::new(),
+                host: String::new(),
+                path: String::new(),
+                port: 0,
+                family: 0,
+                on_event: None,
+            }),
+            rx: UnsafeCell::new([0; FRAME_CAPACITY]),
+            tx: UnsafeCell::new([0; SEND_CAPACITY]),
+            running: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+            callback_depth: AtomicU32::new(0),
+        }
+    }
+}
+
+impl<S: Station> Default for State<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The state with the port mutex held; unlocks on drop.
+struct Locked<'a, S: Station> {
+    state: &'a State<S>,
+}
+
+impl<'a, S: Station> Locked<'a, S> {
+    fn new(state: &'a State<S>) -> Self {
+        // SAFETY: plain call into the C port.
+        unsafe { port::ocpp_port_lock() };
+        Self { state }
+    }
+
+    fn inner(&mut self) -> &mut Inner<S> {
+        // SAFETY: the port mutex is held for the life of `self`, and `&mut self` makes this the
+        // only reference derived from it.
+        unsafe { &mut *self.state.inner.get() }
+    }
+
+    fn engine(&mut self) -> &mut ChargePoint<S> {
+        // SAFETY: `running` is only set after the engine was written (under this lock), and no
+        // `Locked` is made before that (see `ZephyrChargePoint`).
+        unsafe { self.inner().engine.assume_init_mut() }
+    }
+
+    /// Moves the engine's events into the log and wakes the waiters.
+    fn collect(&mut self) {
+        let mut any = false;
+        while let Some(event) = self.engine().poll_event() {
+            let inner = self.inner();
+            if inner.undelivered.is_full() {
+                let _ = inner.undelivered.pop_front();
+            }
+            let _ = inner.undelivered.push_back(event.clone());
+            if inner.recent.is_full() {
+                let _ = inner.recent.pop_front();
+            }
+            let seq = inner.next_seq;
+            inner.next_seq = seq.wrapping_add(1);
+            let _ = inner.recent.push_back(Record { seq, event, taken: false });
+            any = true;
+        }
+        if any {
+            // SAFETY: plain call into the C port, with the mutex held as it requires.
+            unsafe { port::ocpp_port_notify_all() };
+        }
+    }
+}
+
+impl<S: Station> Drop for Locked<'_, S> {
+    fn drop(&mut self) {
+        // SAFETY: this `Locked` holds the mutex.
+        unsafe { port::ocpp_port_unlock() };
+    }
+}
+
+fn now() -> Instant {
+    // SAFETY: plain call into the C port.
+    Instant::from_millis(u64::try_from(unsafe { port::ocpp_port_uptime_ms() }).unwrap_or(0))
+}
+
+fn sleep_ms(ms: u64) {
+    // SAFETY: plain call into the C port.
+    unsafe { port::ocpp_port_sleep_ms(ms.min(i32::MAX as u64) as i32) };
+}
+
+/// A charge point running on its Zephyr thread; a handle to its `'static` [`State`].
+pub struct ZephyrChargePoint<S: Station + 'static> {
+    state: &'static State<S>,
+}
+
+impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
+    /// Copies the endpoint, builds the engine and starts the OCPP thread, which connects in the
+    /// background. `on_event` sees every event on that thread, without the engine lock.
+    pub fn start(
+        state: &'static State<S>,
+        endpoint: &Endpoint<'_>,
+        boot: BootNotificationRequest,
+        connectors: u8,
+        station: S,
+        options: Options,
+        on_event: fn(&Event),
+    ) -> Result<Self, crate::engine::CommandError> {
+        use crate::engine::CommandError;
+        if state.running.load(Ordering::Acquire) {
+            return Err(CommandError::Busy);
+        }
+        let engine = ChargePoint::new(boot, connectors, station, options, now())?;
+        {
+            let mut locked = Locked::new(state);
+            let inner = locked.inner();
+            inner.host.clear();
+            inner.path.clear();
+            let fits = inner.host.push_str(endpoint.host).is_ok()
+                && inner.host.push('\0').is_ok()
+                && inner.path.push_str(endpoint.path).is_ok()
+                && inner.path.push('\0').is_ok();
+            if !fits {
+                return Err(CommandError::InvalidArgument);
+            }
+            inner.port = endpoint.port;
+            inner.family = endpoint.family;
+            inner.on_event = Some(on_event);
+            inner.recent.clear();
+            inner.undelivered.clear();
+            inner.engine.write(engine);
+        }
+        state.stop.store(false, Ordering::Release);
+        state.running.store(true, Ordering::Release);
+        install_logger();
+        let arg = state as *const State<S> as *mut core::ffi::c_void;
+        // SAFETY: `arg` points to a `'static` State<S>, which is what `thread_main::<S>` expects.
+        if unsafe { port::ocpp_port_start_thread(Some(thread_main::<S>), arg) } != 0 {
+            state.running.store(false, Ordering::Release);
+            return Err(CommandError::NotReady);
+        }
+        Ok(Self { state })
+    }
+
+    /// Runs `f` with the engine locked, then collects the events it produced.
+    pub fn with<R>(&self, f: impl FnOnce(&mut ChargePoint<S>, Instant) -> R) -> R {
+        let mut locked = Locked::new(self.state);
+        let result = f(locked.engine(), now());
+        locked.collect();
+        result
+    }
+
+    /// Runs a command, then waits up to `timeout_ms` for an event `pred` accepts among those
+    /// produced from the command on. A command error returns at once.
+    pub fn with_then_wait<T, E>(
+        &self,
+        f: impl FnOnce(&mut ChargePoint<S>, Instant) -> Result<T, E>,
+        mut pred: impl FnMut(&T, &Event) -> bool,
+        timeout_ms: u32,
+    ) -> Result<(T, Option<Event>), E> {
+        let mut locked = Locked::new(self.state);
+        let mark = locked.inner().next_seq;
+        let value = f(locked.engine(), now())?;
+        locked.collect();
+        let event = wait(&mut locked, Some(mark), |e| pred(&value, e), timeout_ms);
+        Ok((value, event))
+    }
+
+    /// Waits up to `timeout_ms` for a recent event `pred` accepts that no wait returned yet.
+    pub fn wait_event(&self, pred: impl FnMut(&Event) -> bool, timeout_ms: u32) -> Option<Event> {
+        let mut locked = Locked::new(self.state);
+        wait(&mut locked, None, pred, timeout_ms)
+    }
+
+    /// Stops the OCPP thread (it closes the connection) and waits for it.
+    pub fn shutdown(self) {
+        self.state.stop.store(true, Ordering::Release);
+        // SAFETY: plain call into the C port.
+        if unsafe { port::ocpp_port_join_thread(CONNECT_TIMEOUT_MS + 1_000) } != 0 {
+            warn!("the OCPP thread did not stop in time");
+        }
+        let mut locked = Locked::new(self.state);
+        // SAFETY: the engine was written by `start` and is dropped exactly once, here.
+        unsafe { locked.inner().engine.assume_init_drop() };
+        self.state.running.store(false, Ordering::Release);
+    }
+
+    /// Runs `f` (the application's callback) marked as such.
+    pub fn callback_scope<R>(state: &State<S>, f: impl FnOnce() -> R) -> R {
+        state.callback_depth.fetch_add(1, Ordering::AcqRel);
+        let result = f();
+        state.callback_depth.fetch_sub(1, Ordering::AcqRel);
+        result
+    }
+
+    /// Whether the calling thread is inside the application's callback (the engine is locked).
+    pub fn in_callback(state: &State<S>) -> bool {
+        // SAFETY: plain call into the C port.
+        state.callback_depth.load(Ordering::Acquire) > 0 && unsafe { port::ocpp_port_on_ocpp_thread() }
+    }
+
+    pub fn sleep_ms(ms: u32) {
+        sleep_ms(u64::from(ms));
+    }
+}
+
+fn wait<S: Station>(
+    locked: &mut Locked<'_, S>,
+    from: Option<u32>,
+    mut pred: impl FnMut(&Event) -> bool,
+    timeout_ms: u32,
+) -> Option<Event> {
+    let deadline = now().plus_millis(u64::from(timeout_ms));
+    let mut next = from;
+    loop {
+        let inner = locked.inner();
+        for record in inner.recent.iter_mut() {
+            let fresh = next.is_none_or(|n| record.seq.wrapping_sub(n) < u32::MAX / 2);
+            if fresh && !record.taken && pred(&record.event) {
+                record.taken = true;
+                return Some(record.event.clone());
+            }
+        }
+        next = Some(inner.next_seq);
+        let left = deadline.millis_since(now());
+        if left == 0 {
+            return None;
+        }
+        // SAFETY: the port mutex is held (by `locked`), as ocpp_port_wait requires.
+        let _ = unsafe { port::ocpp_port_wait(left.min(i32::MAX as u64) as i32) };
+    }
+}
+
+/// The OCPP thread.
+extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_void) {
+    // SAFETY: `start` passes a pointer to a `'static` State<S>.
+    let state: &'static State<S> = unsafe { &*(arg as *const State<S>) };
+    let mut unix_ms = 0i64;
+    // SAFETY: plain call into the C port with a valid out-pointer.
+    if unsafe { port::ocpp_port_sntp_time(&mut unix_ms) } == 0 {
+        Locked::new(state).engine().set_wall_clock(now(), DateTime::from_unix_ms(unix_ms));
+        info!("wall clock set by SNTP");
+    }
+    let mut backoff = RECONNECT_MIN_MS as u64;
+    while !state.stop.load(Ordering::Acquire) {
+        let connected = {
+            let mut locked = Locked::new(state);
+            let inner = locked.inner();
+            // SAFETY: host and path are NUL-terminated strings in the 'static state, which only
+            // `start` changes (not while this thread runs).
+            unsafe {
+                port::ocpp_port_ws_connect(
+                    inner.host.as_ptr().cast(),
+                    inner.port,
+                    inner.family,
+                    inner.path.as_ptr().cast(),
+                    CONNECT_TIMEOUT_MS,
+                )
+            }
+        };
+        if connected == 0 {
+            info!("connected to the Central System");
+            if session(state) {
+                backoff = RECONNECT_MIN_MS as u64;
+            }
+            // SAFETY: plain call into the C port.
+            unsafe { port::ocpp_port_ws_close() };
+        } else {
+            warn!("connection failed ({connected}); retrying in {backoff} ms");
+        }
+        deliver(state);
+        let mut slept = 0;
+        while slept < backoff && !state.stop.load(Ordering::Acquire) {
+            sleep_ms(POLL_MS);
+            slept += POLL_MS;
+        }
+        backoff = (backoff * 2).min(RECONNECT_MAX_MS as u64);
+    }
+}
+
+/// One connection, until it drops or the platform stops. Returns whether the boot was accepted.
+fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
+    // SAFETY: only this thread touches the frame buffers.
+    let (rx, tx) = unsafe { (&mut *state.rx.get(), &mut *state.tx.get()) };
+    let mut accepted = false;
+    {
+        let mut locked = Locked::new(state);
+        locked.engine().handle_connected(now());
+        locked.collect();
+    }
+    while !state.stop.load(Ordering::Acquire) {
+        let next = {
+            let mut locked = Locked::new(state);
+            let t = now();
+            locked.engine().handle_timeout(t);
+            if !flush(locked.engine(), t, tx) {
+                break;
+            }
+            accepted |= locked.engine().registration() == Some(RegistrationStatus::Accepted);
+            locked.collect();
+            locked.engine().poll_timeout()
+        };
+        deliver(state);
+        let t = now();
+        let wait = next.map_or(POLL_MS, |n| n.millis_since(t).min(POLL_MS));
+        let mut total = 0u64;
+        // SAFETY: rx is a valid buffer of rx.len() bytes owned by this thread.
+        let got = unsafe { port::ocpp_port_ws_recv(rx.as_mut_ptr(), rx.len(), wait as i32, &mut total) };
+        let mut locked = Locked::new(state);
+        let t = now();
+        let reply = match got {
+            n if n >= 0 => {
+                let frame = rx.get(..n as usize).unwrap_or_default();
+                locked.engine().handle_frame(t, frame, tx)
+            }
+            e if e == -EMSGSIZE => locked.engine().handle_oversized_frame(rx, total as usize, tx),
+            e if e == -EAGAIN => None,
+            e => {
+                warn!("connection lost ({e})");
+                break;
+            }
+        };
+        if let Some(n) = reply {
+            if send(tx, n).is_err() {
+                break;
+            }
+        }
+        locked.collect();
+    }
+    let mut locked = Locked::new(state);
+    locked.engine().handle_disconnected(now());
+    locked.collect();
+    accepted
+}
+
+fn send(tx: &[u8], n: usize) -> Result<(), i32> {
+    let frame = tx.get(..n).unwrap_or_default();
+    // SAFETY: `frame` is a valid slice for the duration of the call.
+    match unsafe { port::ocpp_port_ws_send(frame.as_ptr(), frame.len(), SEND_TIMEOUT_MS) } {
+        0 => Ok(()),
+        e => {
+            warn!("send failed ({e})");
+            Err(e)
+        }
+    }
+}
+
+/// Sends every frame the engine has; false when the connection failed.
+fn flush<S: Station>(cp: &mut ChargePoint<S>, now: Instant, tx: &mut [u8]) -> bool {
+    while let Some(n) = cp.poll_transmit(now, tx) {
+        if send(tx, n).is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Hands logged events to the application's `on_event` (and zbus), without the lock.
+fn deliver<S: Station>(state: &'static State<S>) {
+    loop {
+        let (event, on_event) = {
+            let mut locked = Locked::new(state);
+            let inner = locked.inner();
+            (inner.undelivered.pop_front(), inner.on_event)
+        };
+        let Some(event) = event else { return };
+        if let Some(on_event) = on_event {
+            on_event(&event);
+        }
+    }
+}
+
+/// Publishes an application event on zbus (the port drops it when zbus is off).
+pub fn publish<T>(event: &T) {
+    // SAFETY: `event` is valid for the call; the port copies `size` bytes.
+    unsafe { port::ocpp_port_publish((event as *const T).cast(), core::mem::size_of::<T>()) };
+}
+
+/// `log` records go to Zephyr's log subsystem (module `ocpp`, CONFIG_OCPP_LOG_LEVEL).
+struct ZephyrLog;
+
+impl log::Log for ZephyrLog {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let mut line: String<160> = String::new();
+        // Too long a line is cut: this is a log line, not data.
+        let _ = write!(line, "{}", record.args());
+        let level = match record.level() {
+            log::Level::Error => 1,
+            log::Level::Warn => 2,
+            log::Level::Info => 3,
+            _ => 4,
+        };
+        // SAFETY: `line` is valid for the call; the port reads `len` bytes.
+        unsafe { port::ocpp_port_log(level, line.as_ptr().cast(), line.len()) };
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: ZephyrLog = ZephyrLog;
+
+fn install_logger() {
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Info);
+    }
+}
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    let mut text: String<96> = String::new();
+    if let Some(location) = info.location() {
+        let _ = write!(text, "{}:{}", location.file(), location.line());
+    }
+    // SAFETY: `text` is valid for the call; the port never returns.
+    unsafe { port::ocpp_port_panic(text.as_ptr().cast(), text.len()) };
+    loop {
+        core::hint::spin_loop();
+    }
+}

@@ -1,0 +1,285 @@
+/*
+ * zephyr-ocpp: Zephyr side of the platform layer (see port.h).
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <zephyr/kernel.h>
+#include <zephyr/logging/log.h>
+#include <zephyr/net/socket.h>
+#include <zephyr/net/websocket.h>
+#include <zephyr/net/ocpp.h>
+#if defined(CONFIG_OCPP_ZBUS)
+#include <zephyr/zbus/zbus.h>
+#endif
+#if defined(CONFIG_OCPP_SNTP)
+#include <zephyr/net/sntp.h>
+#endif
+
+#include "port.h"
+
+LOG_MODULE_REGISTER(ocpp, CONFIG_OCPP_LOG_LEVEL);
+
+static K_MUTEX_DEFINE(engine_lock);
+static K_CONDVAR_DEFINE(engine_changed);
+static K_THREAD_STACK_DEFINE(ocpp_stack, CONFIG_OCPP_INT_THREAD_STACKSIZE);
+static struct k_thread ocpp_thread;
+
+#if defined(CONFIG_OCPP_ZBUS)
+ZBUS_CHAN_DEFINE(ocpp_event_chan, struct ocpp_event, NULL, NULL, ZBUS_OBSERVERS_EMPTY,
+		 ZBUS_MSG_INIT(0));
+#endif
+
+/* One connection at a time: the OCPP thread owns it. */
+static struct {
+	int tcp;
+	int ws;
+	/* HTTP upgrade scratch; the handshake answer must fit. */
+	uint8_t http_buf[512];
+} conn = {.tcp = -1, .ws = -1};
+
+int64_t ocpp_port_uptime_ms(void)
+{
+	return k_uptime_get();
+}
+
+int ocpp_port_sntp_time(int64_t *unix_ms)
+{
+#if defined(CONFIG_OCPP_SNTP)
+	struct sntp_time ts;
+	int ret = sntp_simple(CONFIG_OCPP_SNTP_SERVER, 3000, &ts);
+
+	if (ret < 0) {
+		return ret;
+	}
+	*unix_ms = (int64_t)ts.seconds * 1000 + ((int64_t)ts.fraction * 1000 >> 32);
+	return 0;
+#else
+	ARG_UNUSED(unix_ms);
+	return -ENOTSUP;
+#endif
+}
+
+int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char *path,
+			 int32_t timeout_ms)
+{
+	static const char *const headers[] = {"Sec-WebSocket-Protocol: ocpp1.6\r\n", NULL};
+	struct sockaddr_storage addr = {0};
+	socklen_t addr_len;
+	int ret;
+
+	ocpp_port_ws_close();
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&addr;
+
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		ret = zsock_inet_pton(AF_INET6, host, &a6->sin6_addr);
+		addr_len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&addr;
+
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		ret = zsock_inet_pton(AF_INET, host, &a4->sin_addr);
+		addr_len = sizeof(*a4);
+	}
+	if (ret != 1) {
+		return -EINVAL;
+	}
+
+	conn.tcp = zsock_socket(addr.ss_family, SOCK_STREAM, IPPROTO_TCP);
+	if (conn.tcp < 0) {
+		return -errno;
+	}
+	if (zsock_connect(conn.tcp, (struct sockaddr *)&addr, addr_len) < 0) {
+		ret = -errno;
+		ocpp_port_ws_close();
+		return ret;
+	}
+
+	struct websocket_request req = {
+		.host = host,
+		.url = path,
+		.optional_headers = (const char **)headers,
+		.tmp_buf = conn.http_buf,
+		.tmp_buf_len = sizeof(conn.http_buf),
+	};
+
+	conn.ws = websocket_connect(conn.tcp, &req, timeout_ms, NULL);
+	if (conn.ws < 0) {
+		ret = conn.ws;
+		conn.ws = -1;
+		ocpp_port_ws_close();
+		return ret;
+	}
+	return 0;
+}
+
+int ocpp_port_ws_send(const uint8_t *data, size_t len, int32_t timeout_ms)
+{
+	if (conn.ws < 0) {
+		return -ENOTCONN;
+	}
+	int ret = websocket_send_msg(conn.ws, data, len, WEBSOCKET_OPCODE_DATA_TEXT, true, true,
+				     timeout_ms);
+
+	return ret < 0 ? ret : 0;
+}
+
+int ocpp_port_ws_recv(uint8_t *buf, size_t cap, int32_t timeout_ms, uint64_t *total)
+{
+	int64_t deadline = k_uptime_get() + timeout_ms;
+
+	if (conn.ws < 0) {
+		return -ENOTCONN;
+	}
+	for (;;) {
+		uint32_t type = 0;
+		uint64_t remaining = 0;
+		size_t got;
+		int32_t wait = (int32_t)MAX(deadline - k_uptime_get(), 0);
+		int ret = websocket_recv_msg(conn.ws, buf, cap, &type, &remaining, wait);
+
+		if (ret < 0) {
+			return ret;
+		}
+		got = ret;
+		if (type & WEBSOCKET_FLAG_CLOSE) {
+			return -ENOTCONN;
+		}
+		/* A message may arrive in several reads; what exceeds cap is read and dropped,
+		 * and the caller refuses the frame: never cut silently.
+		 */
+		uint64_t size = got + remaining;
+
+		while (remaining > 0) {
+			uint8_t sink[64];
+			bool keep = got < cap;
+			uint8_t *dst = keep ? buf + got : sink;
+			size_t room = keep ? cap - got : sizeof(sink);
+
+			ret = websocket_recv_msg(conn.ws, dst, room, &type, &remaining, 1000);
+			if (ret < 0) {
+				return ret;
+			}
+			if (keep) {
+				got += ret;
+			}
+		}
+		if (type & WEBSOCKET_FLAG_PING) {
+			(void)websocket_send_msg(conn.ws, buf, MIN(got, 125),
+						 WEBSOCKET_OPCODE_PONG, true, true, 1000);
+			if (k_uptime_get() >= deadline) {
+				return -EAGAIN;
+			}
+			continue;
+		}
+		if (!(type & WEBSOCKET_FLAG_TEXT)) {
+			LOG_WRN("ignoring a non-text WebSocket message (flags 0x%x)", type);
+			continue;
+		}
+		*total = size;
+		return size > cap ? -EMSGSIZE : (int)size;
+	}
+}
+
+void ocpp_port_ws_close(void)
+{
+	if (conn.ws >= 0) {
+		(void)websocket_disconnect(conn.ws);
+		conn.ws = -1;
+		/* websocket_disconnect() closed the TCP socket as well. */
+		conn.tcp = -1;
+	}
+	if (conn.tcp >= 0) {
+		(void)zsock_close(conn.tcp);
+		conn.tcp = -1;
+	}
+}
+
+void ocpp_port_lock(void)
+{
+	(void)k_mutex_lock(&engine_lock, K_FOREVER);
+}
+
+void ocpp_port_unlock(void)
+{
+	(void)k_mutex_unlock(&engine_lock);
+}
+
+int ocpp_port_wait(int32_t timeout_ms)
+{
+	return k_condvar_wait(&engine_changed, &engine_lock, K_MSEC(timeout_ms)) == 0 ? 0 : -EAGAIN;
+}
+
+void ocpp_port_notify_all(void)
+{
+	(void)k_condvar_broadcast(&engine_changed);
+}
+
+int ocpp_port_start_thread(void (*entry)(void *arg), void *arg)
+{
+	k_tid_t tid = k_thread_create(&ocpp_thread, ocpp_stack, K_THREAD_STACK_SIZEOF(ocpp_stack),
+				      (k_thread_entry_t)entry, arg, NULL, NULL,
+				      K_PRIO_PREEMPT(7), 0, K_NO_WAIT);
+
+	k_thread_name_set(tid, "ocpp");
+	return 0;
+}
+
+int ocpp_port_join_thread(int32_t timeout_ms)
+{
+	return k_thread_join(&ocpp_thread, K_MSEC(timeout_ms)) == 0 ? 0 : -EAGAIN;
+}
+
+bool ocpp_port_on_ocpp_thread(void)
+{
+	return k_current_get() == &ocpp_thread;
+}
+
+void ocpp_port_sleep_ms(int32_t ms)
+{
+	k_msleep(ms);
+}
+
+void ocpp_port_log(int level, const char *msg, size_t len)
+{
+	int n = (int)MIN(len, 200);
+
+	switch (level) {
+	case 1:
+		LOG_ERR("%.*s", n, msg);
+		break;
+	case 2:
+		LOG_WRN("%.*s", n, msg);
+		break;
+	case 3:
+		LOG_INF("%.*s", n, msg);
+		break;
+	default:
+		LOG_DBG("%.*s", n, msg);
+		break;
+	}
+}
+
+void ocpp_port_publish(const void *event, size_t size)
+{
+#if defined(CONFIG_OCPP_ZBUS)
+	if (size == sizeof(struct ocpp_event)) {
+		(void)zbus_chan_pub(&ocpp_event_chan, event, K_NO_WAIT);
+	}
+#else
+	ARG_UNUSED(event);
+	ARG_UNUSED(size);
+#endif
+}
+
+void ocpp_port_panic(const char *msg, size_t len)
+{
+	LOG_ERR("panic: %.*s", (int)MIN(len, 200), msg);
+	k_panic();
+	CODE_UNREACHABLE;
+}

@@ -1,0 +1,73 @@
+/*
+ * zephyr-ocpp: the Zephyr services used by the Rust platform layer (src/platform/zephyr/mod.rs),
+ * as plain functions. Zephyr's own APIs are macros and inline syscalls that Rust cannot call;
+ * this header is what bindgen turns into the Rust declarations (build.rs), so it only uses
+ * standard C types.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef ZEPHYR_OCPP_PORT_H_
+#define ZEPHYR_OCPP_PORT_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Milliseconds since boot (k_uptime_get). */
+int64_t ocpp_port_uptime_ms(void);
+
+/** Wall-clock time from SNTP: 0 and *unix_ms, or a negative errno (also when SNTP is off). */
+int ocpp_port_sntp_time(int64_t *unix_ms);
+
+/**
+ * Opens a TCP connection to host:port (an IPv4 or IPv6 address literal; family is the
+ * application's sa_family, AF_INET or AF_INET6) and a WebSocket with subprotocol ocpp1.6 at
+ * path. Returns 0, or a negative errno.
+ */
+int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char *path,
+			 int32_t timeout_ms);
+
+/** Sends one text frame. 0 or a negative errno. */
+int ocpp_port_ws_send(const uint8_t *data, size_t len, int32_t timeout_ms);
+
+/**
+ * Receives one whole text message into buf.
+ * Returns its length; -EMSGSIZE when it is larger than cap (buf holds its beginning, the rest
+ * is read and dropped, *total is its size); -EAGAIN when nothing arrived within timeout_ms;
+ * -ENOTCONN when the connection closed; another negative errno on failure.
+ * PINGs are answered with PONGs here and do not end the wait.
+ */
+int ocpp_port_ws_recv(uint8_t *buf, size_t cap, int32_t timeout_ms, uint64_t *total);
+
+/** Closes the WebSocket and its TCP connection (harmless when none is open). */
+void ocpp_port_ws_close(void);
+
+/** The lock that guards the engine; the blocking C API waits on its condition. */
+void ocpp_port_lock(void);
+void ocpp_port_unlock(void);
+/** With the lock held: waits for ocpp_port_notify_all(). 0, or -EAGAIN on timeout. */
+int ocpp_port_wait(int32_t timeout_ms);
+void ocpp_port_notify_all(void);
+
+/** Starts the OCPP thread (stack CONFIG_OCPP_INT_THREAD_STACKSIZE) running entry(arg). */
+int ocpp_port_start_thread(void (*entry)(void *arg), void *arg);
+
+/** Waits for the OCPP thread to end: 0, or -EAGAIN on timeout. */
+int ocpp_port_join_thread(int32_t timeout_ms);
+
+/** Whether the caller runs on the OCPP thread. */
+bool ocpp_port_on_ocpp_thread(void);
+
+/** Sleeps the calling thread. */
+void ocpp_port_sleep_ms(int32_t ms);
+
+/** Logs one line through Zephyr's log subsystem (level: 1 error .. 4 debug). */
+void ocpp_port_log(int level, const char *msg, size_t len);
+
+/** Publishes an event (struct ocpp_event of <zephyr/net/ocpp.h>) on zbus, when enabled. */
+void ocpp_port_publish(const void *event, size_t size);
+
+/** Halts after a Rust panic (never returns). */
+void ocpp_port_panic(const char *msg, size_t len);
+
+#endif /* ZEPHYR_OCPP_PORT_H_ */
