@@ -1198,7 +1198,11 @@ impl<S: Station> ChargePoint<S> {
                     error_code: sent.1,
                     info: None,
                     status: sent.0,
-                    timestamp: self.wall_time(now),
+                    // When the status changed, not when it could be sent (e.g. after reconnecting).
+                    timestamp: self
+                        .connectors
+                        .get(usize::from(*connector))
+                        .and_then(|c| self.wall_time(c.since)),
                     vendor_id: None,
                     vendor_error_code: None,
                 };

@@ -1361,3 +1361,29 @@ fn stop_transaction_carries_aligned_and_end_readings() {
     assert_eq!(data[1]["sampledValue"][0]["value"], "150");
     assert_eq!(data[1]["sampledValue"][0]["context"], "Transaction.End");
 }
+
+#[test]
+fn status_notification_carries_the_time_of_the_change() {
+    let mut h = Harness::new("status-time", 1);
+    h.online(); // wall clock 10:00:00
+    h.cp.handle_disconnected(h.now);
+    h.advance(60_000);
+    h.cp.set_connector_status(
+        h.now,
+        1,
+        ChargePointStatus::Faulted,
+        ChargePointErrorCode::GroundFailure,
+    )
+    .unwrap();
+    h.advance(60_000);
+    h.cp.handle_connected(h.now);
+    h.answer(
+        "BootNotification",
+        json!({"status": "Accepted", "currentTime": "2026-11-21T10:02:00Z", "interval": 300}),
+    );
+    h.answer("StatusNotification", json!({}));
+    let status = h.answer("StatusNotification", json!({}));
+    assert_eq!(status["status"], "Faulted");
+    assert_eq!(status["errorCode"], "GroundFailure");
+    assert_eq!(status["timestamp"], "2026-11-21T10:01:00.000Z");
+}
