@@ -8,10 +8,10 @@
 //! This module holds no protocol logic. It checks arguments, maps engine errors to negative
 //! errno values, keeps the session table, blocks for answers and turns [`Station`] requests into
 //! calls of the application's callback. The charge point itself runs on a platform (see
-//! [`Runtime`]): `HostChargePoint` with feature `std`.
+//! `Runtime`): `HostChargePoint` with feature `std`.
 //!
 //! Threading: every call takes the engine lock of the platform; the sessions live inside the
-//! [`CallbackStation`], so they are protected by the same lock. The callback is called with that
+//! `CallbackStation`, so they are protected by the same lock. The callback is called with that
 //! lock held (it is a [`Station`] method), so ocpp_* calls made from inside it fail with -EBUSY
 //! instead of deadlocking.
 #![allow(non_camel_case_types)]
@@ -302,7 +302,8 @@ pub struct ocpp_io_start_charge {
     /// Input to user
     pub idtag: [c_char; CISTR50],
 
-    /// Input to user(optional). connector id -1 means invalid
+    /// Input to user(optional). connector id -1 means invalid (this library
+    /// always names a connector: the one requested, or a free one)
     pub id_con: c_int,
 }
 
@@ -383,7 +384,7 @@ pub type sa_family_t = u16;
 /// The library connects to ws://cs_ip:port/ws_url (ws_url is the path as
 /// given, e.g. "/steve/websocket/CentralSystemService/CP_1": its last segment
 /// is the charge point identity). cs_ip may be an IPv4 or IPv6 address (or,
-/// on the host, a name).
+/// on the host, a name); sa_family is informative, the address tells.
 #[repr(C)]
 pub struct ocpp_cs_info {
     /// Central system IP address
@@ -759,7 +760,10 @@ unsafe fn optional<const N: usize>(ptr: *const c_char) -> Result<Option<CiString
 fn reading(raw: &[c_char; CISTR50]) -> Option<SampleText> {
     let mut bytes = [0u8; CISTR50];
     for (b, &c) in bytes.iter_mut().zip(raw) {
-        *b = c as u8;
+        // c_char is i8 on x86 and u8 on Arm: the cast is a no-op on one of them.
+        #[allow(clippy::unnecessary_cast)]
+        let byte = c as u8;
+        *b = byte;
     }
     let len = bytes.iter().position(|&b| b == 0)?;
     let text = core::str::from_utf8(bytes.get(..len)?).ok()?;
@@ -975,6 +979,10 @@ type Engine = ChargePoint<CallbackStation>;
 struct Endpoint<'a> {
     host: &'a str,
     port: u16,
+    /// The application's `sa_family` (AF_INET or AF_INET6 of its platform). The host runtime
+    /// does not need it: its URL carries the address, whatever its family.
+    #[cfg_attr(not(feature = "zephyr"), allow(dead_code))]
+    family: sa_family_t,
     /// The WebSocket path, starting with `/`, ending with the charge point identity.
     path: &'a str,
 }
@@ -1104,10 +1112,122 @@ mod host_runtime {
 #[cfg(feature = "std")]
 use host_runtime::Platform;
 
-/// Without a platform (a `no_std` build of the engine alone) the C API exists but ocpp_init
-/// fails with -EINVAL; a Zephyr platform replaces this.
+/// On Zephyr: the OCPP thread of `platform::zephyr` drives the engine; events also go to zbus.
 /// cbindgen:ignore
-#[cfg(not(feature = "std"))]
+#[cfg(all(feature = "zephyr", not(feature = "std")))]
+mod zephyr_runtime {
+    use super::{c_int, track, CallbackStation, Endpoint, Engine, Errno, Runtime};
+    use crate::capacity::RESPONSE_TIMEOUT_MS;
+    use crate::datetime::Instant;
+    use crate::engine::{CommandError, Event, Options};
+    use crate::messages::BootNotificationRequest;
+    use crate::platform::zephyr::{self, State, ZephyrChargePoint};
+
+    pub(super) type Platform = ZephyrChargePoint<CallbackStation>;
+
+    static STATE: State<CallbackStation> = State::new();
+
+    /// The C API's view of every event: its own bookkeeping, then the zbus channel.
+    fn on_event(event: &Event) {
+        track(event);
+        if let Some(published) = super::ocpp_event::from_event(event) {
+            zephyr::publish(&published);
+        }
+    }
+
+    impl Runtime for Platform {
+        fn start(
+            endpoint: &Endpoint<'_>,
+            boot: BootNotificationRequest,
+            connectors: u8,
+            station: CallbackStation,
+            _on_event: fn(&Event),
+        ) -> Result<Self, c_int> {
+            if !super::abi_matches_c() {
+                return Err(Errno::Inval.ret());
+            }
+            let endpoint = zephyr::Endpoint {
+                host: endpoint.host,
+                port: endpoint.port,
+                family: i32::from(endpoint.family),
+                path: endpoint.path,
+            };
+            let options = Options {
+                response_timeout_ms: RESPONSE_TIMEOUT_MS as u32,
+                ..Options::default()
+            };
+            ZephyrChargePoint::launch(
+                &STATE, &endpoint, boot, connectors, station, options, on_event,
+            )
+            .map_err(|e| match e {
+                CommandError::NotReady | CommandError::QueueFull => Errno::NoMem.ret(),
+                CommandError::Busy => Errno::Already.ret(),
+                _ => Errno::Inval.ret(),
+            })
+        }
+
+        fn locked<R>(&self, f: impl FnOnce(&mut Engine, Instant) -> R) -> R {
+            ZephyrChargePoint::with(self, f)
+        }
+
+        fn locked_then_wait<T>(
+            &self,
+            f: impl FnOnce(&mut Engine, Instant) -> Result<T, c_int>,
+            pred: impl FnMut(&T, &Event) -> bool,
+            timeout_ms: u32,
+        ) -> Result<(T, Option<Event>), c_int> {
+            ZephyrChargePoint::with_then_wait(self, f, pred, timeout_ms)
+        }
+
+        fn wait_for(&self, pred: impl FnMut(&Event) -> bool, timeout_ms: u32) -> Option<Event> {
+            ZephyrChargePoint::wait_event(self, pred, timeout_ms)
+        }
+
+        fn close(self) {
+            ZephyrChargePoint::shutdown(self)
+        }
+
+        fn sleep_ms(ms: u32) {
+            zephyr::sleep(ms)
+        }
+
+        fn callback_scope<R>(f: impl FnOnce() -> R) -> R {
+            STATE.run_callback(f)
+        }
+
+        fn in_callback() -> bool {
+            STATE.in_callback()
+        }
+    }
+}
+#[cfg(all(feature = "zephyr", not(feature = "std")))]
+use zephyr_runtime::Platform;
+
+/// The C compiler's sizes of the API's types (from the Zephyr port) equal Rust's: the layouts
+/// of `repr(C)` types follow the target's C ABI (e.g. 1-byte enums on arm-none-eabi), and this
+/// catches a build whose C flags say otherwise before any struct crosses the boundary.
+/// cbindgen:ignore
+#[cfg(all(feature = "zephyr", not(feature = "std")))]
+fn abi_matches_c() -> bool {
+    use core::mem::size_of;
+    let c = crate::platform::zephyr::c_abi_sizes();
+    let rust = [
+        size_of::<ocpp_io_value>(),
+        size_of::<ocpp_cp_info>(),
+        size_of::<ocpp_cs_info>(),
+        size_of::<ocpp_event>(),
+        size_of::<ocpp_auth_status>(),
+    ];
+    if c != rust {
+        log::error!("C and Rust disagree on the API's type sizes: C {c:?}, Rust {rust:?}");
+    }
+    c == rust
+}
+
+/// Without a platform (a `no_std` build of the engine alone) the C API exists but ocpp_init
+/// fails with -EINVAL.
+/// cbindgen:ignore
+#[cfg(not(any(feature = "std", feature = "zephyr")))]
 mod no_runtime {
     use super::{c_int, CallbackStation, Endpoint, Engine, Errno, Runtime};
     use crate::datetime::Instant;
@@ -1159,7 +1279,7 @@ mod no_runtime {
         }
     }
 }
-#[cfg(not(feature = "std"))]
+#[cfg(not(any(feature = "std", feature = "zephyr")))]
 use no_runtime::Platform;
 
 // -------------------------------------------------------------------------- global state
@@ -1259,7 +1379,7 @@ fn track(event: &Event) {
 }
 
 /// Runs `f`, returning its errno on failure or 0.
-fn status(f: impl FnOnce() -> Result<(), c_int>) -> c_int {
+fn outcome(f: impl FnOnce() -> Result<(), c_int>) -> c_int {
     match f() {
         Ok(()) => 0,
         Err(e) => e,
@@ -1295,7 +1415,7 @@ pub unsafe extern "C" fn ocpp_init(
     cb: ocpp_user_notify_callback_t,
     user_data: *mut c_void,
 ) -> c_int {
-    status(|| {
+    outcome(|| {
         // SAFETY: NULL or a valid struct, per the API contract.
         let (cpi, csi) = unsafe { (cpi.as_ref(), csi.as_ref()) };
         let (Some(cpi), Some(csi), Some(callback)) = (cpi, csi, cb) else {
@@ -1358,6 +1478,7 @@ pub unsafe extern "C" fn ocpp_init(
         let endpoint = Endpoint {
             host,
             port,
+            family: csi.sa_family,
             path: &path,
         };
         let station = CallbackStation::new(callback, user_data);
@@ -1393,7 +1514,7 @@ pub unsafe extern "C" fn ocpp_init(
 /// prior to anyother ocpp_* request message api
 #[no_mangle]
 pub unsafe extern "C" fn ocpp_session_open(hndl: *mut ocpp_session_handle_t) -> c_int {
-    status(|| {
+    outcome(|| {
         if hndl.is_null() {
             return Err(Errno::Inval.ret());
         }
@@ -1407,9 +1528,10 @@ pub unsafe extern "C" fn ocpp_session_open(hndl: *mut ocpp_session_handle_t) -> 
 
 /// @brief API to close a Session
 ///
-/// An unknown or already closed handle is ignored. A transaction the
-/// session started and did not stop keeps running (its messages are still
-/// delivered); stop it with ocpp_stop_connector_transaction.
+/// An unknown or already closed handle is ignored, and so is a call from
+/// the callback. A transaction the session started and did not stop keeps
+/// running (its messages are still delivered); stop it with
+/// ocpp_stop_connector_transaction.
 ///
 /// @param hndl a handle received from session open
 #[no_mangle]
@@ -1454,7 +1576,7 @@ pub unsafe extern "C" fn ocpp_authorize(
     }
     // SAFETY: non-null and writable per the API contract.
     unsafe { status.write(ocpp_auth_status::OCPP_AUTH_INVALID) };
-    self::status(|| {
+    outcome(|| {
         // SAFETY: NULL or a NUL-terminated string per the API contract.
         let tag: CiString20 = unsafe { required(idtag) }?;
         let lib = Use::enter()?;
@@ -1524,7 +1646,7 @@ pub extern "C" fn ocpp_start_transaction(
     conn_id: u8,
     timeout_ms: u32,
 ) -> c_int {
-    status(|| {
+    outcome(|| {
         let lib = Use::enter()?;
         if conn_id == 0 || conn_id > lib.connectors {
             return Err(Errno::Inval.ret());
@@ -1675,7 +1797,7 @@ pub unsafe extern "C" fn ocpp_get_transaction(
     hndl: ocpp_session_handle_t,
     info: *mut ocpp_transaction_info,
 ) -> c_int {
-    status(|| {
+    outcome(|| {
         if info.is_null() {
             return Err(Errno::Inval.ret());
         }
@@ -1743,7 +1865,7 @@ pub extern "C" fn ocpp_set_connector_status(
     status: ocpp_connector_status_arg,
     error: ocpp_connector_error_arg,
 ) -> c_int {
-    self::status(|| {
+    outcome(|| {
         let lib = Use::enter()?;
         let pick = |i: c_int| usize::try_from(i).ok();
         let status = pick(status)
@@ -1792,7 +1914,7 @@ pub unsafe extern "C" fn ocpp_get_configuration(
     size: usize,
     readonly: *mut bool,
 ) -> c_int {
-    status(|| {
+    outcome(|| {
         if key.is_null() || value.is_null() {
             return Err(Errno::Inval.ret());
         }
@@ -1841,7 +1963,7 @@ pub unsafe extern "C" fn ocpp_change_configuration(
     value: *const c_char,
     reboot_required: *mut bool,
 ) -> c_int {
-    status(|| {
+    outcome(|| {
         if key.is_null() || value.is_null() {
             return Err(Errno::Inval.ret());
         }
@@ -1886,7 +2008,7 @@ pub unsafe extern "C" fn ocpp_change_configuration(
 /// @retval -EBUSY called from the callback
 #[no_mangle]
 pub unsafe extern "C" fn ocpp_poll_event(event: *mut ocpp_event, timeout_ms: u32) -> c_int {
-    status(|| {
+    outcome(|| {
         if event.is_null() {
             return Err(Errno::Inval.ret());
         }

@@ -31,6 +31,9 @@ pub mod messages;
 pub mod platform;
 /// cbindgen:ignore
 pub mod rpc;
+/// cbindgen:ignore
+#[cfg(feature = "selftest")]
+pub mod selftest;
 
 pub use cistring::CiString;
 pub use datetime::{DateTime, Instant};

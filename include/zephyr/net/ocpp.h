@@ -463,7 +463,7 @@ struct ocpp_cp_info {
  * The library connects to ws://cs_ip:port/ws_url (ws_url is the path as
  * given, e.g. "/steve/websocket/CentralSystemService/CP_1": its last segment
  * is the charge point identity). cs_ip may be an IPv4 or IPv6 address (or,
- * on the host, a name).
+ * on the host, a name); sa_family is informative, the address tells.
  */
 struct ocpp_cs_info {
   /**
@@ -511,7 +511,8 @@ struct ocpp_io_start_charge {
    */
   char idtag[CISTR50];
   /**
-   * Input to user(optional). connector id -1 means invalid
+   * Input to user(optional). connector id -1 means invalid (this library
+   * always names a connector: the one requested, or a free one)
    */
   int id_con;
 };
@@ -702,9 +703,10 @@ int ocpp_session_open(ocpp_session_handle_t *hndl);
 /**
  * @brief API to close a Session
  *
- * An unknown or already closed handle is ignored. A transaction the
- * session started and did not stop keeps running (its messages are still
- * delivered); stop it with ocpp_stop_connector_transaction.
+ * An unknown or already closed handle is ignored, and so is a call from
+ * the callback. A transaction the session started and did not stop keeps
+ * running (its messages are still delivered); stop it with
+ * ocpp_stop_connector_transaction.
  *
  * @param hndl a handle received from session open
  */
@@ -755,9 +757,9 @@ int ocpp_authorize(ocpp_session_handle_t hndl,
  * @param conn_id connector id should be > 0 and sequential number
  * @param timeout_ms timeout in msec
  *
- * @return: 0 on success
- *	    EACCES - not authorized, should follow the stop charging process
- *	    a negative error code (errno.h) indicating reason of failure
+ * @return 0 on success, -EACCES not authorized (should follow the stop
+ *         charging process), or a negative error code (errno.h) indicating
+ *         reason of failure
  * @retval 0 started: confirmed, or queued for delivery (see above)
  * @retval -EACCES the Central System did not accept the idTag; call
  *         ocpp_stop_transaction (the library may already have stopped it)

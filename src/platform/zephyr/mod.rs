@@ -74,7 +74,7 @@ struct Inner<S: Station> {
     on_event: Option<fn(&Event)>,
 }
 
-/// The platform's storage; declare one as a `static` and pass it to [`ZephyrChargePoint::start`].
+/// The platform's storage; declare one as a `static` and pass it to [`ZephyrChargePoint::launch`].
 pub struct State<S: Station> {
     /// Guarded by the port's mutex (`ocpp_port_lock`).
     inner: UnsafeCell<Inner<S>>,
@@ -158,7 +158,11 @@ impl<'a, S: Station> Locked<'a, S> {
             }
             let seq = inner.next_seq;
             inner.next_seq = seq.wrapping_add(1);
-            let _ = inner.recent.push_back(Record { seq, event, taken: false });
+            let _ = inner.recent.push_back(Record {
+                seq,
+                event,
+                taken: false,
+            });
             any = true;
         }
         if any {
@@ -193,7 +197,7 @@ pub struct ZephyrChargePoint<S: Station + 'static> {
 impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
     /// Copies the endpoint, builds the engine and starts the OCPP thread, which connects in the
     /// background. `on_event` sees every event on that thread, without the engine lock.
-    pub fn start(
+    pub fn launch(
         state: &'static State<S>,
         endpoint: &Endpoint<'_>,
         boot: BootNotificationRequest,
@@ -276,28 +280,32 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
             warn!("the OCPP thread did not stop in time");
         }
         let mut locked = Locked::new(self.state);
-        // SAFETY: the engine was written by `start` and is dropped exactly once, here.
+        // SAFETY: the engine was written by `launch` and is dropped exactly once, here.
         unsafe { locked.inner().engine.assume_init_drop() };
         self.state.running.store(false, Ordering::Release);
     }
+}
 
+impl<S: Station> State<S> {
     /// Runs `f` (the application's callback) marked as such.
-    pub fn callback_scope<R>(state: &State<S>, f: impl FnOnce() -> R) -> R {
-        state.callback_depth.fetch_add(1, Ordering::AcqRel);
+    pub fn run_callback<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.callback_depth.fetch_add(1, Ordering::AcqRel);
         let result = f();
-        state.callback_depth.fetch_sub(1, Ordering::AcqRel);
+        self.callback_depth.fetch_sub(1, Ordering::AcqRel);
         result
     }
 
     /// Whether the calling thread is inside the application's callback (the engine is locked).
-    pub fn in_callback(state: &State<S>) -> bool {
+    pub fn in_callback(&self) -> bool {
         // SAFETY: plain call into the C port.
-        state.callback_depth.load(Ordering::Acquire) > 0 && unsafe { port::ocpp_port_on_ocpp_thread() }
+        self.callback_depth.load(Ordering::Acquire) > 0
+            && unsafe { port::ocpp_port_on_ocpp_thread() }
     }
+}
 
-    pub fn sleep_ms(ms: u32) {
-        sleep_ms(u64::from(ms));
-    }
+/// Sleeps the calling thread.
+pub fn sleep(ms: u32) {
+    sleep_ms(u64::from(ms));
 }
 
 fn wait<S: Station>(
@@ -329,12 +337,14 @@ fn wait<S: Station>(
 
 /// The OCPP thread.
 extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_void) {
-    // SAFETY: `start` passes a pointer to a `'static` State<S>.
+    // SAFETY: `launch` passes a pointer to a `'static` State<S>.
     let state: &'static State<S> = unsafe { &*(arg as *const State<S>) };
     let mut unix_ms = 0i64;
     // SAFETY: plain call into the C port with a valid out-pointer.
     if unsafe { port::ocpp_port_sntp_time(&mut unix_ms) } == 0 {
-        Locked::new(state).engine().set_wall_clock(now(), DateTime::from_unix_ms(unix_ms));
+        Locked::new(state)
+            .engine()
+            .set_wall_clock(now(), DateTime::from_unix_ms(unix_ms));
         info!("wall clock set by SNTP");
     }
     let mut backoff = RECONNECT_MIN_MS as u64;
@@ -343,7 +353,7 @@ extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_vo
             let mut locked = Locked::new(state);
             let inner = locked.inner();
             // SAFETY: host and path are NUL-terminated strings in the 'static state, which only
-            // `start` changes (not while this thread runs).
+            // `launch` changes (not while this thread runs).
             unsafe {
                 port::ocpp_port_ws_connect(
                     inner.host.as_ptr().cast(),
@@ -401,7 +411,8 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
         let wait = next.map_or(POLL_MS, |n| n.millis_since(t).min(POLL_MS));
         let mut total = 0u64;
         // SAFETY: rx is a valid buffer of rx.len() bytes owned by this thread.
-        let got = unsafe { port::ocpp_port_ws_recv(rx.as_mut_ptr(), rx.len(), wait as i32, &mut total) };
+        let got =
+            unsafe { port::ocpp_port_ws_recv(rx.as_mut_ptr(), rx.len(), wait as i32, &mut total) };
         let mut locked = Locked::new(state);
         let t = now();
         let reply = match got {
@@ -409,7 +420,9 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
                 let frame = rx.get(..n as usize).unwrap_or_default();
                 locked.engine().handle_frame(t, frame, tx)
             }
-            e if e == -EMSGSIZE => locked.engine().handle_oversized_frame(rx, total as usize, tx),
+            e if e == -EMSGSIZE => locked
+                .engine()
+                .handle_oversized_frame(rx, total as usize, tx),
             e if e == -EAGAIN => None,
             e => {
                 warn!("connection lost ({e})");
@@ -464,6 +477,14 @@ fn deliver<S: Station>(state: &'static State<S>) {
             on_event(&event);
         }
     }
+}
+
+/// The C compiler's sizes of the C API's types (see `ffi::abi_matches_c`).
+pub fn c_abi_sizes() -> [usize; 5] {
+    let mut sizes = [0usize; 5];
+    // SAFETY: the port writes exactly five sizes into the array.
+    unsafe { port::ocpp_port_abi_sizes(sizes.as_mut_ptr()) };
+    sizes
 }
 
 /// Publishes an application event on zbus (the port drops it when zbus is off).

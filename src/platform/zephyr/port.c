@@ -277,6 +277,15 @@ void ocpp_port_publish(const void *event, size_t size)
 #endif
 }
 
+void ocpp_port_abi_sizes(size_t sizes[5])
+{
+	sizes[0] = sizeof(union ocpp_io_value);
+	sizes[1] = sizeof(struct ocpp_cp_info);
+	sizes[2] = sizeof(struct ocpp_cs_info);
+	sizes[3] = sizeof(struct ocpp_event);
+	sizes[4] = sizeof(enum ocpp_auth_status);
+}
+
 void ocpp_port_panic(const char *msg, size_t len)
 {
 	LOG_ERR("panic: %.*s", (int)MIN(len, 200), msg);

@@ -67,6 +67,12 @@ void ocpp_port_log(int level, const char *msg, size_t len);
 /** Publishes an event (struct ocpp_event of <zephyr/net/ocpp.h>) on zbus, when enabled. */
 void ocpp_port_publish(const void *event, size_t size);
 
+/**
+ * sizeof of union ocpp_io_value, struct ocpp_cp_info, struct ocpp_cs_info, struct ocpp_event
+ * and enum ocpp_auth_status as this C compiler lays them out, into sizes[0..5].
+ */
+void ocpp_port_abi_sizes(size_t sizes[5]);
+
 /** Halts after a Rust panic (never returns). */
 void ocpp_port_panic(const char *msg, size_t len);
 
