@@ -50,7 +50,7 @@ def main(path):
                 continue
             section = m.group(1) or pending
             pending = None
-            if not section or int(m.group(2), 16) == 0:
+            if not section:
                 continue
             kind = kind_of(section)
             if kind is None:
