@@ -17,6 +17,7 @@ const CAPACITIES: &[(&str, &str, u32, &str)] = &[
     ("OCPP_RESPONSE_TIMEOUT_MS", "RESPONSE_TIMEOUT_MS", 30_000, "Time to wait for the Central System's answer to a CALL."),
     ("OCPP_RECONNECT_MIN_MS", "RECONNECT_MIN_MS", 1_000, "First reconnect delay; it doubles after each failure."),
     ("OCPP_RECONNECT_MAX_MS", "RECONNECT_MAX_MS", 60_000, "Longest reconnect delay."),
+    ("OCPP_METER_VALUE_SAMPLE_INTERVAL", "DEFAULT_METER_VALUE_SAMPLE_INTERVAL", 60, "Default of MeterValueSampleInterval, seconds (Zephyr's C library used 5)."),
 ];
 
 fn main() {
@@ -30,7 +31,7 @@ fn main() {
                 .unwrap_or_else(|_| panic!("{var}={text:?} is not an unsigned integer")),
             Err(_) => *default,
         };
-        assert!(value > 0, "{var} must be at least 1");
+        assert!(value > 0 || name.starts_with("DEFAULT_"), "{var} must be at least 1");
         out.push_str(&format!(
             "/// {doc} (`{var}`, default {default})\npub const {name}: usize = {value};\n"
         ));

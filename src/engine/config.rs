@@ -176,7 +176,7 @@ configuration! {
     MeterValuesAlignedDataMaxLength = "MeterValuesAlignedDataMaxLength": u32 = MAX_SAMPLED_VALUES as u32, ReadOnly;
     MeterValuesSampledData = "MeterValuesSampledData": MeasurandList = MeasurandList::new(), ReadWrite, max = MeterValuesSampledDataMaxLength;
     MeterValuesSampledDataMaxLength = "MeterValuesSampledDataMaxLength": u32 = MAX_SAMPLED_VALUES as u32, ReadOnly;
-    MeterValueSampleInterval = "MeterValueSampleInterval": u32 = 60, ReadWrite;
+    MeterValueSampleInterval = "MeterValueSampleInterval": u32 = crate::capacity::DEFAULT_METER_VALUE_SAMPLE_INTERVAL as u32, ReadWrite;
     MinimumStatusDuration = "MinimumStatusDuration": u32 = 0, ReadWrite;
     NumberOfConnectors = "NumberOfConnectors": u32 = 1, ReadOnly;
     ResetRetries = "ResetRetries": u32 = 1, ReadWrite;

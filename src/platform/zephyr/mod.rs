@@ -365,7 +365,6 @@ extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_vo
             }
         };
         if connected == 0 {
-            info!("connected to the Central System");
             if session(state) {
                 backoff = RECONNECT_MIN_MS as u64;
             }
