@@ -1219,7 +1219,7 @@ fn abi_matches_c() -> bool {
         size_of::<ocpp_auth_status>(),
     ];
     if c != rust {
-        log::error!("C and Rust disagree on the API's type sizes: C {c:?}, Rust {rust:?}");
+        log::error!("C and Rust disagree on the sizes of the API's types; check the C flags");
     }
     c == rust
 }

@@ -484,8 +484,8 @@ impl<S: Station> ChargePoint<S> {
     }
 
     fn emit(&mut self, event: Event) {
-        if let Err(event) = self.events.push_back(event) {
-            warn!("event queue full, dropping {event:?}");
+        if self.events.push_back(event).is_err() {
+            warn!("event queue full, dropping an event");
         }
     }
 
@@ -1400,9 +1400,9 @@ impl<S: Station> ChargePoint<S> {
                 description,
             }) => {
                 warn!(
-                    "CALLERROR for {}: {:?} {}",
+                    "CALLERROR for {}: {} {}",
                     id.as_str(),
-                    code,
+                    code.map_or("(unknown code)", ErrorCode::as_str),
                     core::str::from_utf8(description).unwrap_or("<non UTF-8>")
                 );
                 self.handle_result(now, &id, Err(code));
@@ -1685,7 +1685,7 @@ impl<S: Station> ChargePoint<S> {
                     .transactions
                     .head_failed(|n| now.plus_secs(retry.saturating_mul(u32::from(n))));
                 let result = if u32::from(attempts) >= max_attempts {
-                    warn!("{action} failed {attempts} times ({error:?}); discarded");
+                    warn!("{action} failed {attempts} times; discarded");
                     let _ = self.transactions.pop_front();
                     self.emit(Event::TransactionMessageDiscarded { connector, action });
                     Err(error)
