@@ -31,7 +31,10 @@ fn main() {
                 .unwrap_or_else(|_| panic!("{var}={text:?} is not an unsigned integer")),
             Err(_) => *default,
         };
-        assert!(value > 0 || name.starts_with("DEFAULT_"), "{var} must be at least 1");
+        assert!(
+            value > 0 || name.starts_with("DEFAULT_"),
+            "{var} must be at least 1"
+        );
         out.push_str(&format!(
             "/// {doc} (`{var}`, default {default})\npub const {name}: usize = {value};\n"
         ));
