@@ -58,7 +58,15 @@ ours_linked() {
         grep -E 'subsys/net/lib/ocpp|ocpp_wamp_rpc|ocpp_j\.c' "$map" | head -5
         return 1
     fi
-    grep -q "$ROOT/include" "$1/zephyr/include/generated/zephyr/autoconf.h" 2>/dev/null || true
+    # <zephyr/net/ocpp.h> must resolve to ours: our include directory comes before Zephyr's.
+    python3 - "$1/compile_commands.json" "$ROOT/include" "$ZEPHYR_BASE/include" <<'PY'
+import json, sys
+commands, ours, zephyrs = json.load(open(sys.argv[1])), "-I" + sys.argv[2], "-I" + sys.argv[3]
+app = [c["command"].split() for c in commands if c["file"].endswith("main.c")]
+ok = bool(app) and all(ours in a and zephyrs in a and a.index(ours) < a.index(zephyrs) for a in app)
+print("our include/ precedes zephyr/include" if ok else "zephyr/include is searched before ours")
+sys.exit(0 if ok else 1)
+PY
 }
 
 memory_report() { # build dir
