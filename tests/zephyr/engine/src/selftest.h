@@ -1,0 +1,28 @@
+/*
+ * The engine self-tests of zephyr-ocpp (src/selftest.rs, CONFIG_OCPP_SELFTEST). They are not
+ * part of <zephyr/net/ocpp.h>: only this test declares them.
+ *
+ * Each runs one scenario on the Rust engine with a virtual clock and returns 0, or minus the
+ * line of src/selftest.rs whose check failed.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef OCPP_SELFTEST_H_
+#define OCPP_SELFTEST_H_
+
+/** A new charge point with CONFIG_OCPP_MAX_CONNECTORS connectors: offline, idle, silent. */
+int ocpp_selftest_new(void);
+/** Valid, padded, malformed, invalid and oversized frames: CALLRESULT or the right CALLERROR. */
+int ocpp_selftest_framing(void);
+/** BootNotification Pending, retried, Accepted; heartbeats at the Central System's interval. */
+int ocpp_selftest_boot(void);
+/** Authorize, StartTransaction, periodic MeterValues, StopTransaction with its transactionId. */
+int ocpp_selftest_transaction(void);
+/** Transactions started and stopped offline are replayed in order with the assigned ids. */
+int ocpp_selftest_offline_replay(void);
+/** GetConfiguration of every key fits CONFIG_OCPP_SEND_BUFFER_SIZE, at the longest values too. */
+int ocpp_selftest_configuration_fits(void);
+/** The transaction queue's bytes restore into the same records; a torn write loses one. */
+int ocpp_selftest_queue_persistence(void);
+
+#endif /* OCPP_SELFTEST_H_ */
