@@ -203,6 +203,27 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// Calls `member(name, value)` for each member of a JSON object already syntax-checked, with
+/// the raw bytes of the name (escapes left as they are) and of the value.
+pub fn for_each_member<E>(
+    object: &[u8],
+    not_object: E,
+    mut member: impl FnMut(&[u8], &[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut c = Cursor::new(object);
+    if c.expect(b'{').is_err() {
+        return Err(not_object);
+    }
+    while c.peek() == Some(b'"') {
+        let (Ok(name), Ok(()), Ok(value)) = (c.raw_string(), c.expect(b':'), c.skip_value()) else {
+            return Err(not_object);
+        };
+        member(name, c.slice(value))?;
+        let _ = c.expect(b',');
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +270,26 @@ mod tests {
         }
         let deep = "[".repeat(40) + &"]".repeat(40);
         assert!(!valid(&deep), "nesting is bounded");
+    }
+
+    #[test]
+    fn members_of_an_object() {
+        let mut seen = std::vec::Vec::new();
+        let r: Result<(), ()> =
+            for_each_member(br#"{ "a" : [1, {"x": 2}], "b\"" : "s" }"#, (), |n, v| {
+                seen.push((n.to_vec(), v.to_vec()));
+                Ok(())
+            });
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            seen,
+            [
+                (b"a".to_vec(), br#"[1, {"x": 2}]"#.to_vec()),
+                (br#"b\""#.to_vec(), br#""s""#.to_vec())
+            ]
+        );
+        assert_eq!(for_each_member(b"[1]", 7, |_, _| Ok(())), Err(7));
+        assert_eq!(for_each_member(b"{}", 7, |_, _| Err(8)), Ok(()));
     }
 
     #[test]

@@ -12,9 +12,11 @@ use serde::{Serialize, Serializer};
 
 use crate::capacity::MAX_SAMPLED_VALUES;
 use crate::cistring::{CiString, CiString50, CiString500};
+use crate::json::Cursor;
 use crate::messages::{
     ocpp_enum, ConfigurationStatus, KeyValue, Measurand, GET_CONFIGURATION_MAX_KEYS,
 };
+use crate::rpc::ErrorCode;
 
 /// A comma-separated list of measurands (the `*Data` keys).
 pub type MeasurandList = Vec<Measurand, MAX_SAMPLED_VALUES>;
@@ -255,6 +257,69 @@ pub enum KeySelection {
     },
 }
 
+impl KeySelection {
+    /// Reads the `key` list of a GetConfiguration.req payload (already syntax-checked by the
+    /// framing) one element at a time, each parsed as the CiString50 the schema says, so errors
+    /// get the same CALLERROR codes as any other payload. Other members are ignored.
+    pub fn parse(payload: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
+        let mut c = Cursor::new(payload);
+        let mut selection = KeySelection::All;
+        c.expect(b'{')
+            .map_err(|_| ErrorCode::TypeConstraintViolation)?;
+        while c.peek() == Some(b'"') {
+            let name = c.raw_string().map_err(|_| ErrorCode::FormationViolation)?;
+            c.expect(b':').map_err(|_| ErrorCode::FormationViolation)?;
+            let value = c.skip_value().map_err(|_| ErrorCode::FormationViolation)?;
+            if name == b"key" {
+                selection = Self::listed(c.slice(value), scratch)?;
+            }
+            if c.peek() == Some(b',') {
+                c.expect(b',').map_err(|_| ErrorCode::FormationViolation)?;
+            }
+        }
+        Ok(selection)
+    }
+
+    fn listed(list: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
+        let mut c = Cursor::new(list);
+        if c.expect(b'[').is_err() {
+            // `"key": null` is an absent list; anything else is not an array.
+            return match list {
+                b"null" => Ok(KeySelection::All),
+                _ => Err(ErrorCode::TypeConstraintViolation),
+            };
+        }
+        let mut known = Vec::new();
+        let mut unknown = Vec::new();
+        let mut count = 0;
+        while c.peek().is_some_and(|b| b != b']') {
+            let element = c.skip_value().map_err(|_| ErrorCode::FormationViolation)?;
+            let name = crate::messages::parse_payload::<CiString50>(c.slice(element), scratch)?;
+            count += 1;
+            if count > GET_CONFIGURATION_MAX_KEYS {
+                // More keys than GetConfigurationMaxKeys allows.
+                return Err(ErrorCode::OccurenceConstraintViolation);
+            }
+            match Configuration::find(&name) {
+                Some(key) if !known.contains(&key) => {
+                    let _ = known.push(key);
+                }
+                Some(_) => {}
+                None => {
+                    let _ = unknown.push(name);
+                }
+            }
+            if c.peek() == Some(b',') {
+                c.expect(b',').map_err(|_| ErrorCode::FormationViolation)?;
+            }
+        }
+        Ok(match count {
+            0 => KeySelection::All,
+            _ => KeySelection::Listed { known, unknown },
+        })
+    }
+}
+
 /// Streams a GetConfiguration.conf payload into the output buffer one key at a time, so the
 /// whole response never has to exist in RAM.
 pub struct ConfigurationView<'a> {
@@ -389,6 +454,43 @@ mod tests {
             ConfigurationStatus::Accepted
         );
         assert!(c.MeterValuesSampledData.is_empty());
+    }
+
+    #[test]
+    fn key_list_is_parsed_with_the_schema_error_codes() {
+        let mut scratch = [0u8; 128];
+        let mut parse = |text: &str| KeySelection::parse(text.as_bytes(), &mut scratch);
+        assert_eq!(parse("{}"), Ok(KeySelection::All));
+        assert_eq!(parse(r#"{"key": null}"#), Ok(KeySelection::All));
+        assert_eq!(parse(r#"{"key": []}"#), Ok(KeySelection::All));
+        let Ok(KeySelection::Listed { known, unknown }) = parse(
+            r#"{"other": [1, {}], "key": ["heartbeatinterval", "No\u0070e", "HeartbeatInterval"]}"#,
+        ) else {
+            panic!("a listed selection");
+        };
+        assert_eq!(
+            known.as_slice(),
+            &[ConfigKey::HeartbeatInterval],
+            "case-insensitive, once"
+        );
+        assert_eq!(
+            unknown
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<std::vec::Vec<_>>(),
+            ["Nope"]
+        );
+        assert_eq!(
+            parse(r#"{"key": "HeartbeatInterval"}"#),
+            Err(ErrorCode::TypeConstraintViolation)
+        );
+        assert_eq!(
+            parse(r#"{"key": [1]}"#),
+            Err(ErrorCode::TypeConstraintViolation)
+        );
+        let long = format!(r#"{{"key": ["{}"]}}"#, "k".repeat(51));
+        assert_eq!(parse(&long), Err(ErrorCode::PropertyConstraintViolation));
+        assert_eq!(parse("[]"), Err(ErrorCode::TypeConstraintViolation));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod queue;
 mod tests;
 
 use core::fmt::Write as _;
+use core::mem::MaybeUninit;
 
 use heapless::{Deque, Vec};
 use log::{debug, info, warn};
@@ -22,7 +23,7 @@ use log::{debug, info, warn};
 use crate::capacity::{
     AUTH_CACHE_SIZE, EVENT_QUEUE_DEPTH, MAX_CONNECTORS, MAX_SAMPLED_VALUES, OUTBOX_DEPTH,
 };
-use crate::cistring::{CiString, CiString20, CiString50};
+use crate::cistring::{CiString, CiString20};
 use crate::datetime::{DateTime, Instant};
 use crate::messages::*;
 use crate::rpc::{self, BufferTooSmall, ErrorCode, Frame, MessageId};
@@ -337,23 +338,52 @@ impl<S: Station> ChargePoint<S> {
         options: Options,
         now: Instant,
     ) -> Result<Self, CommandError> {
+        Self::check(&boot_info, connectors)?;
+        let mut cp = Self::unconnected(boot_info, connectors, station, options);
+        cp.add_connectors(connectors, now);
+        Ok(cp)
+    }
+
+    /// As [`ChargePoint::new`], but builds the charge point in `slot`: the engine is several KB,
+    /// and a platform keeping it in a static should not need that much stack to create it.
+    pub fn init_in(
+        slot: &mut MaybeUninit<Self>,
+        boot_info: BootNotificationRequest,
+        connectors: u8,
+        station: S,
+        options: Options,
+        now: Instant,
+    ) -> Result<&mut Self, CommandError> {
+        Self::check(&boot_info, connectors)?;
+        let cp = slot.write(Self::unconnected(boot_info, connectors, station, options));
+        cp.add_connectors(connectors, now);
+        Ok(cp)
+    }
+
+    fn check(boot_info: &BootNotificationRequest, connectors: u8) -> Result<(), CommandError> {
         if connectors == 0 || usize::from(connectors) > MAX_CONNECTORS {
             return Err(CommandError::InvalidConnector);
         }
         if boot_info.charge_point_vendor.is_empty() || boot_info.charge_point_model.is_empty() {
             return Err(CommandError::InvalidArgument);
         }
-        let mut all = Vec::new();
-        for _ in 0..=connectors {
-            // Capacity is MAX_CONNECTORS + 1, checked above.
-            let _ = all.push(Connector::new(now));
-        }
-        Ok(Self {
+        Ok(())
+    }
+
+    /// Everything but the connectors; inlined so a caller's destination is written in place.
+    #[inline(always)]
+    fn unconnected(
+        boot_info: BootNotificationRequest,
+        connectors: u8,
+        station: S,
+        options: Options,
+    ) -> Self {
+        Self {
             station,
             boot_info,
             config: Configuration::new(connectors),
             options,
-            connectors: all,
+            connectors: Vec::new(),
             connected: false,
             registration: None,
             next_boot_at: None,
@@ -371,7 +401,15 @@ impl<S: Station> ChargePoint<S> {
             next_ticket: 1,
             next_seq: 1,
             next_local_tx: 1,
-        })
+        }
+    }
+
+    fn add_connectors(&mut self, connectors: u8, now: Instant) {
+        self.connectors.clear();
+        for _ in 0..=connectors {
+            // Capacity is MAX_CONNECTORS + 1, checked by `check`.
+            let _ = self.connectors.push(Connector::new(now));
+        }
     }
 
     pub fn station(&self) -> &S {
@@ -1189,6 +1227,7 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// Serializes one message; None when it was dropped (and reported) instead.
+    #[inline(never)]
     fn transmit(&mut self, now: Instant, buf: &mut [u8], origin: Origin) -> Option<usize> {
         match &origin {
             Origin::Boot => None,
@@ -1310,6 +1349,7 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
+    #[inline(never)]
     fn send<T: Request>(
         &mut self,
         now: Instant,
@@ -1442,6 +1482,7 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
+    #[inline(never)]
     fn handle_result(
         &mut self,
         now: Instant,
@@ -1565,6 +1606,7 @@ impl<S: Station> ChargePoint<S> {
         self.schedule_aligned(now);
     }
 
+    #[inline(never)]
     fn on_transaction_confirmed(&mut self, now: Instant, payload: &[u8], scratch: &mut [u8]) {
         let Some(head) = self.transactions.front() else {
             return;
@@ -1722,6 +1764,7 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
+    #[inline(never)]
     fn handle_call(
         &mut self,
         now: Instant,
@@ -1755,9 +1798,12 @@ impl<S: Station> ChargePoint<S> {
             Action::ChangeAvailability => self.call(payload, scratch, reply, id, |cp, req| {
                 cp.on_change_availability(now, req)
             }),
-            Action::ChangeConfiguration => self.call(payload, scratch, reply, id, |cp, req| {
-                cp.on_change_configuration(now, req)
-            }),
+            Action::ChangeConfiguration => {
+                ChangeConfigurationRequest::parse(payload, scratch).map(|request| {
+                    let response = self.on_change_configuration(now, request);
+                    rpc::write_call_result(reply, id, &response)
+                })
+            }
             Action::ClearCache => {
                 self.call(payload, scratch, reply, id, |cp, _: ClearCacheRequest| {
                     cp.auth_cache.clear();
@@ -1767,29 +1813,10 @@ impl<S: Station> ChargePoint<S> {
                     }
                 })
             }
-            Action::DataTransfer => self.call(
-                payload,
-                scratch,
-                reply,
-                id,
-                |cp, req: DataTransferRequest| cp.station.data_transfer(&req),
-            ),
-            Action::GetConfiguration => {
-                match parse_payload::<GetConfigurationRequest>(payload, scratch) {
-                    Ok(req) => {
-                        let selection = select_keys(req.key.as_deref());
-                        Ok(rpc::write_call_result(
-                            reply,
-                            id,
-                            &ConfigurationView {
-                                config: &self.config,
-                                selection: &selection,
-                            },
-                        ))
-                    }
-                    Err(code) => Err(code),
-                }
+            Action::DataTransfer => {
+                self.data_transfer_from_central_system(payload, scratch, reply, id)
             }
+            Action::GetConfiguration => self.get_configuration(payload, scratch, reply, id),
             Action::RemoteStartTransaction => self.call(payload, scratch, reply, id, |cp, req| {
                 cp.on_remote_start(now, req)
             }),
@@ -1823,8 +1850,43 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
+    /// DataTransfer from the Central System, answered by the station.
+    #[inline(never)]
+    fn data_transfer_from_central_system(
+        &mut self,
+        payload: &[u8],
+        scratch: &mut [u8],
+        reply: &mut [u8],
+        id: &MessageId,
+    ) -> Result<Result<usize, BufferTooSmall>, ErrorCode> {
+        let request = DataTransferRequest::parse(payload, scratch)?;
+        let response = self.station.data_transfer(&request);
+        Ok(rpc::write_call_result(reply, id, &response))
+    }
+
+    /// GetConfiguration.conf, streamed from the configuration into `reply`. The request is read
+    /// key by key ([`KeySelection::parse`]) rather than into a GetConfigurationRequest: serde
+    /// would hold several copies of its 16-key list on the stack.
+    #[inline(never)]
+    fn get_configuration(
+        &self,
+        payload: &[u8],
+        scratch: &mut [u8],
+        reply: &mut [u8],
+        id: &MessageId,
+    ) -> Result<Result<usize, BufferTooSmall>, ErrorCode> {
+        let selection = KeySelection::parse(payload, scratch)?;
+        let view = ConfigurationView {
+            config: &self.config,
+            selection: &selection,
+        };
+        Ok(rpc::write_call_result(reply, id, &view))
+    }
+
     /// Parses a request, runs its handler and writes the CALLRESULT; a payload that does not
     /// match the schema yields the CALLERROR code instead (and the handler does not run).
+    // Each request type in its own frame: only the one being answered occupies the stack.
+    #[inline(never)]
     fn call<'p, Req, Resp>(
         &mut self,
         payload: &'p [u8],
@@ -2072,28 +2134,6 @@ fn meter_values_request(
         connector_id: u32::from(connector),
         transaction_id,
         meter_value,
-    }
-}
-
-fn select_keys(keys: Option<&[CiString50]>) -> KeySelection {
-    match keys {
-        None | Some([]) => KeySelection::All,
-        Some(keys) => {
-            let mut known = Vec::new();
-            let mut unknown = Vec::new();
-            for key in keys {
-                match Configuration::find(key) {
-                    Some(k) if !known.contains(&k) => {
-                        let _ = known.push(k);
-                    }
-                    Some(_) => {}
-                    None => {
-                        let _ = unknown.push(key.clone());
-                    }
-                }
-            }
-            KeySelection::Listed { known, unknown }
-        }
     }
 }
 

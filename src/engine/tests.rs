@@ -872,6 +872,30 @@ fn every_central_system_call_gets_one_answer() {
         h.cs_call("DataTransfer", json!({"vendorId": "other"}))["status"],
         "UnknownVendorId"
     );
+    assert_eq!(
+        h.cs_call_error("DataTransfer", r#"{"messageId":"m"}"#),
+        "OccurenceConstraintViolation"
+    );
+    assert_eq!(
+        h.cs_call_error("DataTransfer", r#"{"vendorId":5}"#),
+        "TypeConstraintViolation"
+    );
+    let long_vendor = json!({"vendorId": "v".repeat(256)}).to_string();
+    assert_eq!(
+        h.cs_call_error("DataTransfer", &long_vendor),
+        "PropertyConstraintViolation"
+    );
+    let with_null = json!({"vendorId": "acme", "messageId": null});
+    assert_eq!(h.cs_call("DataTransfer", with_null)["status"], "Accepted");
+    let long_value = json!({"key": "HeartbeatInterval", "value": "1".repeat(501)}).to_string();
+    assert_eq!(
+        h.cs_call_error("ChangeConfiguration", &long_value),
+        "PropertyConstraintViolation"
+    );
+    assert_eq!(
+        h.cs_call_error("ChangeConfiguration", r#"{"key":1,"value":"1"}"#),
+        "TypeConstraintViolation"
+    );
     // A malformed answer to our own CALL gets no reply.
     assert_eq!(h.cs_raw(r#"[3,"7",{"a":}]"#), None);
 }

@@ -4,10 +4,12 @@
 use heapless::Vec;
 use serde::{Deserialize, Serialize};
 
+use super::parse_payload;
 use super::types::*;
 use crate::capacity::DATA_TRANSFER_CAPACITY;
 use crate::cistring::{CiString, CiString20, CiString25, CiString255, CiString50, CiString500};
 use crate::datetime::DateTime;
+use crate::rpc::ErrorCode;
 
 /// Keys a GetConfiguration.req may list (our GetConfigurationMaxKeys).
 pub const GET_CONFIGURATION_MAX_KEYS: usize = 16;
@@ -73,7 +75,9 @@ pub struct BootNotificationResponse {
 }
 request!(BootNotificationRequest => BootNotificationResponse, BootNotification);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Parsed with [`DataTransferRequest::parse`] (not serde's derive, which keeps several copies of
+/// its three strings on the stack: 5 KB on Cortex-M).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DataTransferRequest {
     pub vendor_id: CiString255,
@@ -81,6 +85,36 @@ pub struct DataTransferRequest {
     pub message_id: Option<CiString50>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<DataText>,
+}
+
+impl DataTransferRequest {
+    /// Parses a DataTransfer.req payload (syntax-checked by the framing) member by member, each
+    /// value by serde as its own type: the CALLERROR codes are those of any other payload.
+    pub fn parse(payload: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
+        let mut vendor_id = None;
+        let mut message_id = None;
+        let mut data = None;
+        crate::json::for_each_member(
+            payload,
+            ErrorCode::TypeConstraintViolation,
+            |name, value| {
+                match name {
+                    b"vendorId" => vendor_id = Some(parse_payload::<CiString255>(value, scratch)?),
+                    b"messageId" => {
+                        message_id = parse_payload::<Option<CiString50>>(value, scratch)?
+                    }
+                    b"data" => data = parse_payload::<Option<DataText>>(value, scratch)?,
+                    _ => {}
+                }
+                Ok(())
+            },
+        )?;
+        Ok(Self {
+            vendor_id: vendor_id.ok_or(ErrorCode::OccurenceConstraintViolation)?,
+            message_id,
+            data,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,10 +227,33 @@ pub struct ChangeAvailabilityResponse {
 }
 request!(ChangeAvailabilityRequest => ChangeAvailabilityResponse, ChangeAvailability);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Parsed with [`ChangeConfigurationRequest::parse`] (serde's derive keeps several copies of the
+/// 500-byte value on the stack: 5 KB on Cortex-M).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeConfigurationRequest {
     pub key: CiString50,
     pub value: CiString500,
+}
+
+impl ChangeConfigurationRequest {
+    /// Parses a ChangeConfiguration.req payload member by member (see
+    /// [`DataTransferRequest::parse`]).
+    pub fn parse(payload: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
+        let mut key = None;
+        let mut value = None;
+        crate::json::for_each_member(payload, ErrorCode::TypeConstraintViolation, |name, raw| {
+            match name {
+                b"key" => key = Some(parse_payload::<CiString50>(raw, scratch)?),
+                b"value" => value = Some(parse_payload::<CiString500>(raw, scratch)?),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        match (key, value) {
+            (Some(key), Some(value)) => Ok(Self { key, value }),
+            _ => Err(ErrorCode::OccurenceConstraintViolation),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -118,6 +118,8 @@ use crate::rpc::ErrorCode;
 
 /// Parses a payload (already syntax-checked by [`crate::rpc::parse_frame`]) into `T`, naming the CALLERROR code
 /// that describes a failure.
+// One frame per message type, so parsing one does not reserve stack for all of them.
+#[inline(never)]
 pub fn parse_payload<'a, T: serde::Deserialize<'a>>(
     payload: &'a [u8],
     scratch: &mut [u8],

@@ -210,7 +210,6 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
         if state.running.load(Ordering::Acquire) {
             return Err(CommandError::Busy);
         }
-        let engine = ChargePoint::new(boot, connectors, station, options, now())?;
         {
             let mut locked = Locked::new(state);
             let inner = locked.inner();
@@ -228,7 +227,8 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
             inner.on_event = Some(on_event);
             inner.recent.clear();
             inner.undelivered.clear();
-            inner.engine.write(engine);
+            // Built in place: the caller's stack (e.g. main's) never holds the engine.
+            ChargePoint::init_in(&mut inner.engine, boot, connectors, station, options, now())?;
         }
         state.stop.store(false, Ordering::Release);
         state.running.store(true, Ordering::Release);

@@ -24,7 +24,12 @@ LOG_MODULE_REGISTER(ocpp, CONFIG_OCPP_LOG_LEVEL);
 
 static K_MUTEX_DEFINE(engine_lock);
 static K_CONDVAR_DEFINE(engine_changed);
-static K_THREAD_STACK_DEFINE(ocpp_stack, CONFIG_OCPP_INT_THREAD_STACKSIZE);
+/* Zephyr's C library ran two threads (internal and websocket reader); zephyr-ocpp runs one,
+ * which gets both stack budgets: the engine's deepest path (answering GetConfiguration, with
+ * serde on the stack) needs more than 4 KB on Cortex-M.
+ */
+static K_THREAD_STACK_DEFINE(ocpp_stack,
+			     CONFIG_OCPP_INT_THREAD_STACKSIZE + CONFIG_OCPP_WSREADER_THREAD_STACKSIZE);
 static struct k_thread ocpp_thread;
 
 #if defined(CONFIG_OCPP_ZBUS)
@@ -66,35 +71,42 @@ int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char
 			 int32_t timeout_ms)
 {
 	static const char *const headers[] = {"Sec-WebSocket-Protocol: ocpp1.6\r\n", NULL};
-	struct sockaddr_storage addr = {0};
+	/* Only the families this build supports: sockaddr_storage is sized by the configuration. */
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in4;
+#if defined(CONFIG_NET_IPV6)
+		struct sockaddr_in6 in6;
+#endif
+	} addr = {0};
 	socklen_t addr_len;
 	int ret;
 
 	ocpp_port_ws_close();
 	if (family == AF_INET6) {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&addr;
-
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		ret = zsock_inet_pton(AF_INET6, host, &a6->sin6_addr);
-		addr_len = sizeof(*a6);
+#if defined(CONFIG_NET_IPV6)
+		addr.in6.sin6_family = AF_INET6;
+		addr.in6.sin6_port = htons(port);
+		ret = zsock_inet_pton(AF_INET6, host, &addr.in6.sin6_addr);
+		addr_len = sizeof(addr.in6);
+#else
+		return -EAFNOSUPPORT;
+#endif
 	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)&addr;
-
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		ret = zsock_inet_pton(AF_INET, host, &a4->sin_addr);
-		addr_len = sizeof(*a4);
+		addr.in4.sin_family = AF_INET;
+		addr.in4.sin_port = htons(port);
+		ret = zsock_inet_pton(AF_INET, host, &addr.in4.sin_addr);
+		addr_len = sizeof(addr.in4);
 	}
 	if (ret != 1) {
 		return -EINVAL;
 	}
 
-	conn.tcp = zsock_socket(addr.ss_family, SOCK_STREAM, IPPROTO_TCP);
+	conn.tcp = zsock_socket(addr.sa.sa_family, SOCK_STREAM, IPPROTO_TCP);
 	if (conn.tcp < 0) {
 		return -errno;
 	}
-	if (zsock_connect(conn.tcp, (struct sockaddr *)&addr, addr_len) < 0) {
+	if (zsock_connect(conn.tcp, &addr.sa, addr_len) < 0) {
 		ret = -errno;
 		ocpp_port_ws_close();
 		return ret;
