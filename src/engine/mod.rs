@@ -1799,10 +1799,7 @@ impl<S: Station> ChargePoint<S> {
                 cp.on_change_availability(now, req)
             }),
             Action::ChangeConfiguration => {
-                ChangeConfigurationRequest::parse(payload, scratch).map(|request| {
-                    let response = self.on_change_configuration(now, request);
-                    rpc::write_call_result(reply, id, &response)
-                })
+                self.change_configuration_from_central_system(now, payload, scratch, reply, id)
             }
             Action::ClearCache => {
                 self.call(payload, scratch, reply, id, |cp, _: ClearCacheRequest| {
@@ -1848,6 +1845,21 @@ impl<S: Station> ChargePoint<S> {
                 rpc::write_call_error(reply, id, code, "payload does not match the schema").ok()
             }
         }
+    }
+
+    /// ChangeConfiguration from the Central System (its 500-byte value in this frame only).
+    #[inline(never)]
+    fn change_configuration_from_central_system(
+        &mut self,
+        now: Instant,
+        payload: &[u8],
+        scratch: &mut [u8],
+        reply: &mut [u8],
+        id: &MessageId,
+    ) -> Result<Result<usize, BufferTooSmall>, ErrorCode> {
+        let request = ChangeConfigurationRequest::parse(payload, scratch)?;
+        let response = self.on_change_configuration(now, request);
+        Ok(rpc::write_call_result(reply, id, &response))
     }
 
     /// DataTransfer from the Central System, answered by the station.
