@@ -30,12 +30,17 @@ count() {
 stage "format and lint"
 cargo fmt --all -- --check || fail "cargo fmt"
 cargo clippy --all-targets -- -D warnings || fail "cargo clippy"
+cargo clippy --lib --tests --features selftest -- -D warnings || fail "cargo clippy (selftest)"
 
 stage "Rust unit and integration tests"
 rm -rf target/frames
 cargo test --all-targets 2>&1 | tee "$log_dir/cargo-test.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "cargo test" 0
 count "$log_dir/cargo-test.log" "cargo test"
+# The on-target self-tests (tests/zephyr/engine) also run on the host.
+cargo test --lib --features selftest selftest:: 2>&1 | tee "$log_dir/cargo-selftest.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "cargo test (selftest)" 0
+count "$log_dir/cargo-selftest.log" "cargo test (selftest)"
 
 stage "no_std build (thumbv7em-none-eabihf, no alloc)"
 if cargo build --lib --no-default-features --target thumbv7em-none-eabihf --release; then
