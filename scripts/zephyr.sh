@@ -113,14 +113,22 @@ if [ -d tests/zephyr ]; then
         ZEPHYR_TOOLCHAIN_VARIANT=$variant west twister -W -j 2 -p "$platform" -T tests/zephyr -T samples \
             -O "$tdir" -x=EXTRA_ZEPHYR_MODULES="$ROOT" --inline-logs >"$tdir.log" 2>&1
         tail -5 "$tdir.log"
-        # twister's summary: "N of M executed test configurations passed ..."
-        line=$(grep -E 'test configurations passed' "$tdir.log" | tail -1)
-        ok=$(sed -E 's/.* ([0-9]+) of ([0-9]+) executed test configurations passed.*/\1/' <<<"$line")
-        all=$(sed -E 's/.* ([0-9]+) of ([0-9]+) executed test configurations passed.*/\2/' <<<"$line")
-        if [[ $ok =~ ^[0-9]+$ && $all =~ ^[0-9]+$ && $all -gt 0 ]]; then
-            passed=$((passed + ok))
-            failed=$((failed + all - ok))
-            echo "twister $platform: $ok of $all configurations passed"
+        # twister's summary: "P of M executed test configurations passed (..%), B built (not run),
+        # F failed, E errored, ..." (build_only configurations are "built (not run)").
+        line=$(grep -E 'executed test configurations passed' "$tdir.log" | tail -1)
+        ok=$(sed -nE 's/.* ([0-9]+) of [0-9]+ executed test configurations passed.*/\1/p' <<<"$line")
+        built=$(sed -nE 's/.* ([0-9]+) built \(not run\).*/\1/p' <<<"$line")
+        bad=$(sed -nE 's/.* ([0-9]+) failed, ([0-9]+) errored.*/\1 \2/p' <<<"$line")
+        cases=$(grep -E 'executed test cases passed' "$tdir.log" | tail -1 |
+            sed -nE 's/.* ([0-9]+) of ([0-9]+) executed test cases passed.*/\1 \2/p')
+        if [[ $ok =~ ^[0-9]+$ && -n $bad ]]; then
+            read -r nfailed nerrored <<<"$bad"
+            read -r cases_ok cases_all <<<"${cases:-0 0}"
+            # Each test case run counts, and each build-only configuration.
+            passed=$((passed + cases_ok + ${built:-0}))
+            failed=$((failed + nfailed + nerrored + cases_all - cases_ok))
+            echo "twister $platform: $ok configurations run and passed ($cases_ok of $cases_all test cases)," \
+                "${built:-0} built only, $nfailed failed, $nerrored errored"
         else
             echo "twister $platform: no summary (see $tdir.log)"
             failed=$((failed + 1))
