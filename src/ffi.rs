@@ -112,23 +112,23 @@ const fn request_error(e: RequestError) -> c_int {
 
 // ------------------------------------------------------------------------- Zephyr's types
 
-/// Max length of string literals e.g idtag
+/// Size of the fixed string buffers of the API (idTag, meter reading), NUL included.
 pub const CISTR50: usize = 50;
 
-/// @brief OCPP IdTag authorization status in result to ocpp request
-///        authorization
+/// @brief What the Central System (or the local cache) said about an idTag,
+///        as returned by ocpp_authorize.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ocpp_auth_status {
-    /// IdTag not valid
+    /// Unknown or invalid idTag (OCPP Invalid)
     OCPP_AUTH_INVALID,
-    /// accepted, allowed to charge
+    /// The idTag may charge (OCPP Accepted)
     OCPP_AUTH_ACCEPTED,
-    /// blocked to charge
+    /// The idTag is blocked (OCPP Blocked)
     OCPP_AUTH_BLOCKED,
-    /// IdTag expired, not allowed to charge
+    /// The idTag is no longer valid (OCPP Expired)
     OCPP_AUTH_EXPIRED,
-    /// Parallel access of same IdTag
+    /// The idTag is already in a transaction elsewhere (OCPP ConcurrentTx)
     OCPP_AUTH_CONCURRENT_TX,
 }
 
@@ -150,75 +150,74 @@ impl From<AuthorizationStatus> for ocpp_auth_status {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ocpp_notify_reason {
-    /// User must fill the current reading: io->meter_val.id_con (0: the
+    /// A meter reading is needed: io->meter_val.id_con (0: the
     /// main meter) and io->meter_val.mes are set; write the reading as a
     /// NUL-terminated decimal number into io->meter_val.val, in the unit of
     /// the measurand, and return 0 (any other value: not available).
     OCPP_USR_GET_METER_VALUE,
 
-    /// Process the start charging request as like idtag received from local
-    /// e.g authorize etc: the Central System asks to charge
+    /// Remote start: the Central System asks to charge
     /// io->start_charge.idtag on connector io->start_charge.id_con. Return 0
     /// to accept (then authorize and call ocpp_start_transaction from another
     /// thread), any other value to reject.
     OCPP_USR_START_CHARGING,
 
-    /// Process the stop charging sequence: the Central System asks to stop
+    /// Remote stop: the Central System asks to stop
     /// the transaction on connector io->stop_charge.id_con. Return 0 to
     /// accept, then call ocpp_stop_transaction from another thread.
     OCPP_USR_STOP_CHARGING,
 
-    /// Unlock mechanical connector of CP io->unlock_con.id_con (its
+    /// The Central System asks to unlock the cable of io->unlock_con.id_con (its
     /// transaction, if any, was already stopped). Return 0 when unlocked,
     /// any other value when unlocking failed.
     OCPP_USR_UNLOCK_CONNECTOR,
 }
 
-/// @brief OCPP meter readings to be filled on user callback request from
-///        library
+/// @brief Quantities the library may ask the application to measure
+///        (OCPP_USR_GET_METER_VALUE).
 ///
 /// Each is reported as the OCPP 1.6 measurand named below, in its unit.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ocpp_meter_measurand {
-    /// current from EV, in A (Current.Export)
+    /// Current.Export: current the EV feeds back, A
     OCPP_OMM_CURRENT_FROM_EV,
-    /// current to EV, in A (Current.Import)
+    /// Current.Import: current into the EV, A
     OCPP_OMM_CURRENT_TO_EV,
-    /// maximum current offered to EV, in A (Current.Offered)
+    /// Current.Offered: the limit offered to the EV, A
     OCPP_OMM_CURRENT_MAX_OFFERED_TO_EV,
-    /// active energy from EV, in Wh (Energy.Active.Export.Register)
+    /// Energy.Active.Export.Register: energy register, EV to grid, Wh
     OCPP_OMM_ACTIVE_ENERGY_FROM_EV,
-    /// active energy to EV, in Wh (Energy.Active.Import.Register)
+    /// Energy.Active.Import.Register: energy register, grid to EV, Wh
     OCPP_OMM_ACTIVE_ENERGY_TO_EV,
-    /// reactive energy from EV, in varh (Energy.Reactive.Export.Register)
+    /// Energy.Reactive.Export.Register: reactive energy register, EV to grid, varh
     OCPP_OMM_REACTIVE_ENERGY_FROM_EV,
-    /// reactive energy to EV, in varh (Energy.Reactive.Import.Register)
+    /// Energy.Reactive.Import.Register: reactive energy register, grid to EV, varh
     OCPP_OMM_REACTIVE_ENERGY_TO_EV,
-    /// active power from EV, in W (Power.Active.Export)
+    /// Power.Active.Export: power the EV feeds back, W
     OCPP_OMM_ACTIVE_POWER_FROM_EV,
-    /// active power to EV, in W (Power.Active.Import)
+    /// Power.Active.Import: power into the EV, W
     OCPP_OMM_ACTIVE_POWER_TO_EV,
-    /// reactive power from EV, in var (Power.Reactive.Export)
+    /// Power.Reactive.Export: reactive power, EV to grid, var
     OCPP_OMM_REACTIVE_POWER_FROM_EV,
-    /// reactive power to EV, in var (Power.Reactive.Import)
+    /// Power.Reactive.Import: reactive power, grid to EV, var
     OCPP_OMM_REACTIVE_POWER_TO_EV,
-    /// powerline frequency, in Hz (Frequency)
+    /// Frequency: grid frequency, Hz (reported without a unit, as OCPP 1.6 has none)
     OCPP_OMM_POWERLINE_FREQ,
-    /// power factor of supply (Power.Factor)
+    /// Power.Factor: dimensionless
     OCPP_OMM_POWER_FACTOR,
-    /// maximum power offered to EV, in W (Power.Offered)
+    /// Power.Offered: the power limit offered to the EV, W
     OCPP_OMM_POWER_MAX_OFFERED_TO_EV,
-    /// fan speed, in rpm (RPM)
+    /// RPM: fan speed
     OCPP_OMM_FAN_SPEED,
-    /// charging percentage, in percent (SoC)
+    /// SoC: the EV's state of charge, Percent
     OCPP_OMM_CHARGING_PERCENT,
-    /// temperature inside charge point, in Celsius (Temperature)
+    /// Temperature: inside the charge point, Celsius
     OCPP_OMM_TEMPERATURE,
-    /// AC RMS supply voltage, in V (Voltage)
+    /// Voltage: RMS supply voltage, V
     OCPP_OMM_VOLTAGE_AC_RMS,
 
-    /// Number of measurands (not a measurand)
+    /// Count of the values above; not a measurand
     OCPP_OMM_END,
 }
 
@@ -285,13 +284,13 @@ impl ocpp_meter_measurand {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ocpp_io_meter_val {
-    /// Input to user, requested connector_id or 0 - main meter
+    /// In: the connector to read (0: the charge point's main meter)
     pub id_con: c_int,
 
-    /// Input to user, measurand
+    /// In: what to read
     pub mes: ocpp_meter_measurand,
 
-    /// To be filled by user, value as string
+    /// Out: the reading as NUL-terminated decimal text
     pub val: [c_char; CISTR50],
 }
 
@@ -302,8 +301,8 @@ pub struct ocpp_io_start_charge {
     /// Input to user
     pub idtag: [c_char; CISTR50],
 
-    /// Input to user(optional). connector id -1 means invalid (this library
-    /// always names a connector: the one requested, or a free one)
+    /// In: the connector to charge on (this library always names one: the
+    /// one requested, or a free one; never -1)
     pub id_con: c_int,
 }
 
@@ -311,7 +310,7 @@ pub struct ocpp_io_start_charge {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ocpp_io_stop_charge {
-    /// Input to user, to stop charging connector
+    /// In: the connector whose transaction should stop
     pub id_con: c_int,
 }
 
@@ -319,30 +318,28 @@ pub struct ocpp_io_stop_charge {
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ocpp_io_unlock_con {
-    /// Input to user, to unlock connector id.
+    /// In: the connector to unlock
     pub id_con: c_int,
 }
 
-/// @brief OCPP user callback notification/request of input/output values
-///        union member should be accessed with enum value ocpp_notify_reason
-///        correspondingly.
-///        e.g. callback reason is OCPP_USR_GET_METER_VALUE, struct meter_val
-///             is valid
+/// @brief The data of a callback: the member named after the
+///        ocpp_notify_reason given with it is the valid one (meter_val for
+///        OCPP_USR_GET_METER_VALUE, and so on).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union ocpp_io_value {
-    /// valid for OCPP_USR_GET_METER_VALUE
+    /// With OCPP_USR_GET_METER_VALUE
     pub meter_val: ocpp_io_meter_val,
-    /// valid for OCPP_USR_START_CHARGING
+    /// With OCPP_USR_START_CHARGING
     pub start_charge: ocpp_io_start_charge,
-    /// valid for OCPP_USR_STOP_CHARGING
+    /// With OCPP_USR_STOP_CHARGING
     pub stop_charge: ocpp_io_stop_charge,
-    /// valid for OCPP_USR_UNLOCK_CONNECTOR
+    /// With OCPP_USR_UNLOCK_CONNECTOR
     pub unlock_con: ocpp_io_unlock_con,
 }
 
-/// @brief Parameters for ocpp_init information about Charge Point (CP)
-///        all are string literal except num_of_con
+/// @brief Who the charge point is, for ocpp_init (the BootNotification's
+///        fields) and how many connectors it has.
 ///
 /// The strings are copied by ocpp_init. Lengths (OCPP 1.6 limits): model,
 /// vendor, iccid, imsi up to 20 characters; serial numbers and meter type up
@@ -350,27 +347,27 @@ pub union ocpp_io_value {
 /// (then not sent).
 #[repr(C)]
 pub struct ocpp_cp_info {
-    /// Charge Point (CP) model
+    /// Model (required)
     pub model: *mut c_char,
-    /// CP vendor
+    /// Vendor (required)
     pub vendor: *mut c_char,
 
-    /// Max. number of connector supports
+    /// Connectors, numbered 1..num_of_con
     pub num_of_con: c_int,
 
-    /// optional fields: CP serial number
+    /// Charge point serial number (optional)
     pub sl_no: *mut c_char,
-    /// Box serial number
+    /// Charge box serial number (optional)
     pub box_sl_no: *mut c_char,
-    /// Firmware version
+    /// Firmware version (optional)
     pub fw_ver: *mut c_char,
-    /// ICC ID
+    /// SIM card ICCID (optional)
     pub iccid: *mut c_char,
-    /// IMSI
+    /// SIM card IMSI (optional)
     pub imsi: *mut c_char,
-    /// Main power meter serial number
+    /// Main meter serial number (optional)
     pub meter_sl_no: *mut c_char,
-    /// Main power meter type
+    /// Main meter type (optional)
     pub meter_type: *mut c_char,
 }
 
@@ -379,7 +376,7 @@ pub struct ocpp_cp_info {
 /// cbindgen:no-export
 pub type sa_family_t = u16;
 
-/// @brief Parameters for ocpp_init information about central system (CS)
+/// @brief Where the Central System is, for ocpp_init.
 ///
 /// The library connects to ws://cs_ip:port/ws_url (ws_url is the path as
 /// given, e.g. "/steve/websocket/CentralSystemService/CP_1": its last segment
@@ -387,33 +384,34 @@ pub type sa_family_t = u16;
 /// on the host, a name); sa_family is informative, the address tells.
 #[repr(C)]
 pub struct ocpp_cs_info {
-    /// Central system IP address
+    /// Address of the Central System (IPv4 or IPv6 literal)
     pub cs_ip: *mut c_char,
-    /// Websocket url exclude ipaddr & port
+    /// WebSocket path, ending with the charge point identity
     pub ws_url: *mut c_char,
-    /// Central system port number
+    /// TCP port
     pub port: c_int,
-    /// IP protocol family type 4/6
+    /// AF_INET or AF_INET6
     pub sa_family: sa_family_t,
 }
 
-/// @brief Parameters opaque session handle for ocpp_* API
+/// @brief A session: what one user of the charge point (typically a
+///        connector's thread) holds across ocpp_* calls
 pub type ocpp_session_handle_t = *mut c_void;
 
-/// @brief Asynchronous event notification callback registered by the
-///        application. advised callback should not be hold for longer time
-///        to unblock the ocpp protocol stack/lib.
+/// @brief The application's callback, given to ocpp_init: the library asks
+///        for meter readings and forwards the Central System's remote
+///        start, remote stop and unlock requests. Return quickly.
 ///
 /// It runs on the library's thread, except that OCPP_USR_GET_METER_VALUE is
 /// also asked from within ocpp_stop_transaction (the readings at the end of
 /// the transaction), on the calling thread. It is called with the library
 /// locked: ocpp_* functions called from inside it return -EBUSY.
 ///
-/// @param reason for callback invoked.
-/// @param io reffered corresponding to reason.
-/// @param user_data passed on ocpp_init.
+/// @param reason what is asked
+/// @param io its data (the member matching reason)
+/// @param user_data as given to ocpp_init
 ///
-/// @return 0 or a negative error code (errno.h)
+/// @return 0, or a negative errno:
 pub type ocpp_user_notify_callback_t = Option<
     unsafe extern "C" fn(
         reason: ocpp_notify_reason,
@@ -1388,18 +1386,18 @@ fn outcome(f: impl FnOnce() -> Result<(), c_int>) -> c_int {
 
 // --------------------------------------------------------------------- Zephyr's functions
 
-/// @brief OCPP library init.
+/// @brief Start the library.
 ///
 /// Copies what it needs from cpi and csi and returns at once; the library
 /// connects to the Central System, sends the BootNotification (with the
 /// optional fields that are set) and reconnects in the background.
 ///
-/// @param cpi Charge Point information
-/// @param csi Central System information
-/// @param cb user register callback
-/// @param user_data same reference will be passed on callback
+/// @param cpi the charge point's identity and connector count
+/// @param csi the Central System's address
+/// @param cb the application's callback
+/// @param user_data handed back to every callback
 ///
-/// @return 0 on success or a negative error code (errno.h) indicating reason of failure
+/// @return 0, or a negative errno:
 /// @retval -EINVAL cpi, cpi->model, cpi->vendor, csi, csi->cs_ip,
 ///         csi->ws_url or cb is NULL, num_of_con < 1, a string is empty
 ///         (model, vendor, cs_ip), too long or not UTF-8, or port is not
@@ -1407,7 +1405,7 @@ fn outcome(f: impl FnOnce() -> Result<(), c_int>) -> c_int {
 /// @retval -ENOMEM num_of_con exceeds CONFIG_OCPP_MAX_CONNECTORS, or no thread
 /// @retval -EALREADY the library is already initialized (see ocpp_deinit)
 ///
-/// @note Must be called before any other ocpp API
+/// @note The other ocpp_* functions need it first.
 #[no_mangle]
 pub unsafe extern "C" fn ocpp_init(
     cpi: *mut ocpp_cp_info,
@@ -1502,16 +1500,16 @@ pub unsafe extern "C" fn ocpp_init(
     })
 }
 
-/// @brief API to request a new Session
+/// @brief Open a session.
 ///
-/// @param hndl a valid opaque handle
+/// @param hndl receives the new session's handle
 ///
-/// @return 0 on success or a negative error code (errno.h) indicating reason of failure
+/// @return 0, or a negative errno:
 /// @retval -EINVAL hndl is NULL or the library is not initialized
 /// @retval -ENOMEM all CONFIG_OCPP_MAX_SESSIONS sessions are open
 ///
-/// @note Each connector should open unique session after ocpp_init and
-/// prior to anyother ocpp_* request message api
+/// @note Give each connector (each charging user) its own session; a
+///       session holds at most one transaction.
 #[no_mangle]
 pub unsafe extern "C" fn ocpp_session_open(hndl: *mut ocpp_session_handle_t) -> c_int {
     outcome(|| {
@@ -1526,14 +1524,14 @@ pub unsafe extern "C" fn ocpp_session_open(hndl: *mut ocpp_session_handle_t) -> 
     })
 }
 
-/// @brief API to close a Session
+/// @brief Close a session.
 ///
 /// An unknown or already closed handle is ignored, and so is a call from
 /// the callback. A transaction the session started and did not stop keeps
 /// running (its messages are still delivered); stop it with
 /// ocpp_stop_connector_transaction.
 ///
-/// @param hndl a handle received from session open
+/// @param hndl the session
 #[no_mangle]
 pub extern "C" fn ocpp_session_close(hndl: ocpp_session_handle_t) {
     let Ok(lib) = Use::enter() else { return };
@@ -1544,20 +1542,19 @@ pub extern "C" fn ocpp_session_close(hndl: ocpp_session_handle_t) {
     });
 }
 
-/// @brief Authorize request call to CS to get validity of idtag
+/// @brief Ask whether an idTag may charge (Authorize).
 ///
 /// The idtag is remembered by the session for ocpp_start_transaction. When
 /// the charge point is offline the answer may come from the authorization
 /// cache (LocalAuthorizeOffline) or AllowOfflineTxForUnknownId.
 ///
-/// @param hndl session handle
-/// @param idtag (string literal) to get authorize validity, up to 20
-///        characters
-/// @param status authorization status (OCPP_AUTH_INVALID unless 0 is
+/// @param hndl the session
+/// @param idtag the idTag, NUL-terminated, at most 20 characters
+/// @param status receives the verdict (OCPP_AUTH_INVALID unless 0 is
 ///        returned)
-/// @param timeout_ms timeout in msec
+/// @param timeout_ms how long to wait for the Central System, in milliseconds
 ///
-/// @return 0 on success or a negative error code (errno.h) indicating reason of failure
+/// @return 0, or a negative errno:
 /// @retval -EINVAL bad handle, idtag or status, or not initialized
 /// @retval -EAGAIN no BootNotification accepted yet since ocpp_init, no
 ///         answer within timeout_ms, offline without a local decision
@@ -1608,7 +1605,7 @@ pub unsafe extern "C" fn ocpp_authorize(
     })
 }
 
-/// @brief Notify transaction start to CS
+/// @brief Start a transaction (StartTransaction).
 ///
 /// Starts a transaction for the idtag of the session's last ocpp_authorize.
 /// It is never dropped: when the Central System cannot be reached (offline,
@@ -1620,14 +1617,12 @@ pub unsafe extern "C" fn ocpp_authorize(
 /// rejects is stopped by the library (StopTransactionOnInvalidId): the
 /// session's state becomes OCPP_TX_ENDED.
 ///
-/// @param hndl session handle
-/// @param meter_val energy meter reading of this connector in Wh
-/// @param conn_id connector id should be > 0 and sequential number
-/// @param timeout_ms timeout in msec
+/// @param hndl the session
+/// @param meter_val the connector's energy register, Wh
+/// @param conn_id the connector, 1..num_of_con
+/// @param timeout_ms how long to wait for the Central System, in milliseconds
 ///
-/// @return 0 on success, -EACCES not authorized (should follow the stop
-///         charging process), or a negative error code (errno.h) indicating
-///         reason of failure
+/// @return 0, or a negative errno:
 /// @retval 0 started: confirmed, or queued for delivery (see above)
 /// @retval -EACCES the Central System did not accept the idTag; call
 ///         ocpp_stop_transaction (the library may already have stopped it)
@@ -1726,18 +1721,18 @@ fn stop(lib: &Use, target: StopTarget, meter_val: c_int, timeout_ms: u32) -> c_i
     }
 }
 
-/// @brief Notify transaction stopped to CS
+/// @brief Stop the session's transaction (StopTransaction).
 ///
 /// Stops the session's transaction, with reason Remote after a remote stop
 /// request (OCPP_USR_STOP_CHARGING), else Local. Like the start it is never
 /// dropped: offline or without an answer within timeout_ms it is queued and
 /// delivered later, and 0 is returned.
 ///
-/// @param hndl session handle
-/// @param meter_val energy meter reading of this connector in Wh
-/// @param timeout_ms timeout in msec
+/// @param hndl the session
+/// @param meter_val the connector's energy register, Wh
+/// @param timeout_ms how long to wait for the Central System, in milliseconds
 ///
-/// @return 0 on success or a negative error code (errno.h) indicating reason of failure
+/// @return 0, or a negative errno:
 /// @retval 0 stopped (delivered or queued), or already ended by the library
 /// @retval -EINVAL bad handle, no transaction on this session, or not
 ///         initialized
@@ -1762,8 +1757,8 @@ pub extern "C" fn ocpp_stop_transaction(
 ///        started it (e.g. one closed with its transaction running).
 ///
 /// @param conn_id connector id, 1..num_of_con
-/// @param meter_val energy meter reading of this connector in Wh
-/// @param timeout_ms timeout in msec
+/// @param meter_val the connector's energy register, Wh
+/// @param timeout_ms how long to wait for the Central System, in milliseconds
 ///
 /// @return as ocpp_stop_transaction
 /// @retval -EINVAL conn_id out of range, no transaction on it, or not
@@ -1786,7 +1781,7 @@ pub extern "C" fn ocpp_stop_connector_transaction(
 
 /// @brief Where the session's transaction stands.
 ///
-/// @param hndl session handle
+/// @param hndl the session
 /// @param info filled on success
 ///
 /// @return 0 on success or a negative error code (errno.h)
