@@ -113,6 +113,13 @@ pub const MAX_RECORD: usize =
     RECORD_HEADER + 4 + 1 + 4 + 1 + 10 + (1 + 20) + 4 + 1 + 2 * SAMPLES_MAX + 1 + 10;
 const SAMPLES_MAX: usize = 1 + MAX_SAMPLED_VALUES * (1 + 24 + 6);
 
+// A start needs room for itself and a StopTransaction held in reserve: with less, every
+// start_transaction would fail. The message names the Kconfig symbols to adjust.
+const _: () = assert!(
+    TX_QUEUE_BYTES >= 2 * MAX_RECORD,
+    "OCPP_TX_QUEUE_SIZE is too small for two worst-case records: raise it or lower OCPP_MAX_SAMPLED_VALUES"
+);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct IdMapping {
     local_id: LocalTxId,
