@@ -33,6 +33,15 @@
 #include <stdint.h>
 #include <zephyr/kernel.h>
 #include <zephyr/net/net_ip.h>
+#if defined(CONFIG_OCPP_ZBUS)
+#include <zephyr/zbus/zbus.h>
+/**
+ * @brief zbus channel on which the library publishes every struct ocpp_event
+ *        (CONFIG_OCPP_ZBUS), in addition to ocpp_poll_event.
+ */
+ZBUS_CHAN_DECLARE(ocpp_event_chan);
+#endif
+
 
 /**
  * Size of the fixed string buffers of the API (idTag, meter reading), NUL included.

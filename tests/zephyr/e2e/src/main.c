@@ -39,6 +39,18 @@ struct connector {
 
 static struct connector connectors[CONNECTORS];
 
+/* Events also arrive on zbus (CONFIG_OCPP_ZBUS): a listener runs in the publisher's thread. */
+static void on_ocpp_zbus(const struct zbus_channel *chan)
+{
+	const struct ocpp_event *event = zbus_chan_const_msg(chan);
+
+	if (event->type == OCPP_EVENT_REGISTRATION) {
+		printk("E2E: zbus registration %d\n", event->value);
+	}
+}
+ZBUS_LISTENER_DEFINE(e2e_ocpp_listener, on_ocpp_zbus);
+ZBUS_CHAN_ADD_OBS(ocpp_event_chan, e2e_ocpp_listener, 3);
+
 static struct connector *connector_of(int id_con)
 {
 	return (id_con >= 1 && id_con <= CONNECTORS) ? &connectors[id_con - 1] : NULL;
