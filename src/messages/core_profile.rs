@@ -340,3 +340,385 @@ pub struct UnlockConnectorResponse {
     pub status: UnlockStatus,
 }
 request!(UnlockConnectorRequest => UnlockConnectorResponse, UnlockConnector);
+
+#[cfg(test)]
+mod tests {
+    //! Every Core message serialised and parsed back. Each is also written as an OCPP-J frame to
+    //! `target/frames/unit-messages-*.jsonl`, which `scripts/test.sh` validates against the official
+    //! schemas: requests the Charge Point sends as CALLs, answers it gives as CALLRESULTs to CALLs
+    //! from the Central System.
+    use std::fmt::Debug;
+    use std::io::Write as _;
+    use std::string::String;
+
+    use serde::de::DeserializeOwned;
+
+    use super::*;
+    use crate::messages::Action;
+    use crate::rpc::{write_call, write_call_result, MessageId};
+
+    fn text<const N: usize>(s: &str) -> CiString<N> {
+        CiString::try_from_str(s).unwrap()
+    }
+
+    fn time() -> DateTime {
+        DateTime::parse("2026-11-21T10:00:00Z").unwrap()
+    }
+
+    fn json<T: Serialize>(value: &T) -> String {
+        let mut buf = [0u8; 2048];
+        let n = serde_json_core::to_slice(value, &mut buf).unwrap();
+        String::from_utf8(buf[..n].to_vec()).unwrap()
+    }
+
+    /// Serialises, parses back with `parse`, and checks nothing changed.
+    fn round_trip<T: Serialize + PartialEq + Debug>(
+        value: &T,
+        parse: impl Fn(&[u8]) -> Result<T, ErrorCode>,
+    ) -> String {
+        let text = json(value);
+        assert_eq!(&parse(text.as_bytes()).unwrap(), value, "{text}");
+        text
+    }
+
+    fn serde_parse<T: DeserializeOwned>(payload: &[u8]) -> Result<T, ErrorCode> {
+        parse_payload(payload, &mut [0u8; 600])
+    }
+
+    struct Frames(std::fs::File, u32);
+
+    impl Frames {
+        /// Frames go to `target/frames/<name>.jsonl`.
+        fn new(name: &str) -> Self {
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/frames");
+            std::fs::create_dir_all(dir).unwrap();
+            Self(
+                std::fs::File::create(format!("{dir}/{name}.jsonl")).unwrap(),
+                0,
+            )
+        }
+
+        fn log(&mut self, dir: &str, frame: &[u8]) {
+            let frame = std::str::from_utf8(frame).unwrap();
+            let line =
+                serde_json::json!({"ts": 0.0, "cp_id": "messages", "dir": dir, "frame": frame});
+            writeln!(self.0, "{line}").unwrap();
+        }
+
+        /// A request the Charge Point sends.
+        fn call<T: Request>(&mut self, request: &T) {
+            self.1 += 1;
+            let mut buf = [0u8; 2048];
+            let n = write_call(
+                &mut buf,
+                &MessageId::from_counter(self.1),
+                T::ACTION.as_str(),
+                request,
+            )
+            .unwrap();
+            self.log("cp->cs", &buf[..n]);
+        }
+
+        /// A request from the Central System (`payload`) and the Charge Point's answer.
+        fn answer<T: Serialize>(&mut self, action: Action, payload: &str, answer: &T) {
+            self.1 += 1;
+            let id = MessageId::from_counter(self.1);
+            self.log(
+                "cs->cp",
+                format!("[2,\"{}\",\"{action}\",{payload}]", id.as_str()).as_bytes(),
+            );
+            let mut buf = [0u8; 2048];
+            let n = write_call_result(&mut buf, &id, answer).unwrap();
+            self.log("cp->cs", &buf[..n]);
+        }
+    }
+
+    fn meter_value() -> MeterValue {
+        let mut sampled_value = Vec::new();
+        sampled_value
+            .push(SampledValue {
+                value: text("1234.5"),
+                context: Some(ReadingContext::SamplePeriodic),
+                format: Some(ValueFormat::Raw),
+                measurand: Some(Measurand::EnergyActiveImportRegister),
+                phase: Some(Phase::L1),
+                location: Some(Location::Outlet),
+                unit: Some(UnitOfMeasure::Wh),
+            })
+            .unwrap();
+        MeterValue {
+            timestamp: time(),
+            sampled_value,
+        }
+    }
+
+    #[test]
+    fn charge_point_requests_and_their_answers() {
+        let mut frames = Frames::new("unit-messages-cp");
+        let info = IdTagInfo {
+            expiry_date: Some(time()),
+            parent_id_tag: Some(text("PARENT")),
+            status: AuthorizationStatus::Accepted,
+        };
+
+        let authorize = AuthorizeRequest {
+            id_tag: text("TAG-1"),
+        };
+        round_trip(&authorize, serde_parse);
+        frames.call(&authorize);
+        round_trip(
+            &AuthorizeResponse {
+                id_tag_info: info.clone(),
+            },
+            serde_parse,
+        );
+
+        let boot = BootNotificationRequest {
+            charge_point_vendor: text("vendor"),
+            charge_point_model: text("model"),
+            charge_point_serial_number: Some(text("cp-sn")),
+            charge_box_serial_number: Some(text("box-sn")),
+            firmware_version: Some(text("1.0.0")),
+            iccid: Some(text("8949")),
+            imsi: Some(text("262")),
+            meter_type: Some(text("meter")),
+            meter_serial_number: Some(text("meter-sn")),
+        };
+        assert!(round_trip(&boot, serde_parse).contains("\"meterSerialNumber\":\"meter-sn\""));
+        frames.call(&boot);
+        let minimal = BootNotificationRequest {
+            charge_point_vendor: text("v"),
+            charge_point_model: text("m"),
+            ..Default::default()
+        };
+        assert_eq!(
+            round_trip(&minimal, serde_parse),
+            r#"{"chargePointVendor":"v","chargePointModel":"m"}"#,
+            "absent fields are not sent"
+        );
+        frames.call(&minimal);
+        round_trip(
+            &BootNotificationResponse {
+                status: RegistrationStatus::Pending,
+                current_time: time(),
+                interval: 30,
+            },
+            serde_parse,
+        );
+
+        let transfer = DataTransferRequest {
+            vendor_id: text("vendor"),
+            message_id: Some(text("msg")),
+            data: Some(text("a \"quoted\" text")),
+        };
+        round_trip(&transfer, |p| {
+            DataTransferRequest::parse(p, &mut [0u8; 600])
+        });
+        frames.call(&transfer);
+        round_trip(
+            &DataTransferResponse {
+                status: DataTransferStatus::Accepted,
+                data: Some(text("ok")),
+            },
+            serde_parse,
+        );
+
+        assert_eq!(round_trip(&HeartbeatRequest {}, serde_parse), "{}");
+        frames.call(&HeartbeatRequest {});
+        round_trip(
+            &HeartbeatResponse {
+                current_time: time(),
+            },
+            serde_parse,
+        );
+
+        let mut meter_value_list = Vec::new();
+        meter_value_list.push(meter_value()).unwrap();
+        let meter_values = MeterValuesRequest {
+            connector_id: 1,
+            transaction_id: Some(7),
+            meter_value: meter_value_list.clone(),
+        };
+        round_trip(&meter_values, serde_parse);
+        frames.call(&meter_values);
+        round_trip(&MeterValuesResponse {}, serde_parse);
+
+        let start = StartTransactionRequest {
+            connector_id: 2,
+            id_tag: text("TAG-1"),
+            meter_start: 1000,
+            reservation_id: Some(3),
+            timestamp: time(),
+        };
+        round_trip(&start, serde_parse);
+        frames.call(&start);
+        round_trip(
+            &StartTransactionResponse {
+                id_tag_info: info.clone(),
+                transaction_id: 7,
+            },
+            serde_parse,
+        );
+
+        let status = StatusNotificationRequest {
+            connector_id: 0,
+            error_code: ChargePointErrorCode::EvCommunicationError,
+            info: Some(text("info")),
+            status: ChargePointStatus::SuspendedEvse,
+            timestamp: Some(time()),
+            vendor_id: Some(text("vendor")),
+            vendor_error_code: Some(text("E42")),
+        };
+        round_trip(&status, serde_parse);
+        frames.call(&status);
+        round_trip(&StatusNotificationResponse {}, serde_parse);
+
+        let mut data = Vec::new();
+        data.push(meter_value()).unwrap();
+        let stop = StopTransactionRequest {
+            id_tag: Some(text("TAG-1")),
+            meter_stop: 1500,
+            timestamp: time(),
+            transaction_id: 7,
+            reason: Some(Reason::EvDisconnected),
+            transaction_data: Some(data),
+        };
+        round_trip(&stop, serde_parse);
+        frames.call(&stop);
+        round_trip(
+            &StopTransactionResponse {
+                id_tag_info: Some(info),
+            },
+            serde_parse,
+        );
+        assert_eq!(
+            round_trip(&StopTransactionResponse { id_tag_info: None }, serde_parse),
+            "{}"
+        );
+    }
+
+    #[test]
+    fn central_system_requests_and_the_answers_to_them() {
+        let mut frames = Frames::new("unit-messages-cs");
+        let availability = ChangeAvailabilityRequest {
+            connector_id: 1,
+            kind: AvailabilityType::Inoperative,
+        };
+        let payload = round_trip(&availability, serde_parse);
+        frames.answer(
+            Action::ChangeAvailability,
+            &payload,
+            &ChangeAvailabilityResponse {
+                status: AvailabilityStatus::Scheduled,
+            },
+        );
+
+        let change = ChangeConfigurationRequest {
+            key: text("HeartbeatInterval"),
+            value: text("30"),
+        };
+        let payload = round_trip(&change, |p| {
+            ChangeConfigurationRequest::parse(p, &mut [0u8; 600])
+        });
+        frames.answer(
+            Action::ChangeConfiguration,
+            &payload,
+            &ChangeConfigurationResponse {
+                status: ConfigurationStatus::RebootRequired,
+            },
+        );
+
+        let payload = round_trip(&ClearCacheRequest {}, serde_parse);
+        frames.answer(
+            Action::ClearCache,
+            &payload,
+            &ClearCacheResponse {
+                status: ClearCacheStatus::Accepted,
+            },
+        );
+
+        let mut keys = Vec::new();
+        keys.push(text("HeartbeatInterval")).unwrap();
+        keys.push(text("Unknown")).unwrap();
+        let get = GetConfigurationRequest { key: Some(keys) };
+        let payload = round_trip(&get, serde_parse);
+        let mut known = Vec::new();
+        known
+            .push(KeyValue {
+                key: text("HeartbeatInterval"),
+                readonly: false,
+                value: Some(text("30")),
+            })
+            .unwrap();
+        let mut unknown = Vec::new();
+        unknown.push(text("Unknown")).unwrap();
+        let answer = GetConfigurationResponse::<4> {
+            configuration_key: Some(known),
+            unknown_key: Some(unknown),
+        };
+        round_trip(&answer, serde_parse);
+        frames.answer(Action::GetConfiguration, &payload, &answer);
+
+        let remote_start = RemoteStartTransactionRequest {
+            connector_id: Some(2),
+            id_tag: text("TAG-2"),
+        };
+        let payload = round_trip(&remote_start, serde_parse);
+        frames.answer(
+            Action::RemoteStartTransaction,
+            &payload,
+            &RemoteStartStopResponse {
+                status: RemoteStartStopStatus::Accepted,
+            },
+        );
+
+        let remote_stop = RemoteStopTransactionRequest { transaction_id: 7 };
+        let payload = round_trip(&remote_stop, serde_parse);
+        frames.answer(
+            Action::RemoteStopTransaction,
+            &payload,
+            &RemoteStartStopResponse {
+                status: RemoteStartStopStatus::Rejected,
+            },
+        );
+
+        let reset = ResetRequest {
+            kind: ResetType::Soft,
+        };
+        assert_eq!(round_trip(&reset, serde_parse), r#"{"type":"Soft"}"#);
+        frames.answer(
+            Action::Reset,
+            r#"{"type":"Soft"}"#,
+            &ResetResponse {
+                status: ResetStatus::Accepted,
+            },
+        );
+
+        let unlock = UnlockConnectorRequest { connector_id: 1 };
+        let payload = round_trip(&unlock, serde_parse);
+        frames.answer(
+            Action::UnlockConnector,
+            &payload,
+            &UnlockConnectorResponse {
+                status: UnlockStatus::UnlockFailed,
+            },
+        );
+
+        let transfer = DataTransferRequest {
+            vendor_id: text("vendor"),
+            message_id: None,
+            data: None,
+        };
+        let payload = round_trip(&transfer, |p| {
+            DataTransferRequest::parse(p, &mut [0u8; 600])
+        });
+        frames.answer(
+            Action::DataTransfer,
+            &payload,
+            &DataTransferResponse {
+                status: DataTransferStatus::UnknownMessageId,
+                data: None,
+            },
+        );
+    }
+}
