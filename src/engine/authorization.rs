@@ -1,0 +1,94 @@
+//! Authorization: the application's Authorize command, the authorization cache
+//! (AuthorizationCacheEnabled, ClearCache) and the local decisions (LocalPreAuthorize,
+//! LocalAuthorizeOffline, AllowOfflineTxForUnknownId).
+
+use super::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct CacheEntry {
+    pub(super) id_tag: CiString20,
+    pub(super) info: IdTagInfo,
+}
+
+impl<S: Station> ChargePoint<S> {
+    /// Asks whether `id_tag` may charge. The answer comes as [`Event::Authorized`] (at once when
+    /// decided locally: LocalPreAuthorize, or offline with LocalAuthorizeOffline /
+    /// AllowOfflineTxForUnknownId).
+    pub fn authorize(&mut self, now: Instant, id_tag: &str) -> Result<Ticket, CommandError> {
+        let tag = tag(id_tag)?;
+        let ticket = self.new_ticket();
+        let cached = self.cached(now, &tag);
+        if self.is_online() {
+            if let Some(info) = cached.filter(|i| {
+                self.config.LocalPreAuthorize && i.status == AuthorizationStatus::Accepted
+            }) {
+                self.emit(Event::Authorized {
+                    ticket,
+                    result: Ok(info),
+                });
+                return Ok(ticket);
+            }
+            self.push_outgoing(Outgoing::Authorize {
+                ticket: Some(ticket),
+                id_tag: tag,
+                remote_start_connector: None,
+            })?;
+            return Ok(ticket);
+        }
+        let local = match cached {
+            Some(info) if self.config.LocalAuthorizeOffline => Some(info),
+            None if self.config.AllowOfflineTxForUnknownId => Some(IdTagInfo {
+                expiry_date: None,
+                parent_id_tag: None,
+                status: AuthorizationStatus::Accepted,
+            }),
+            _ => None,
+        };
+        match local {
+            Some(info) => {
+                self.emit(Event::Authorized {
+                    ticket,
+                    result: Ok(info),
+                });
+                Ok(ticket)
+            }
+            None => Err(CommandError::NotReady),
+        }
+    }
+
+    /// Drops the idTags the Central System confirmed (as ClearCache does).
+    pub fn clear_authorization_cache(&mut self) {
+        self.auth_cache.clear();
+    }
+
+    pub(super) fn cached(&self, now: Instant, id_tag: &CiString20) -> Option<IdTagInfo> {
+        let entry = self
+            .auth_cache
+            .iter()
+            .find(|e| e.id_tag.eq_ignore_case(id_tag))?;
+        let expired = match (entry.info.expiry_date, self.wall_time(now)) {
+            (Some(expiry), Some(wall)) => expiry <= wall,
+            _ => false,
+        };
+        let mut info = entry.info.clone();
+        if expired {
+            info.status = AuthorizationStatus::Expired;
+        }
+        Some(info)
+    }
+
+    pub(super) fn remember_tag(&mut self, id_tag: &CiString20, info: &IdTagInfo) {
+        if !self.config.AuthorizationCacheEnabled {
+            return;
+        }
+        self.auth_cache.retain(|e| !e.id_tag.eq_ignore_case(id_tag));
+        if self.auth_cache.is_full() {
+            // Oldest first: the entry least recently confirmed goes.
+            self.auth_cache.remove(0);
+        }
+        let _ = self.auth_cache.push(CacheEntry {
+            id_tag: id_tag.clone(),
+            info: info.clone(),
+        });
+    }
+}

@@ -1,0 +1,89 @@
+//! Availability and reset: ChangeAvailability (Scheduled while a transaction runs) and Reset
+//! (transactions stopped first).
+
+use super::*;
+
+impl<S: Station> ChargePoint<S> {
+    pub(super) fn on_change_availability(
+        &mut self,
+        now: Instant,
+        req: ChangeAvailabilityRequest,
+    ) -> ChangeAvailabilityResponse {
+        let operative = req.kind == AvailabilityType::Operative;
+        let Ok(target) = u8::try_from(req.connector_id) else {
+            return ChangeAvailabilityResponse {
+                status: AvailabilityStatus::Rejected,
+            };
+        };
+        if usize::from(target) >= self.connectors.len() {
+            return ChangeAvailabilityResponse {
+                status: AvailabilityStatus::Rejected,
+            };
+        }
+        let targets = if target == 0 {
+            0..=self.number_of_connectors()
+        } else {
+            target..=target
+        };
+        let mut scheduled = false;
+        for connector in targets {
+            let Some(c) = self.connectors.get_mut(usize::from(connector)) else {
+                continue;
+            };
+            if c.transaction.is_some() && !operative {
+                c.scheduled_operative = Some(false);
+                scheduled = true;
+            } else {
+                c.scheduled_operative = None;
+                self.set_operative(now, connector, operative);
+            }
+        }
+        let status = if scheduled {
+            AvailabilityStatus::Scheduled
+        } else {
+            AvailabilityStatus::Accepted
+        };
+        ChangeAvailabilityResponse { status }
+    }
+
+    pub(super) fn set_operative(&mut self, now: Instant, connector: u8, operative: bool) {
+        let Some(c) = self.connectors.get_mut(usize::from(connector)) else {
+            return;
+        };
+        let changed = c.operative != operative;
+        c.operative = operative;
+        let status = c.status;
+        let next = match (operative, status) {
+            (false, ChargePointStatus::Faulted) => None,
+            (false, _) => Some(ChargePointStatus::Unavailable),
+            (true, ChargePointStatus::Unavailable) => Some(ChargePointStatus::Available),
+            (true, _) => None,
+        };
+        if let Some(next) = next {
+            self.set_status_inner(now, connector, next, ChargePointErrorCode::NoError);
+        }
+        if changed {
+            self.emit(Event::AvailabilityChanged {
+                connector,
+                operative,
+            });
+        }
+    }
+
+    pub(super) fn on_reset(&mut self, now: Instant, req: ResetRequest) -> ResetResponse {
+        let reason = match req.kind {
+            ResetType::Hard => Reason::HardReset,
+            ResetType::Soft => Reason::SoftReset,
+        };
+        for connector in 1..=self.number_of_connectors() {
+            if self.has_transaction(connector) {
+                let meter = self.meter_register(connector);
+                self.queue_stop(now, connector, meter, reason, None, None);
+            }
+        }
+        self.emit(Event::ResetRequested(req.kind));
+        ResetResponse {
+            status: ResetStatus::Accepted,
+        }
+    }
+}

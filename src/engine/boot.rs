@@ -1,0 +1,108 @@
+//! Boot and heartbeat: the BootNotification of every connection, registration status, the
+//! heartbeat timer and the wall clock (set by the platform or taken from the Central System).
+
+use super::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ClockSource {
+    /// Set by the platform (host clock, SNTP): the Central System's time is not applied.
+    External,
+    CentralSystem,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WallClock {
+    pub(super) at: Instant,
+    pub(super) time: DateTime,
+    pub(super) source: ClockSource,
+}
+
+impl<S: Station> ChargePoint<S> {
+    /// Connected and the BootNotification accepted: requests go to the Central System.
+    pub fn is_online(&self) -> bool {
+        self.connected && self.registration == Some(RegistrationStatus::Accepted)
+    }
+
+    pub fn registration(&self) -> Option<RegistrationStatus> {
+        self.registration
+    }
+
+    /// The wall-clock time at `now`, when known.
+    pub fn wall_time(&self, now: Instant) -> Option<DateTime> {
+        self.wall.map(|w| {
+            DateTime::from_unix_ms(
+                w.time.unix_ms + now.millis_since(w.at) as i64 - w.at.millis_since(now) as i64,
+            )
+        })
+    }
+
+    /// Sets the wall clock from a trusted source (host clock, SNTP); the Central System's
+    /// currentTime is then no longer applied.
+    pub fn set_wall_clock(&mut self, now: Instant, time: DateTime) {
+        self.wall = Some(WallClock {
+            at: now,
+            time,
+            source: ClockSource::External,
+        });
+        self.schedule_aligned(now);
+    }
+
+    pub(super) fn stamp(&self, now: Instant) -> Stamp {
+        match self.wall_time(now) {
+            Some(t) => Stamp::Wall(t),
+            None => Stamp::Monotonic(now),
+        }
+    }
+
+    /// Wall-clock time of a stamp; the epoch when the clock was never set (the field is required).
+    pub(super) fn resolve(&self, stamp: Stamp) -> DateTime {
+        match stamp {
+            Stamp::Wall(t) => t,
+            Stamp::Monotonic(at) => self.wall_time(at).unwrap_or_default(),
+        }
+    }
+
+    pub(super) fn on_boot_response(&mut self, now: Instant, conf: BootNotificationResponse) {
+        info!(
+            "BootNotification: {} (interval {})",
+            conf.status, conf.interval
+        );
+        self.set_time_from_central_system(now, conf.current_time);
+        self.registration = Some(conf.status);
+        let interval = u32::try_from(conf.interval).unwrap_or(0);
+        match conf.status {
+            RegistrationStatus::Accepted => {
+                if interval > 0 {
+                    self.config.HeartbeatInterval = interval;
+                }
+                let heartbeat = self.config.HeartbeatInterval;
+                self.next_heartbeat_at = (heartbeat > 0).then(|| now.plus_secs(heartbeat));
+                // Every connector's status is reported again on each accepted boot.
+                for c in self.connectors.iter_mut() {
+                    c.reported = None;
+                }
+            }
+            RegistrationStatus::Pending | RegistrationStatus::Rejected => {
+                let retry = if interval > 0 {
+                    interval
+                } else {
+                    self.options.boot_retry_secs
+                };
+                self.next_boot_at = Some(now.plus_secs(retry));
+            }
+        }
+        self.emit(Event::Registration(conf.status));
+    }
+
+    pub(super) fn set_time_from_central_system(&mut self, now: Instant, time: DateTime) {
+        if self.wall.is_some_and(|w| w.source == ClockSource::External) {
+            return;
+        }
+        self.wall = Some(WallClock {
+            at: now,
+            time,
+            source: ClockSource::CentralSystem,
+        });
+        self.schedule_aligned(now);
+    }
+}

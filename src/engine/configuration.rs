@@ -1,0 +1,92 @@
+//! Configuration from the Central System and the application: GetConfiguration,
+//! ChangeConfiguration and what a changed key does at once. The keys themselves are in `config`.
+
+use super::*;
+
+impl<S: Station> ChargePoint<S> {
+    pub fn configuration(&self) -> &Configuration {
+        &self.config
+    }
+
+    /// Changes a configuration key locally, as a ChangeConfiguration would.
+    pub fn change_configuration(
+        &mut self,
+        now: Instant,
+        key: &str,
+        value: &str,
+    ) -> ConfigurationStatus {
+        let (status, changed) = self.config.change(key, value);
+        if let Some(key) = changed {
+            self.apply_configuration(now, key);
+        }
+        status
+    }
+
+    pub(super) fn apply_configuration(&mut self, now: Instant, key: ConfigKey) {
+        match key {
+            ConfigKey::HeartbeatInterval if self.is_online() => {
+                let interval = self.config.HeartbeatInterval;
+                self.next_heartbeat_at = (interval > 0).then(|| now.plus_secs(interval));
+            }
+            ConfigKey::MeterValueSampleInterval => {
+                let interval = self.config.MeterValueSampleInterval;
+                for tx in self
+                    .connectors
+                    .iter_mut()
+                    .filter_map(|c| c.transaction.as_mut())
+                {
+                    tx.next_sample_at = (interval > 0).then(|| now.plus_secs(interval));
+                }
+            }
+            ConfigKey::ClockAlignedDataInterval => self.schedule_aligned(now),
+            ConfigKey::AuthorizationCacheEnabled if !self.config.AuthorizationCacheEnabled => {
+                self.auth_cache.clear()
+            }
+            _ => {}
+        }
+        self.emit(Event::ConfigurationChanged(key));
+    }
+
+    /// ChangeConfiguration from the Central System (its 500-byte value in this frame only).
+    #[inline(never)]
+    pub(super) fn change_configuration_from_central_system(
+        &mut self,
+        now: Instant,
+        payload: &[u8],
+        scratch: &mut [u8],
+        reply: &mut [u8],
+        id: &MessageId,
+    ) -> Result<Result<usize, BufferTooSmall>, ErrorCode> {
+        let request = ChangeConfigurationRequest::parse(payload, scratch)?;
+        let response = self.on_change_configuration(now, request);
+        Ok(rpc::write_call_result(reply, id, &response))
+    }
+
+    /// GetConfiguration.conf, streamed from the configuration into `reply`. The request is read
+    /// key by key ([`KeySelection::parse`]) rather than into a GetConfigurationRequest: serde
+    /// would hold several copies of its 16-key list on the stack.
+    #[inline(never)]
+    pub(super) fn get_configuration(
+        &self,
+        payload: &[u8],
+        scratch: &mut [u8],
+        reply: &mut [u8],
+        id: &MessageId,
+    ) -> Result<Result<usize, BufferTooSmall>, ErrorCode> {
+        let selection = KeySelection::parse(payload, scratch)?;
+        let view = ConfigurationView {
+            config: &self.config,
+            selection: &selection,
+        };
+        Ok(rpc::write_call_result(reply, id, &view))
+    }
+
+    pub(super) fn on_change_configuration(
+        &mut self,
+        now: Instant,
+        req: ChangeConfigurationRequest,
+    ) -> ChangeConfigurationResponse {
+        let status = self.change_configuration(now, &req.key, &req.value);
+        ChangeConfigurationResponse { status }
+    }
+}

@@ -1,0 +1,82 @@
+//! Connectors and their status: the state machine of each connector and the StatusNotification it
+//! owes the Central System (MinimumStatusDuration, the time of the change).
+
+use super::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Connector {
+    pub(super) status: ChargePointStatus,
+    pub(super) error_code: ChargePointErrorCode,
+    /// When `status` was entered (MinimumStatusDuration).
+    pub(super) since: Instant,
+    /// Position in the send order of the pending StatusNotification.
+    pub(super) seq: u32,
+    /// What the Central System was last told on this connection.
+    pub(super) reported: Option<(ChargePointStatus, ChargePointErrorCode)>,
+    pub(super) operative: bool,
+    /// An availability change waiting for the running transaction to end.
+    pub(super) scheduled_operative: Option<bool>,
+    pub(super) transaction: Option<Transaction>,
+}
+
+impl Connector {
+    pub(super) fn new(now: Instant) -> Self {
+        Self {
+            status: ChargePointStatus::Available,
+            error_code: ChargePointErrorCode::NoError,
+            since: now,
+            seq: 0,
+            reported: None,
+            operative: true,
+            scheduled_operative: None,
+            transaction: None,
+        }
+    }
+}
+
+impl<S: Station> ChargePoint<S> {
+    pub fn number_of_connectors(&self) -> u8 {
+        (self.connectors.len() - 1) as u8
+    }
+
+    pub fn connector_status(&self, connector: u8) -> Option<ChargePointStatus> {
+        self.connectors
+            .get(usize::from(connector))
+            .map(|c| c.status)
+    }
+
+    /// Reports a connector status change (plug in/out, fault, suspension...). Connector 0 is the
+    /// charge point as a whole.
+    pub fn set_connector_status(
+        &mut self,
+        now: Instant,
+        connector: u8,
+        status: ChargePointStatus,
+        error_code: ChargePointErrorCode,
+    ) -> Result<(), CommandError> {
+        if usize::from(connector) >= self.connectors.len() {
+            return Err(CommandError::InvalidConnector);
+        }
+        self.set_status_inner(now, connector, status, error_code);
+        Ok(())
+    }
+
+    pub(super) fn set_status_inner(
+        &mut self,
+        now: Instant,
+        connector: u8,
+        status: ChargePointStatus,
+        error_code: ChargePointErrorCode,
+    ) {
+        let seq = self.next_seq();
+        if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
+            if c.status != status || c.error_code != error_code {
+                debug!("connector {connector}: {} -> {status}", c.status);
+                c.status = status;
+                c.error_code = error_code;
+                c.since = now;
+                c.seq = seq;
+            }
+        }
+    }
+}

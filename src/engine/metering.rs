@@ -1,0 +1,93 @@
+//! Metering: periodic (MeterValueSampleInterval) and clock-aligned (ClockAlignedDataInterval)
+//! samples, the readings that go into StopTransaction.
+
+use super::*;
+
+impl<S: Station> ChargePoint<S> {
+    /// Samples `measurands` on `connector` and queues a MeterValues: with the transaction queue
+    /// when a transaction runs, else only while online.
+    pub(super) fn queue_meter_values(
+        &mut self,
+        now: Instant,
+        connector: u8,
+        measurands: &[Measurand],
+        context: ReadingContext,
+    ) {
+        let values = self.sample(connector, measurands, context);
+        if values.is_empty() {
+            return;
+        }
+        let at = self.stamp(now);
+        let local_id = self
+            .connectors
+            .get(usize::from(connector))
+            .and_then(|c| c.transaction.as_ref())
+            .map(|t| t.local_id);
+        match local_id {
+            Some(local_id) => {
+                let message = TxMessage::MeterValues {
+                    local_id,
+                    connector,
+                    at,
+                    values,
+                };
+                // Room stays reserved for the StopTransaction of every running transaction.
+                let reserve = MAX_RECORD * (self.running_transactions() + 1);
+                let seq = self.next_seq();
+                if self.transactions.free_bytes() < reserve
+                    || self.transactions.push(seq, &message, None).is_err()
+                {
+                    warn!("transaction queue full: meter values of connector {connector} dropped");
+                }
+            }
+            None if self.is_online()
+                && self
+                    .push_outgoing(Outgoing::MeterValues {
+                        connector,
+                        at,
+                        values,
+                    })
+                    .is_err() =>
+            {
+                warn!("outbox full: meter values of connector {connector} dropped");
+            }
+            None => {}
+        }
+    }
+
+    pub(super) fn sample(
+        &mut self,
+        connector: u8,
+        measurands: &[Measurand],
+        context: ReadingContext,
+    ) -> Vec<SampledValue, MAX_SAMPLED_VALUES> {
+        let mut values = Vec::new();
+        for &measurand in measurands {
+            if let Some(value) = self.station.read_meter(connector, measurand) {
+                let _ = values.push(SampledValue {
+                    value,
+                    context: Some(context),
+                    format: None,
+                    measurand: Some(measurand),
+                    phase: None,
+                    location: None,
+                    unit: measurand.default_unit(),
+                });
+            }
+        }
+        values
+    }
+
+    /// The next ClockAlignedDataInterval boundary after `now` (aligned to UTC midnight).
+    pub(super) fn schedule_aligned(&mut self, now: Instant) {
+        let interval_ms = i64::from(self.config.ClockAlignedDataInterval) * 1000;
+        self.next_aligned_at = match self.wall_time(now) {
+            Some(wall) if interval_ms > 0 => {
+                let since_midnight = wall.unix_ms - wall.midnight().unix_ms;
+                let wait = interval_ms - since_midnight.rem_euclid(interval_ms);
+                Some(now.plus_millis(wait as u64))
+            }
+            _ => None,
+        };
+    }
+}

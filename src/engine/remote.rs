@@ -1,0 +1,173 @@
+//! Remote control: RemoteStartTransaction, RemoteStopTransaction, UnlockConnector and DataTransfer
+//! in both directions.
+
+use super::*;
+
+impl<S: Station> ChargePoint<S> {
+    pub(super) fn on_remote_start(
+        &mut self,
+        now: Instant,
+        req: RemoteStartTransactionRequest,
+    ) -> RemoteStartStopResponse {
+        let reject = RemoteStartStopResponse {
+            status: RemoteStartStopStatus::Rejected,
+        };
+        let cp_operative = self.connectors.first().is_some_and(|c| c.operative);
+        let free = |c: &Connector| {
+            c.transaction.is_none()
+                && c.operative
+                && matches!(
+                    c.status,
+                    ChargePointStatus::Available
+                        | ChargePointStatus::Preparing
+                        | ChargePointStatus::Finishing
+                )
+        };
+        let connector = match req.connector_id {
+            Some(0) => None,
+            Some(id) => u8::try_from(id)
+                .ok()
+                .filter(|&id| self.connectors.get(usize::from(id)).is_some_and(free)),
+            None => (1..self.connectors.len())
+                .find(|&i| self.connectors.get(i).is_some_and(free))
+                .map(|i| i as u8),
+        };
+        let Some(connector) = connector.filter(|_| cp_operative) else {
+            return reject;
+        };
+        if self.config.AuthorizeRemoteTxRequests {
+            let cached = self
+                .cached(now, &req.id_tag)
+                .filter(|i| i.status == AuthorizationStatus::Accepted);
+            if cached.is_none() || !self.config.LocalPreAuthorize {
+                let authorize = Outgoing::Authorize {
+                    ticket: None,
+                    id_tag: req.id_tag,
+                    remote_start_connector: Some(connector),
+                };
+                return match self.push_outgoing(authorize) {
+                    Ok(()) => RemoteStartStopResponse {
+                        status: RemoteStartStopStatus::Accepted,
+                    },
+                    Err(_) => reject,
+                };
+            }
+        }
+        if self.station.remote_start(connector, &req.id_tag) {
+            RemoteStartStopResponse {
+                status: RemoteStartStopStatus::Accepted,
+            }
+        } else {
+            reject
+        }
+    }
+
+    pub(super) fn on_remote_stop(
+        &mut self,
+        req: RemoteStopTransactionRequest,
+    ) -> RemoteStartStopResponse {
+        let found = self.connectors.iter().position(|c| {
+            c.transaction
+                .as_ref()
+                .is_some_and(|t| t.transaction_id == Some(req.transaction_id))
+        });
+        let accepted = match found {
+            Some(index) => {
+                let connector = index as u8;
+                let accepted = self.station.remote_stop(connector);
+                if accepted {
+                    if let Some(tx) = self
+                        .connectors
+                        .get_mut(index)
+                        .and_then(|c| c.transaction.as_mut())
+                    {
+                        tx.remote_stop_requested = true;
+                    }
+                }
+                accepted
+            }
+            None => false,
+        };
+        let status = if accepted {
+            RemoteStartStopStatus::Accepted
+        } else {
+            RemoteStartStopStatus::Rejected
+        };
+        RemoteStartStopResponse { status }
+    }
+
+    pub(super) fn on_unlock(
+        &mut self,
+        now: Instant,
+        req: UnlockConnectorRequest,
+    ) -> UnlockConnectorResponse {
+        let connector = u8::try_from(req.connector_id)
+            .ok()
+            .filter(|&c| c > 0 && c <= self.number_of_connectors());
+        let Some(connector) = connector else {
+            return UnlockConnectorResponse {
+                status: UnlockStatus::NotSupported,
+            };
+        };
+        if self.has_transaction(connector) {
+            let meter = self.meter_register(connector);
+            self.queue_stop(now, connector, meter, Reason::UnlockCommand, None, None);
+        }
+        UnlockConnectorResponse {
+            status: self.station.unlock_connector(connector),
+        }
+    }
+
+    /// Sends a vendor-specific DataTransfer; the answer comes as [`Event::DataTransferred`].
+    pub fn data_transfer(
+        &mut self,
+        vendor_id: &str,
+        message_id: Option<&str>,
+        data: Option<&str>,
+    ) -> Result<Ticket, CommandError> {
+        if !self.is_online() {
+            return Err(CommandError::NotReady);
+        }
+        if self.data_transfer_request.is_some() {
+            return Err(CommandError::Busy);
+        }
+        let bad = |_| CommandError::InvalidArgument;
+        let request = DataTransferRequest {
+            vendor_id: CiString::try_from_str(vendor_id).map_err(bad)?,
+            message_id: message_id
+                .map(CiString::try_from_str)
+                .transpose()
+                .map_err(bad)?,
+            data: data.map(CiString::try_from_str).transpose().map_err(bad)?,
+        };
+        let ticket = self.new_ticket();
+        self.push_outgoing(Outgoing::DataTransfer { ticket })?;
+        self.data_transfer_request = Some(request);
+        Ok(ticket)
+    }
+
+    /// The Central System's answer to a [`ChargePoint::data_transfer`], once.
+    pub fn take_data_transfer_response(&mut self, ticket: Ticket) -> Option<DataTransferResponse> {
+        match self.data_transfer_response.take() {
+            Some((t, response)) if t == ticket => Some(response),
+            other => {
+                self.data_transfer_response = other;
+                None
+            }
+        }
+    }
+
+    /// DataTransfer from the Central System, answered by the station.
+    #[inline(never)]
+    pub(super) fn data_transfer_from_central_system(
+        &mut self,
+        payload: &[u8],
+        scratch: &mut [u8],
+        reply: &mut [u8],
+        id: &MessageId,
+    ) -> Result<Result<usize, BufferTooSmall>, ErrorCode> {
+        let request = DataTransferRequest::parse(payload, scratch)?;
+        let response = self.station.data_transfer(&request);
+        Ok(rpc::write_call_result(reply, id, &response))
+    }
+}

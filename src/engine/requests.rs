@@ -1,0 +1,447 @@
+//! Requests to the Central System: the outbox, the one CALL in flight, picking what is sent next,
+//! serializing it into the caller's buffer and routing the answer back to its feature.
+
+use super::*;
+
+/// Non-transaction requests waiting to be sent.
+// MeterValues is the large variant; there is no heap to box it into, and the outbox is bounded.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Outgoing {
+    Heartbeat,
+    Authorize {
+        ticket: Option<Ticket>,
+        id_tag: CiString20,
+        remote_start_connector: Option<u8>,
+    },
+    /// The request itself waits in `ChargePoint::data_transfer_request` (one at a time).
+    DataTransfer {
+        ticket: Ticket,
+    },
+    /// Clock-aligned readings of a connector without a transaction (not queued offline).
+    MeterValues {
+        connector: u8,
+        at: Stamp,
+        values: Vec<SampledValue, MAX_SAMPLED_VALUES>,
+    },
+}
+
+/// What the CALL awaiting an answer was.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Origin {
+    Boot,
+    Status {
+        connector: u8,
+        sent: (ChargePointStatus, ChargePointErrorCode),
+    },
+    /// The head of the transaction queue.
+    Transaction,
+    Outbox(Outgoing),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct InFlight {
+    pub(super) id: MessageId,
+    pub(super) origin: Origin,
+    pub(super) deadline: Instant,
+}
+
+impl<S: Station> ChargePoint<S> {
+    pub(super) fn fail_outgoing(&mut self, outgoing: Outgoing, error: RequestError) {
+        match outgoing {
+            Outgoing::Authorize {
+                ticket: Some(ticket),
+                ..
+            } => self.emit(Event::Authorized {
+                ticket,
+                result: Err(error),
+            }),
+            Outgoing::DataTransfer { ticket } => {
+                self.data_transfer_request = None;
+                self.emit(Event::DataTransferred {
+                    ticket,
+                    result: Err(error),
+                })
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn push_outgoing(&mut self, outgoing: Outgoing) -> Result<(), CommandError> {
+        let seq = self.next_seq();
+        self.outbox
+            .push_back((seq, outgoing))
+            .map_err(|_| CommandError::QueueFull)
+    }
+
+    /// Writes the next frame to send into `buf` (give it FRAME_CAPACITY bytes) and returns its
+    /// length. Call until it returns None. A request that cannot fit any buffer is dropped and
+    /// reported ([`RequestError::TooLarge`]).
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        if !self.connected || self.in_flight.is_some() {
+            return None;
+        }
+        if self.registration != Some(RegistrationStatus::Accepted) {
+            if self.next_boot_at.is_some_and(|t| t <= now) {
+                self.next_boot_at = None;
+                let boot = self.boot_info.clone();
+                return self.send(now, buf, Origin::Boot, &boot);
+            }
+            return None;
+        }
+        loop {
+            let origin = self.next_origin(now)?;
+            if let Some(n) = self.transmit(now, buf, origin) {
+                return Some(n);
+            }
+        }
+    }
+
+    /// Picks the oldest due message among status changes, the outbox and the transaction queue.
+    pub(super) fn next_origin(&mut self, now: Instant) -> Option<Origin> {
+        let min_duration = u64::from(self.config.MinimumStatusDuration) * 1000;
+        let status = self
+            .connectors
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.reported != Some((c.status, c.error_code))
+                    && c.since.plus_millis(min_duration) <= now
+            })
+            .min_by_key(|(_, c)| c.seq)
+            .map(|(i, c)| (c.seq, i as u8, (c.status, c.error_code)));
+        let outbox = self.outbox.front().map(|(seq, _)| *seq);
+        let tx = self
+            .transactions
+            .front_seq()
+            .filter(|_| self.transactions.head_not_before().is_none_or(|t| t <= now));
+        let best = [status.map(|s| s.0), outbox, tx]
+            .into_iter()
+            .flatten()
+            .min()?;
+        if let Some((seq, connector, sent)) = status {
+            if seq == best {
+                return Some(Origin::Status { connector, sent });
+            }
+        }
+        if outbox == Some(best) {
+            return self.outbox.pop_front().map(|(_, o)| Origin::Outbox(o));
+        }
+        Some(Origin::Transaction)
+    }
+
+    /// Serializes one message; None when it was dropped (and reported) instead.
+    #[inline(never)]
+    pub(super) fn transmit(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        origin: Origin,
+    ) -> Option<usize> {
+        match &origin {
+            Origin::Boot => None,
+            Origin::Status { connector, sent } => {
+                let request = StatusNotificationRequest {
+                    connector_id: u32::from(*connector),
+                    error_code: sent.1,
+                    info: None,
+                    status: sent.0,
+                    // When the status changed, not when it could be sent (e.g. after reconnecting).
+                    timestamp: self
+                        .connectors
+                        .get(usize::from(*connector))
+                        .and_then(|c| self.wall_time(c.since)),
+                    vendor_id: None,
+                    vendor_error_code: None,
+                };
+                self.send(now, buf, origin, &request)
+            }
+            Origin::Outbox(Outgoing::Heartbeat) => {
+                self.send(now, buf, origin, &HeartbeatRequest {})
+            }
+            Origin::Outbox(Outgoing::Authorize { id_tag, .. }) => {
+                let request = AuthorizeRequest {
+                    id_tag: id_tag.clone(),
+                };
+                self.send(now, buf, origin, &request)
+            }
+            Origin::Outbox(Outgoing::DataTransfer { .. }) => {
+                let request = self.data_transfer_request.clone()?;
+                self.send(now, buf, origin, &request)
+            }
+            Origin::Outbox(Outgoing::MeterValues {
+                connector,
+                at,
+                values,
+            }) => {
+                let request =
+                    meter_values_request(*connector, None, self.resolve(*at), values.clone());
+                self.send(now, buf, origin, &request)
+            }
+            Origin::Transaction => {
+                let message = self.transactions.front()?.message;
+                let transaction_id = self.transactions.transaction_id(message.local_id());
+                match message {
+                    TxMessage::Start {
+                        connector,
+                        id_tag,
+                        meter_start,
+                        reservation_id,
+                        at,
+                        ..
+                    } => {
+                        let request = StartTransactionRequest {
+                            connector_id: u32::from(connector),
+                            id_tag,
+                            meter_start,
+                            reservation_id,
+                            timestamp: self.resolve(at),
+                        };
+                        self.send(now, buf, origin, &request)
+                    }
+                    TxMessage::MeterValues {
+                        connector,
+                        at,
+                        values,
+                        ..
+                    } => {
+                        let request = meter_values_request(
+                            connector,
+                            transaction_id,
+                            self.resolve(at),
+                            values,
+                        );
+                        self.send(now, buf, origin, &request)
+                    }
+                    TxMessage::Stop {
+                        id_tag,
+                        meter_stop,
+                        reason,
+                        at,
+                        end_values,
+                        aligned,
+                        connector,
+                        ..
+                    } => {
+                        let Some(transaction_id) = transaction_id else {
+                            // Its StartTransaction was never confirmed: there is no id to stop.
+                            warn!("StopTransaction of connector {connector} has no transactionId; dropped");
+                            self.discard_transaction_head(connector, Action::StopTransaction);
+                            return None;
+                        };
+                        let timestamp = self.resolve(at);
+                        let mut data = Vec::new();
+                        if let Some((at, values)) = aligned {
+                            let _ = data.push(MeterValue {
+                                timestamp: self.resolve(at),
+                                sampled_value: values,
+                            });
+                        }
+                        if !end_values.is_empty() {
+                            let _ = data.push(MeterValue {
+                                timestamp,
+                                sampled_value: end_values,
+                            });
+                        }
+                        let request = StopTransactionRequest {
+                            id_tag,
+                            meter_stop,
+                            timestamp,
+                            transaction_id,
+                            reason: Some(reason),
+                            transaction_data: (!data.is_empty()).then_some(data),
+                        };
+                        self.send(now, buf, origin, &request)
+                    }
+                }
+            }
+        }
+    }
+
+    #[inline(never)]
+    pub(super) fn send<T: Request>(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        origin: Origin,
+        request: &T,
+    ) -> Option<usize> {
+        let id = MessageId::from_counter(self.next_message_id);
+        match rpc::write_call(buf, &id, T::ACTION.as_str(), request) {
+            Ok(n) => {
+                self.next_message_id = self.next_message_id.wrapping_add(1);
+                self.in_flight = Some(InFlight {
+                    id,
+                    origin,
+                    deadline: now.plus_millis(self.options.response_timeout_ms.into()),
+                });
+                let interval = self.config.HeartbeatInterval;
+                if self.is_online() && interval > 0 {
+                    self.next_heartbeat_at = Some(now.plus_secs(interval));
+                }
+                Some(n)
+            }
+            Err(BufferTooSmall) => {
+                warn!("{} does not fit in {} bytes; dropped", T::ACTION, buf.len());
+                match origin {
+                    Origin::Boot => {
+                        self.next_boot_at = Some(now.plus_secs(self.options.boot_retry_secs))
+                    }
+                    Origin::Status { connector, sent } => {
+                        if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
+                            c.reported = Some(sent);
+                        }
+                    }
+                    Origin::Transaction => {
+                        let connector = self
+                            .transactions
+                            .front()
+                            .map_or(0, |q| q.message.connector());
+                        self.discard_transaction_head(connector, T::ACTION);
+                    }
+                    Origin::Outbox(outgoing) => {
+                        self.fail_outgoing(outgoing, RequestError::TooLarge)
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    #[inline(never)]
+    pub(super) fn handle_result(
+        &mut self,
+        now: Instant,
+        id: &MessageId,
+        result: Result<&[u8], Option<ErrorCode>>,
+    ) {
+        if self.in_flight.as_ref().is_none_or(|f| f.id != *id) {
+            info!(
+                "ignoring an answer to unknown or late message {}",
+                id.as_str()
+            );
+            return;
+        }
+        let Some(flight) = self.in_flight.take() else {
+            return;
+        };
+        let payload = match result {
+            Ok(payload) => payload,
+            Err(code) => {
+                return self.request_failed(now, flight.origin, RequestError::CallError(code))
+            }
+        };
+        let mut scratch = [0u8; UNESCAPE_SCRATCH];
+        match flight.origin {
+            Origin::Boot => {
+                match parse_payload::<BootNotificationResponse>(payload, &mut scratch) {
+                    Ok(conf) => self.on_boot_response(now, conf),
+                    Err(_) => self.request_failed(now, Origin::Boot, RequestError::BadResponse),
+                }
+            }
+            Origin::Status { connector, sent } => {
+                if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
+                    c.reported = Some(sent);
+                }
+            }
+            Origin::Outbox(Outgoing::Heartbeat) => {
+                if let Ok(conf) = parse_payload::<HeartbeatResponse>(payload, &mut scratch) {
+                    self.set_time_from_central_system(now, conf.current_time);
+                }
+            }
+            Origin::Outbox(Outgoing::MeterValues { .. }) => {}
+            Origin::Outbox(Outgoing::Authorize {
+                ticket,
+                id_tag,
+                remote_start_connector,
+            }) => {
+                let result = parse_payload::<AuthorizeResponse>(payload, &mut scratch)
+                    .map(|conf| conf.id_tag_info)
+                    .map_err(|_| RequestError::BadResponse);
+                if let Ok(info) = &result {
+                    self.remember_tag(&id_tag, info);
+                    if let Some(connector) = remote_start_connector {
+                        if info.status == AuthorizationStatus::Accepted
+                            && !self.has_transaction(connector)
+                        {
+                            let _ = self.station.remote_start(connector, &id_tag);
+                        }
+                    }
+                }
+                if let Some(ticket) = ticket {
+                    self.emit(Event::Authorized { ticket, result });
+                }
+            }
+            Origin::Outbox(Outgoing::DataTransfer { ticket }) => {
+                self.data_transfer_request = None;
+                let result = match parse_payload::<DataTransferResponse>(payload, &mut scratch) {
+                    Ok(conf) => {
+                        let status = conf.status;
+                        self.data_transfer_response = Some((ticket, conf));
+                        Ok(status)
+                    }
+                    Err(_) => Err(RequestError::BadResponse),
+                };
+                self.emit(Event::DataTransferred { ticket, result });
+            }
+            Origin::Transaction => self.on_transaction_confirmed(now, payload, &mut scratch),
+        }
+    }
+
+    pub(super) fn request_failed(&mut self, now: Instant, origin: Origin, error: RequestError) {
+        match origin {
+            Origin::Boot => self.next_boot_at = Some(now.plus_secs(self.options.boot_retry_secs)),
+            // Retried on the next poll: `reported` is unchanged.
+            Origin::Status { .. } => {}
+            Origin::Outbox(outgoing) => self.fail_outgoing(outgoing, error),
+            Origin::Transaction => {
+                let max_attempts = self.config.TransactionMessageAttempts.max(1);
+                let retry = self.config.TransactionMessageRetryInterval;
+                let Some(head) = self.transactions.front() else {
+                    return;
+                };
+                let (connector, action) = (head.message.connector(), tx_action(&head.message));
+                // The spec's back-off: RetryInterval times the number of attempts so far.
+                let attempts = self
+                    .transactions
+                    .head_failed(|n| now.plus_secs(retry.saturating_mul(u32::from(n))));
+                let result = if u32::from(attempts) >= max_attempts {
+                    warn!("{action} failed {attempts} times; discarded");
+                    let _ = self.transactions.pop_front();
+                    self.emit(Event::TransactionMessageDiscarded { connector, action });
+                    Err(error)
+                } else {
+                    // The caller learns at once that the message is held for retry.
+                    let _ = self.transactions.release_waiting(head.seq);
+                    Ok(())
+                };
+                if let Some(ticket) = head.waiting {
+                    self.emit(match (head.message.is_start(), result) {
+                        (true, Ok(())) => Event::TransactionStarted {
+                            ticket,
+                            connector,
+                            result: Ok(StartOutcome::Queued),
+                        },
+                        (true, Err(e)) => Event::TransactionStarted {
+                            ticket,
+                            connector,
+                            result: Err(e),
+                        },
+                        (false, Ok(())) => Event::TransactionStopped {
+                            ticket,
+                            connector,
+                            result: Ok(StopOutcome::Queued),
+                        },
+                        (false, Err(e)) => Event::TransactionStopped {
+                            ticket,
+                            connector,
+                            result: Err(e),
+                        },
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! Transactions and their queue: StartTransaction/StopTransaction, the offline transaction queue,
+//! confirmation, retries (TransactionMessageAttempts) and StopTransactionOnInvalidId.
+
+use super::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Transaction {
+    pub(super) local_id: LocalTxId,
+    pub(super) id_tag: CiString20,
+    pub(super) meter_start: i32,
+    pub(super) transaction_id: Option<i32>,
+    pub(super) remote_stop_requested: bool,
+    pub(super) next_sample_at: Option<Instant>,
+    /// The latest StopTxnAlignedData readings, for the StopTransaction (bounded: one sample).
+    pub(super) last_aligned: Option<(Stamp, Vec<SampledValue, MAX_SAMPLED_VALUES>)>,
+}
+
+impl<S: Station> ChargePoint<S> {
+    /// The Central System's transactionId of the transaction on `connector`, once known.
+    pub fn transaction_id(&self, connector: u8) -> Option<i32> {
+        self.connectors
+            .get(usize::from(connector))?
+            .transaction
+            .as_ref()?
+            .transaction_id
+    }
+
+    pub fn has_transaction(&self, connector: u8) -> bool {
+        self.connectors
+            .get(usize::from(connector))
+            .is_some_and(|c| c.transaction.is_some())
+    }
+
+    pub(super) fn running_transactions(&self) -> usize {
+        self.connectors
+            .iter()
+            .filter(|c| c.transaction.is_some())
+            .count()
+    }
+
+    /// The transaction queue's records as bytes, for a platform to persist.
+    pub fn transaction_queue_bytes(&self) -> &[u8] {
+        self.transactions.as_bytes()
+    }
+
+    /// Transaction messages not yet confirmed by the Central System.
+    pub fn queued_transaction_messages(&self) -> usize {
+        self.transactions.len()
+    }
+
+    /// Starts a transaction on `connector` with the meter at `meter_start` Wh. The outcome comes
+    /// as [`Event::TransactionStarted`] (Queued at once when offline).
+    pub fn start_transaction(
+        &mut self,
+        now: Instant,
+        connector: u8,
+        id_tag: &str,
+        meter_start: i32,
+        reservation_id: Option<i32>,
+    ) -> Result<Ticket, CommandError> {
+        let tag = tag(id_tag)?;
+        if connector == 0 {
+            return Err(CommandError::InvalidConnector);
+        }
+        let operative = self.connectors.first().is_some_and(|c| c.operative);
+        let c = self
+            .connectors
+            .get(usize::from(connector))
+            .ok_or(CommandError::InvalidConnector)?;
+        if c.transaction.is_some() {
+            return Err(CommandError::Busy);
+        }
+        if !c.operative || !operative || c.status == ChargePointStatus::Faulted {
+            return Err(CommandError::Unavailable);
+        }
+        // Room for this StartTransaction and, later, a StopTransaction of every transaction.
+        if self.transactions.free_bytes() < MAX_RECORD * (self.running_transactions() + 2) {
+            return Err(CommandError::QueueFull);
+        }
+        let local_id = self.next_local_tx;
+        self.next_local_tx = self.next_local_tx.wrapping_add(1);
+        let ticket = self.new_ticket();
+        let online = self.is_online();
+        let message = TxMessage::Start {
+            local_id,
+            connector,
+            id_tag: tag.clone(),
+            meter_start,
+            reservation_id,
+            at: self.stamp(now),
+        };
+        let seq = self.next_seq();
+        self.transactions
+            .push(seq, &message, online.then_some(ticket))
+            .map_err(|_| CommandError::QueueFull)?;
+        let interval = self.config.MeterValueSampleInterval;
+        if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
+            c.transaction = Some(Transaction {
+                local_id,
+                id_tag: tag,
+                meter_start,
+                transaction_id: None,
+                remote_stop_requested: false,
+                next_sample_at: (interval > 0).then(|| now.plus_secs(interval)),
+                last_aligned: None,
+            });
+        }
+        self.set_status_inner(
+            now,
+            connector,
+            ChargePointStatus::Charging,
+            ChargePointErrorCode::NoError,
+        );
+        if !online {
+            self.emit(Event::TransactionStarted {
+                ticket,
+                connector,
+                result: Ok(StartOutcome::Queued),
+            });
+        }
+        Ok(ticket)
+    }
+
+    /// Stops the transaction on `connector` with the meter at `meter_stop` Wh. `reason` defaults
+    /// to Remote after a RemoteStopTransaction, else Local. The outcome comes as
+    /// [`Event::TransactionStopped`] (Queued at once when offline).
+    pub fn stop_transaction(
+        &mut self,
+        now: Instant,
+        connector: u8,
+        meter_stop: i32,
+        reason: Option<Reason>,
+        id_tag: Option<&str>,
+    ) -> Result<Ticket, CommandError> {
+        let id_tag = id_tag.map(tag).transpose()?;
+        let c = self
+            .connectors
+            .get(usize::from(connector))
+            .filter(|_| connector > 0)
+            .ok_or(CommandError::InvalidConnector)?;
+        let tx = c.transaction.as_ref().ok_or(CommandError::Busy)?;
+        let reason = reason.unwrap_or(if tx.remote_stop_requested {
+            Reason::Remote
+        } else {
+            Reason::Local
+        });
+        if !self.transactions.has_room_for_stop() {
+            return Err(CommandError::QueueFull);
+        }
+        let ticket = self.new_ticket();
+        self.queue_stop(now, connector, meter_stop, reason, id_tag, Some(ticket));
+        Ok(ticket)
+    }
+
+    pub(super) fn queue_stop(
+        &mut self,
+        now: Instant,
+        connector: u8,
+        meter_stop: i32,
+        reason: Reason,
+        id_tag: Option<CiString20>,
+        ticket: Option<Ticket>,
+    ) {
+        let Some(tx) = self
+            .connectors
+            .get_mut(usize::from(connector))
+            .and_then(|c| c.transaction.take())
+        else {
+            return;
+        };
+        let measurands = self.config.StopTxnSampledData.clone();
+        let end_values = self.sample(connector, &measurands, ReadingContext::TransactionEnd);
+        let online = self.is_online();
+        let message = TxMessage::Stop {
+            local_id: tx.local_id,
+            connector,
+            id_tag,
+            meter_stop,
+            reason,
+            at: self.stamp(now),
+            end_values,
+            aligned: tx.last_aligned,
+        };
+        let seq = self.next_seq();
+        if self
+            .transactions
+            .push(seq, &message, ticket.filter(|_| online))
+            .is_err()
+        {
+            // Callers check free space first; internal stops (reset, unlock) can still hit this.
+            warn!("transaction queue full: StopTransaction of connector {connector} lost");
+        }
+        if let Some(ticket) = ticket.filter(|_| !online) {
+            self.emit(Event::TransactionStopped {
+                ticket,
+                connector,
+                result: Ok(StopOutcome::Queued),
+            });
+        }
+        self.set_status_inner(
+            now,
+            connector,
+            ChargePointStatus::Finishing,
+            ChargePointErrorCode::NoError,
+        );
+        if let Some(operative) = self
+            .connectors
+            .get_mut(usize::from(connector))
+            .and_then(|c| c.scheduled_operative.take())
+        {
+            self.set_operative(now, connector, operative);
+        }
+    }
+
+    #[inline(never)]
+    pub(super) fn on_transaction_confirmed(
+        &mut self,
+        now: Instant,
+        payload: &[u8],
+        scratch: &mut [u8],
+    ) {
+        let Some(head) = self.transactions.front() else {
+            return;
+        };
+        let (message, waiting) = (head.message, head.waiting);
+        match message {
+            TxMessage::Start {
+                local_id,
+                connector,
+                id_tag,
+                ..
+            } => {
+                let Ok(conf) = parse_payload::<StartTransactionResponse>(payload, scratch) else {
+                    return self.request_failed(
+                        now,
+                        Origin::Transaction,
+                        RequestError::BadResponse,
+                    );
+                };
+                let _ = self.transactions.pop_front();
+                self.transactions.assign(local_id, conf.transaction_id);
+                self.remember_tag(&id_tag, &conf.id_tag_info);
+                let running = self
+                    .connectors
+                    .get_mut(usize::from(connector))
+                    .and_then(|c| c.transaction.as_mut())
+                    .filter(|t| t.local_id == local_id);
+                let still_running = running.is_some();
+                if let Some(tx) = running {
+                    tx.transaction_id = Some(conf.transaction_id);
+                }
+                let status = conf.id_tag_info.status;
+                let outcome = if status == AuthorizationStatus::Accepted {
+                    StartOutcome::Accepted {
+                        transaction_id: conf.transaction_id,
+                    }
+                } else {
+                    StartOutcome::Rejected {
+                        transaction_id: conf.transaction_id,
+                        status,
+                    }
+                };
+                if let Some(ticket) = waiting {
+                    self.emit(Event::TransactionStarted {
+                        ticket,
+                        connector,
+                        result: Ok(outcome),
+                    });
+                }
+                if status != AuthorizationStatus::Accepted
+                    && still_running
+                    && self.config.StopTransactionOnInvalidId
+                {
+                    info!("idTag {id_tag} not accepted ({status}): stopping the transaction");
+                    let meter = self.meter_register(connector);
+                    self.queue_stop(now, connector, meter, Reason::DeAuthorized, None, None);
+                }
+            }
+            TxMessage::MeterValues { .. } => {
+                let _ = self.transactions.pop_front();
+            }
+            TxMessage::Stop {
+                connector, id_tag, ..
+            } => {
+                let _ = self.transactions.pop_front();
+                if let (Some(tag), Ok(conf)) = (
+                    id_tag,
+                    parse_payload::<StopTransactionResponse>(payload, scratch),
+                ) {
+                    if let Some(info) = conf.id_tag_info {
+                        self.remember_tag(&tag, &info);
+                    }
+                }
+                if let Some(ticket) = waiting {
+                    self.emit(Event::TransactionStopped {
+                        ticket,
+                        connector,
+                        result: Ok(StopOutcome::Delivered),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The energy register of `connector` in Wh, for stops the engine initiates; the start value
+    /// when the station cannot tell.
+    pub(super) fn meter_register(&mut self, connector: u8) -> i32 {
+        let start = self
+            .connectors
+            .get(usize::from(connector))
+            .and_then(|c| c.transaction.as_ref())
+            .map_or(0, |t| t.meter_start);
+        self.station
+            .read_meter(connector, Measurand::EnergyActiveImportRegister)
+            .and_then(|text| {
+                text.split('.')
+                    .next()
+                    .and_then(|whole| whole.trim().parse().ok())
+            })
+            .unwrap_or(start)
+    }
+
+    pub(super) fn discard_transaction_head(&mut self, connector: u8, action: Action) {
+        if let Some(item) = self.transactions.pop_front() {
+            match (item.waiting, &item.message) {
+                (Some(ticket), TxMessage::Start { .. }) => self.emit(Event::TransactionStarted {
+                    ticket,
+                    connector,
+                    result: Err(RequestError::TooLarge),
+                }),
+                (Some(ticket), TxMessage::Stop { .. }) => self.emit(Event::TransactionStopped {
+                    ticket,
+                    connector,
+                    result: Err(RequestError::TooLarge),
+                }),
+                _ => {}
+            }
+        }
+        self.emit(Event::TransactionMessageDiscarded { connector, action });
+    }
+}
