@@ -91,4 +91,14 @@ impl<S: Station> ChargePoint<S> {
             info: info.clone(),
         });
     }
+
+    pub(super) fn handle_clear_cache(&mut self, call: Incoming) -> Answer {
+        self.answer(call, |cp, _: ClearCacheRequest| {
+            cp.auth_cache.clear();
+            cp.emit(Event::CacheCleared);
+            ClearCacheResponse {
+                status: ClearCacheStatus::Accepted,
+            }
+        })
+    }
 }

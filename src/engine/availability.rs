@@ -86,4 +86,14 @@ impl<S: Station> ChargePoint<S> {
             status: ResetStatus::Accepted,
         }
     }
+
+    pub(super) fn handle_change_availability(&mut self, call: Incoming) -> Answer {
+        let now = call.now;
+        self.answer(call, |cp, req| cp.on_change_availability(now, req))
+    }
+
+    pub(super) fn handle_reset(&mut self, call: Incoming) -> Answer {
+        let now = call.now;
+        self.answer(call, |cp, req| cp.on_reset(now, req))
+    }
 }

@@ -105,4 +105,32 @@ impl<S: Station> ChargePoint<S> {
         });
         self.schedule_aligned(now);
     }
+
+    /// When the next BootNotification may go.
+    pub(super) fn boot_deadline(&self) -> Option<Instant> {
+        self.next_boot_at.filter(|_| self.connected)
+    }
+
+    pub(super) fn heartbeat_deadline(&self) -> Option<Instant> {
+        self.next_heartbeat_at.filter(|_| self.is_online())
+    }
+
+    /// Queues a Heartbeat when the interval passed without any other message.
+    pub(super) fn heartbeat_timeout(&mut self, now: Instant) {
+        if !self.is_online() || self.next_heartbeat_at.is_none_or(|t| t > now) {
+            return;
+        }
+        self.next_heartbeat_at = None;
+        let pending = self.outbox.iter().any(|(_, o)| *o == Outgoing::Heartbeat)
+            || matches!(
+                &self.in_flight,
+                Some(InFlight {
+                    origin: Origin::Outbox(Outgoing::Heartbeat),
+                    ..
+                })
+            );
+        if !pending && self.push_outgoing(Outgoing::Heartbeat).is_err() {
+            warn!("outbox full: heartbeat skipped");
+        }
+    }
 }

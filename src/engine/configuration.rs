@@ -49,36 +49,23 @@ impl<S: Station> ChargePoint<S> {
 
     /// ChangeConfiguration from the Central System (its 500-byte value in this frame only).
     #[inline(never)]
-    pub(super) fn change_configuration_from_central_system(
-        &mut self,
-        now: Instant,
-        payload: &[u8],
-        scratch: &mut [u8],
-        reply: &mut [u8],
-        id: &MessageId,
-    ) -> Result<Result<usize, BufferTooSmall>, ErrorCode> {
-        let request = ChangeConfigurationRequest::parse(payload, scratch)?;
-        let response = self.on_change_configuration(now, request);
-        Ok(rpc::write_call_result(reply, id, &response))
+    pub(super) fn handle_change_configuration(&mut self, call: Incoming) -> Answer {
+        let request = ChangeConfigurationRequest::parse(call.payload, call.scratch)?;
+        let response = self.on_change_configuration(call.now, request);
+        Ok(rpc::write_call_result(call.reply, call.id, &response))
     }
 
     /// GetConfiguration.conf, streamed from the configuration into `reply`. The request is read
     /// key by key ([`KeySelection::parse`]) rather than into a GetConfigurationRequest: serde
     /// would hold several copies of its 16-key list on the stack.
     #[inline(never)]
-    pub(super) fn get_configuration(
-        &self,
-        payload: &[u8],
-        scratch: &mut [u8],
-        reply: &mut [u8],
-        id: &MessageId,
-    ) -> Result<Result<usize, BufferTooSmall>, ErrorCode> {
-        let selection = KeySelection::parse(payload, scratch)?;
+    pub(super) fn handle_get_configuration(&mut self, call: Incoming) -> Answer {
+        let selection = KeySelection::parse(call.payload, call.scratch)?;
         let view = ConfigurationView {
             config: &self.config,
             selection: &selection,
         };
-        Ok(rpc::write_call_result(reply, id, &view))
+        Ok(rpc::write_call_result(call.reply, call.id, &view))
     }
 
     pub(super) fn on_change_configuration(

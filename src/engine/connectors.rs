@@ -79,4 +79,41 @@ impl<S: Station> ChargePoint<S> {
             }
         }
     }
+
+    /// When the oldest unreported status change may be sent (MinimumStatusDuration).
+    pub(super) fn status_deadline(&self) -> Option<Instant> {
+        if !self.is_online() || self.in_flight.is_some() {
+            return None;
+        }
+        let min_duration = u64::from(self.config.MinimumStatusDuration) * 1000;
+        self.connectors
+            .iter()
+            .filter(|c| c.reported != Some((c.status, c.error_code)))
+            .map(|c| c.since.plus_millis(min_duration))
+            .min()
+    }
+
+    /// Serializes the StatusNotification of `connector`'s status `sent`.
+    pub(super) fn transmit_status(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        connector: u8,
+        sent: (ChargePointStatus, ChargePointErrorCode),
+    ) -> Option<usize> {
+        let request = StatusNotificationRequest {
+            connector_id: u32::from(connector),
+            error_code: sent.1,
+            info: None,
+            status: sent.0,
+            // When the status changed, not when it could be sent (e.g. after reconnecting).
+            timestamp: self
+                .connectors
+                .get(usize::from(connector))
+                .and_then(|c| self.wall_time(c.since)),
+            vendor_id: None,
+            vendor_error_code: None,
+        };
+        self.send(now, buf, Origin::Status { connector, sent }, &request)
+    }
 }

@@ -66,6 +66,24 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
+    /// The dispatch table: the Central System requests this build answers, each with its
+    /// handler. A profile adds its rows here; a request without a row is answered NotSupported.
+    fn handler(action: Action) -> Option<Handler<S>> {
+        let handler: Handler<S> = match action {
+            Action::ChangeAvailability => Self::handle_change_availability,
+            Action::ChangeConfiguration => Self::handle_change_configuration,
+            Action::ClearCache => Self::handle_clear_cache,
+            Action::DataTransfer => Self::handle_data_transfer,
+            Action::GetConfiguration => Self::handle_get_configuration,
+            Action::RemoteStartTransaction => Self::handle_remote_start,
+            Action::RemoteStopTransaction => Self::handle_remote_stop,
+            Action::Reset => Self::handle_reset,
+            Action::UnlockConnector => Self::handle_unlock_connector,
+            _ => return None,
+        };
+        Some(handler)
+    }
+
     #[inline(never)]
     pub(super) fn handle_call(
         &mut self,
@@ -85,7 +103,8 @@ impl<S: Station> ChargePoint<S> {
             return rpc::write_call_error(reply, id, ErrorCode::NotImplemented, "unknown action")
                 .ok();
         };
-        if !action.is_sent_by_central_system() || action.profile() != FeatureProfile::Core {
+        let Some(handler) = Self::handler(action) else {
+            // Sent by the Charge Point only, or of a profile this build leaves out.
             return rpc::write_call_error(
                 reply,
                 id,
@@ -93,48 +112,16 @@ impl<S: Station> ChargePoint<S> {
                 "action not supported",
             )
             .ok();
-        }
-        let mut scratch = [0u8; UNESCAPE_SCRATCH];
-        let scratch = &mut scratch[..];
-        let written = match action {
-            Action::ChangeAvailability => self.call(payload, scratch, reply, id, |cp, req| {
-                cp.on_change_availability(now, req)
-            }),
-            Action::ChangeConfiguration => {
-                self.change_configuration_from_central_system(now, payload, scratch, reply, id)
-            }
-            Action::ClearCache => {
-                self.call(payload, scratch, reply, id, |cp, _: ClearCacheRequest| {
-                    cp.auth_cache.clear();
-                    cp.emit(Event::CacheCleared);
-                    ClearCacheResponse {
-                        status: ClearCacheStatus::Accepted,
-                    }
-                })
-            }
-            Action::DataTransfer => {
-                self.data_transfer_from_central_system(payload, scratch, reply, id)
-            }
-            Action::GetConfiguration => self.get_configuration(payload, scratch, reply, id),
-            Action::RemoteStartTransaction => self.call(payload, scratch, reply, id, |cp, req| {
-                cp.on_remote_start(now, req)
-            }),
-            Action::RemoteStopTransaction => self.call(
-                payload,
-                scratch,
-                reply,
-                id,
-                |cp, req: RemoteStopTransactionRequest| cp.on_remote_stop(req),
-            ),
-            Action::Reset => self.call(payload, scratch, reply, id, |cp, req: ResetRequest| {
-                cp.on_reset(now, req)
-            }),
-            Action::UnlockConnector => self.call(payload, scratch, reply, id, |cp, req| {
-                cp.on_unlock(now, req)
-            }),
-            _ => Err(ErrorCode::NotSupported),
         };
-        match written {
+        let mut scratch = [0u8; UNESCAPE_SCRATCH];
+        let call = Incoming {
+            now,
+            id,
+            payload,
+            scratch: &mut scratch,
+            reply,
+        };
+        match handler(self, call) {
             Ok(Ok(n)) => Some(n),
             Ok(Err(BufferTooSmall)) => rpc::write_call_error(
                 reply,
@@ -153,20 +140,35 @@ impl<S: Station> ChargePoint<S> {
     /// match the schema yields the CALLERROR code instead (and the handler does not run).
     // Each request type in its own frame: only the one being answered occupies the stack.
     #[inline(never)]
-    pub(super) fn call<'p, Req, Resp>(
+    pub(super) fn answer<'p, Req, Resp>(
         &mut self,
-        payload: &'p [u8],
-        scratch: &mut [u8],
-        reply: &mut [u8],
-        id: &MessageId,
+        call: Incoming<'p, '_>,
         handler: impl FnOnce(&mut Self, Req) -> Resp,
-    ) -> Result<Result<usize, BufferTooSmall>, ErrorCode>
+    ) -> Answer
     where
         Req: serde::Deserialize<'p>,
         Resp: serde::Serialize,
     {
-        let request = parse_payload::<Req>(payload, scratch)?;
+        let request = parse_payload::<Req>(call.payload, call.scratch)?;
         let response = handler(self, request);
-        Ok(rpc::write_call_result(reply, id, &response))
+        Ok(rpc::write_call_result(call.reply, call.id, &response))
     }
 }
+
+/// A request from the Central System, handed to its handler with the buffers for the answer.
+pub(super) struct Incoming<'p, 'b> {
+    pub now: Instant,
+    pub id: &'b MessageId,
+    /// The request's payload (syntax-checked by the framing).
+    pub payload: &'p [u8],
+    /// Where payload strings are unescaped.
+    pub scratch: &'b mut [u8],
+    /// Where the CALLRESULT goes.
+    pub reply: &'b mut [u8],
+}
+
+/// The CALLRESULT's length; or its payload did not fit; or the CALLERROR code for the request.
+pub(super) type Answer = Result<Result<usize, BufferTooSmall>, ErrorCode>;
+
+/// Answers one kind of Central System request.
+type Handler<S> = for<'p, 'b> fn(&mut ChargePoint<S>, Incoming<'p, 'b>) -> Answer;

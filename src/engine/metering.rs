@@ -90,4 +90,87 @@ impl<S: Station> ChargePoint<S> {
             _ => None,
         };
     }
+
+    /// The next periodic or clock-aligned sample.
+    pub(super) fn metering_deadline(&self) -> Option<Instant> {
+        let periodic = self
+            .connectors
+            .iter()
+            .filter_map(|c| c.transaction.as_ref().and_then(|t| t.next_sample_at));
+        periodic.chain(self.next_aligned_at).min()
+    }
+
+    pub(super) fn metering_timeout(&mut self, now: Instant) {
+        for index in 1..self.connectors.len() {
+            let due = self
+                .connectors
+                .get(index)
+                .and_then(|c| c.transaction.as_ref())
+                .and_then(|t| t.next_sample_at)
+                .is_some_and(|t| t <= now);
+            if due {
+                let interval = self.config.MeterValueSampleInterval;
+                if let Some(tx) = self
+                    .connectors
+                    .get_mut(index)
+                    .and_then(|c| c.transaction.as_mut())
+                {
+                    tx.next_sample_at = (interval > 0).then(|| now.plus_secs(interval));
+                }
+                let measurands = self.config.MeterValuesSampledData.clone();
+                self.queue_meter_values(
+                    now,
+                    index as u8,
+                    &measurands,
+                    ReadingContext::SamplePeriodic,
+                );
+            }
+        }
+        if self.next_aligned_at.is_some_and(|t| t <= now) {
+            let measurands = self.config.MeterValuesAlignedData.clone();
+            let stop_measurands = self.config.StopTxnAlignedData.clone();
+            for index in 1..self.connectors.len() {
+                let connector = index as u8;
+                self.queue_meter_values(now, connector, &measurands, ReadingContext::SampleClock);
+                if self.has_transaction(connector) && !stop_measurands.is_empty() {
+                    let values =
+                        self.sample(connector, &stop_measurands, ReadingContext::SampleClock);
+                    let at = self.stamp(now);
+                    if let Some(tx) = self
+                        .connectors
+                        .get_mut(index)
+                        .and_then(|c| c.transaction.as_mut())
+                    {
+                        tx.last_aligned = (!values.is_empty()).then_some((at, values));
+                    }
+                }
+            }
+            self.schedule_aligned(now.plus_millis(1));
+        }
+    }
+}
+
+pub(super) fn meter_values_request(
+    connector: u8,
+    transaction_id: Option<i32>,
+    timestamp: DateTime,
+    sampled_value: Vec<SampledValue, MAX_SAMPLED_VALUES>,
+) -> MeterValuesRequest {
+    let mut meter_value = Vec::new();
+    let _ = meter_value.push(MeterValue {
+        timestamp,
+        sampled_value,
+    });
+    MeterValuesRequest {
+        connector_id: u32::from(connector),
+        transaction_id,
+        meter_value,
+    }
+}
+
+/// Renders an integer reading for [`Station::read_meter`] implementations.
+pub fn sample_text(value: i64) -> SampleText {
+    let mut text = SampleText::new();
+    let _ = write!(text, "{value}");
+    text
 }

@@ -44,6 +44,9 @@ use queue::{LocalTxId, Stamp, TransactionQueue, TxMessage, MAX_RECORD};
 use authorization::CacheEntry;
 use boot::WallClock;
 use connectors::Connector;
+use dispatch::{Answer, Incoming};
+use metering::meter_values_request;
+pub use metering::sample_text;
 use requests::{InFlight, Origin, Outgoing};
 use transactions::Transaction;
 
@@ -401,105 +404,23 @@ impl<S: Station> ChargePoint<S> {
     /// The earliest instant at which [`ChargePoint::handle_timeout`] has work to do.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let mut earliest: Option<Instant> = None;
-        let mut consider = |t: Option<Instant>| {
-            if let Some(t) = t {
-                earliest = Some(earliest.map_or(t, |e| e.min(t)));
-            }
-        };
-        consider(self.in_flight.as_ref().map(|f| f.deadline));
-        if self.connected {
-            consider(self.next_boot_at);
-        }
-        if self.is_online() {
-            consider(self.next_heartbeat_at);
-            if self.in_flight.is_none() {
-                consider(self.transactions.head_not_before());
-                let min_duration = u64::from(self.config.MinimumStatusDuration) * 1000;
-                for c in self
-                    .connectors
-                    .iter()
-                    .filter(|c| c.reported != Some((c.status, c.error_code)))
-                {
-                    consider(Some(c.since.plus_millis(min_duration)));
-                }
-            }
-        }
-        consider(self.next_aligned_at);
-        for c in &self.connectors {
-            consider(c.transaction.as_ref().and_then(|t| t.next_sample_at));
-        }
-        earliest
+        // Each feature owns its timers; the earliest of them is the engine's deadline.
+        let deadlines = [
+            self.request_deadline(),
+            self.boot_deadline(),
+            self.heartbeat_deadline(),
+            self.status_deadline(),
+            self.transaction_deadline(),
+            self.metering_deadline(),
+        ];
+        deadlines.into_iter().flatten().min()
     }
 
     /// Runs everything due at `now`. Extra calls are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if let Some(flight) = self.in_flight.as_ref().filter(|f| f.deadline <= now) {
-            warn!("no answer to message {} in time", flight.id.as_str());
-            if let Some(flight) = self.in_flight.take() {
-                self.request_failed(now, flight.origin, RequestError::Timeout);
-            }
-        }
-        if self.is_online() && self.next_heartbeat_at.is_some_and(|t| t <= now) {
-            self.next_heartbeat_at = None;
-            let pending = self.outbox.iter().any(|(_, o)| *o == Outgoing::Heartbeat)
-                || matches!(
-                    &self.in_flight,
-                    Some(InFlight {
-                        origin: Origin::Outbox(Outgoing::Heartbeat),
-                        ..
-                    })
-                );
-            if !pending && self.push_outgoing(Outgoing::Heartbeat).is_err() {
-                warn!("outbox full: heartbeat skipped");
-            }
-        }
-        for index in 1..self.connectors.len() {
-            let due = self
-                .connectors
-                .get(index)
-                .and_then(|c| c.transaction.as_ref())
-                .and_then(|t| t.next_sample_at)
-                .is_some_and(|t| t <= now);
-            if due {
-                let interval = self.config.MeterValueSampleInterval;
-                if let Some(tx) = self
-                    .connectors
-                    .get_mut(index)
-                    .and_then(|c| c.transaction.as_mut())
-                {
-                    tx.next_sample_at = (interval > 0).then(|| now.plus_secs(interval));
-                }
-                let measurands = self.config.MeterValuesSampledData.clone();
-                self.queue_meter_values(
-                    now,
-                    index as u8,
-                    &measurands,
-                    ReadingContext::SamplePeriodic,
-                );
-            }
-        }
-        if self.next_aligned_at.is_some_and(|t| t <= now) {
-            let measurands = self.config.MeterValuesAlignedData.clone();
-            let stop_measurands = self.config.StopTxnAlignedData.clone();
-            for index in 1..self.connectors.len() {
-                let connector = index as u8;
-                self.queue_meter_values(now, connector, &measurands, ReadingContext::SampleClock);
-                if self.has_transaction(connector) && !stop_measurands.is_empty() {
-                    let values =
-                        self.sample(connector, &stop_measurands, ReadingContext::SampleClock);
-                    let at = self.stamp(now);
-                    if let Some(tx) = self
-                        .connectors
-                        .get_mut(index)
-                        .and_then(|c| c.transaction.as_mut())
-                    {
-                        tx.last_aligned = (!values.is_empty()).then_some((at, values));
-                    }
-                }
-            }
-            self.schedule_aligned(now.plus_millis(1));
-        }
+        self.request_timeout(now);
+        self.heartbeat_timeout(now);
+        self.metering_timeout(now);
     }
 
     /// The next event for the application.
@@ -514,37 +435,4 @@ fn tag(id_tag: &str) -> Result<CiString20, CommandError> {
         return Err(CommandError::InvalidArgument);
     }
     CiString::try_from_str(id_tag).map_err(|_| CommandError::InvalidArgument)
-}
-
-fn tx_action(message: &TxMessage) -> Action {
-    match message {
-        TxMessage::Start { .. } => Action::StartTransaction,
-        TxMessage::MeterValues { .. } => Action::MeterValues,
-        TxMessage::Stop { .. } => Action::StopTransaction,
-    }
-}
-
-fn meter_values_request(
-    connector: u8,
-    transaction_id: Option<i32>,
-    timestamp: DateTime,
-    sampled_value: Vec<SampledValue, MAX_SAMPLED_VALUES>,
-) -> MeterValuesRequest {
-    let mut meter_value = Vec::new();
-    let _ = meter_value.push(MeterValue {
-        timestamp,
-        sampled_value,
-    });
-    MeterValuesRequest {
-        connector_id: u32::from(connector),
-        transaction_id,
-        meter_value,
-    }
-}
-
-/// Renders an integer reading for [`Station::read_meter`] implementations.
-pub fn sample_text(value: i64) -> SampleText {
-    let mut text = SampleText::new();
-    let _ = write!(text, "{value}");
-    text
 }

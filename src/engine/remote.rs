@@ -159,15 +159,23 @@ impl<S: Station> ChargePoint<S> {
 
     /// DataTransfer from the Central System, answered by the station.
     #[inline(never)]
-    pub(super) fn data_transfer_from_central_system(
-        &mut self,
-        payload: &[u8],
-        scratch: &mut [u8],
-        reply: &mut [u8],
-        id: &MessageId,
-    ) -> Result<Result<usize, BufferTooSmall>, ErrorCode> {
-        let request = DataTransferRequest::parse(payload, scratch)?;
+    pub(super) fn handle_data_transfer(&mut self, call: Incoming) -> Answer {
+        let request = DataTransferRequest::parse(call.payload, call.scratch)?;
         let response = self.station.data_transfer(&request);
-        Ok(rpc::write_call_result(reply, id, &response))
+        Ok(rpc::write_call_result(call.reply, call.id, &response))
+    }
+
+    pub(super) fn handle_remote_start(&mut self, call: Incoming) -> Answer {
+        let now = call.now;
+        self.answer(call, |cp, req| cp.on_remote_start(now, req))
+    }
+
+    pub(super) fn handle_remote_stop(&mut self, call: Incoming) -> Answer {
+        self.answer(call, Self::on_remote_stop)
+    }
+
+    pub(super) fn handle_unlock_connector(&mut self, call: Incoming) -> Answer {
+        let now = call.now;
+        self.answer(call, |cp, req| cp.on_unlock(now, req))
     }
 }

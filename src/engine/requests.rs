@@ -143,20 +143,8 @@ impl<S: Station> ChargePoint<S> {
         match &origin {
             Origin::Boot => None,
             Origin::Status { connector, sent } => {
-                let request = StatusNotificationRequest {
-                    connector_id: u32::from(*connector),
-                    error_code: sent.1,
-                    info: None,
-                    status: sent.0,
-                    // When the status changed, not when it could be sent (e.g. after reconnecting).
-                    timestamp: self
-                        .connectors
-                        .get(usize::from(*connector))
-                        .and_then(|c| self.wall_time(c.since)),
-                    vendor_id: None,
-                    vendor_error_code: None,
-                };
-                self.send(now, buf, origin, &request)
+                let (connector, sent) = (*connector, *sent);
+                self.transmit_status(now, buf, connector, sent)
             }
             Origin::Outbox(Outgoing::Heartbeat) => {
                 self.send(now, buf, origin, &HeartbeatRequest {})
@@ -180,83 +168,7 @@ impl<S: Station> ChargePoint<S> {
                     meter_values_request(*connector, None, self.resolve(*at), values.clone());
                 self.send(now, buf, origin, &request)
             }
-            Origin::Transaction => {
-                let message = self.transactions.front()?.message;
-                let transaction_id = self.transactions.transaction_id(message.local_id());
-                match message {
-                    TxMessage::Start {
-                        connector,
-                        id_tag,
-                        meter_start,
-                        reservation_id,
-                        at,
-                        ..
-                    } => {
-                        let request = StartTransactionRequest {
-                            connector_id: u32::from(connector),
-                            id_tag,
-                            meter_start,
-                            reservation_id,
-                            timestamp: self.resolve(at),
-                        };
-                        self.send(now, buf, origin, &request)
-                    }
-                    TxMessage::MeterValues {
-                        connector,
-                        at,
-                        values,
-                        ..
-                    } => {
-                        let request = meter_values_request(
-                            connector,
-                            transaction_id,
-                            self.resolve(at),
-                            values,
-                        );
-                        self.send(now, buf, origin, &request)
-                    }
-                    TxMessage::Stop {
-                        id_tag,
-                        meter_stop,
-                        reason,
-                        at,
-                        end_values,
-                        aligned,
-                        connector,
-                        ..
-                    } => {
-                        let Some(transaction_id) = transaction_id else {
-                            // Its StartTransaction was never confirmed: there is no id to stop.
-                            warn!("StopTransaction of connector {connector} has no transactionId; dropped");
-                            self.discard_transaction_head(connector, Action::StopTransaction);
-                            return None;
-                        };
-                        let timestamp = self.resolve(at);
-                        let mut data = Vec::new();
-                        if let Some((at, values)) = aligned {
-                            let _ = data.push(MeterValue {
-                                timestamp: self.resolve(at),
-                                sampled_value: values,
-                            });
-                        }
-                        if !end_values.is_empty() {
-                            let _ = data.push(MeterValue {
-                                timestamp,
-                                sampled_value: end_values,
-                            });
-                        }
-                        let request = StopTransactionRequest {
-                            id_tag,
-                            meter_stop,
-                            timestamp,
-                            transaction_id,
-                            reason: Some(reason),
-                            transaction_data: (!data.is_empty()).then_some(data),
-                        };
-                        self.send(now, buf, origin, &request)
-                    }
-                }
-            }
+            Origin::Transaction => self.transmit_transaction(now, buf),
         }
     }
 
@@ -396,51 +308,20 @@ impl<S: Station> ChargePoint<S> {
             // Retried on the next poll: `reported` is unchanged.
             Origin::Status { .. } => {}
             Origin::Outbox(outgoing) => self.fail_outgoing(outgoing, error),
-            Origin::Transaction => {
-                let max_attempts = self.config.TransactionMessageAttempts.max(1);
-                let retry = self.config.TransactionMessageRetryInterval;
-                let Some(head) = self.transactions.front() else {
-                    return;
-                };
-                let (connector, action) = (head.message.connector(), tx_action(&head.message));
-                // The spec's back-off: RetryInterval times the number of attempts so far.
-                let attempts = self
-                    .transactions
-                    .head_failed(|n| now.plus_secs(retry.saturating_mul(u32::from(n))));
-                let result = if u32::from(attempts) >= max_attempts {
-                    warn!("{action} failed {attempts} times; discarded");
-                    let _ = self.transactions.pop_front();
-                    self.emit(Event::TransactionMessageDiscarded { connector, action });
-                    Err(error)
-                } else {
-                    // The caller learns at once that the message is held for retry.
-                    let _ = self.transactions.release_waiting(head.seq);
-                    Ok(())
-                };
-                if let Some(ticket) = head.waiting {
-                    self.emit(match (head.message.is_start(), result) {
-                        (true, Ok(())) => Event::TransactionStarted {
-                            ticket,
-                            connector,
-                            result: Ok(StartOutcome::Queued),
-                        },
-                        (true, Err(e)) => Event::TransactionStarted {
-                            ticket,
-                            connector,
-                            result: Err(e),
-                        },
-                        (false, Ok(())) => Event::TransactionStopped {
-                            ticket,
-                            connector,
-                            result: Ok(StopOutcome::Queued),
-                        },
-                        (false, Err(e)) => Event::TransactionStopped {
-                            ticket,
-                            connector,
-                            result: Err(e),
-                        },
-                    });
-                }
+            Origin::Transaction => self.transaction_failed(now, error),
+        }
+    }
+
+    /// When the CALL in flight is given up.
+    pub(super) fn request_deadline(&self) -> Option<Instant> {
+        self.in_flight.as_ref().map(|f| f.deadline)
+    }
+
+    pub(super) fn request_timeout(&mut self, now: Instant) {
+        if let Some(flight) = self.in_flight.as_ref().filter(|f| f.deadline <= now) {
+            warn!("no answer to message {} in time", flight.id.as_str());
+            if let Some(flight) = self.in_flight.take() {
+                self.request_failed(now, flight.origin, RequestError::Timeout);
             }
         }
     }

@@ -338,4 +338,144 @@ impl<S: Station> ChargePoint<S> {
         }
         self.emit(Event::TransactionMessageDiscarded { connector, action });
     }
+
+    /// When the head of the transaction queue may be (re)sent.
+    pub(super) fn transaction_deadline(&self) -> Option<Instant> {
+        if !self.is_online() || self.in_flight.is_some() {
+            return None;
+        }
+        self.transactions.head_not_before()
+    }
+
+    /// Serializes the head of the transaction queue with the transactionId known by now.
+    pub(super) fn transmit_transaction(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
+        let message = self.transactions.front()?.message;
+        let transaction_id = self.transactions.transaction_id(message.local_id());
+        match message {
+            TxMessage::Start {
+                connector,
+                id_tag,
+                meter_start,
+                reservation_id,
+                at,
+                ..
+            } => {
+                let request = StartTransactionRequest {
+                    connector_id: u32::from(connector),
+                    id_tag,
+                    meter_start,
+                    reservation_id,
+                    timestamp: self.resolve(at),
+                };
+                self.send(now, buf, Origin::Transaction, &request)
+            }
+            TxMessage::MeterValues {
+                connector,
+                at,
+                values,
+                ..
+            } => {
+                let request =
+                    meter_values_request(connector, transaction_id, self.resolve(at), values);
+                self.send(now, buf, Origin::Transaction, &request)
+            }
+            TxMessage::Stop {
+                id_tag,
+                meter_stop,
+                reason,
+                at,
+                end_values,
+                aligned,
+                connector,
+                ..
+            } => {
+                let Some(transaction_id) = transaction_id else {
+                    // Its StartTransaction was never confirmed: there is no id to stop.
+                    warn!("StopTransaction of connector {connector} has no transactionId; dropped");
+                    self.discard_transaction_head(connector, Action::StopTransaction);
+                    return None;
+                };
+                let timestamp = self.resolve(at);
+                let mut data = Vec::new();
+                if let Some((at, values)) = aligned {
+                    let _ = data.push(MeterValue {
+                        timestamp: self.resolve(at),
+                        sampled_value: values,
+                    });
+                }
+                if !end_values.is_empty() {
+                    let _ = data.push(MeterValue {
+                        timestamp,
+                        sampled_value: end_values,
+                    });
+                }
+                let request = StopTransactionRequest {
+                    id_tag,
+                    meter_stop,
+                    timestamp,
+                    transaction_id,
+                    reason: Some(reason),
+                    transaction_data: (!data.is_empty()).then_some(data),
+                };
+                self.send(now, buf, Origin::Transaction, &request)
+            }
+        }
+    }
+
+    /// The head of the queue got no (valid) answer: retried after the spec's back-off, or
+    /// discarded after TransactionMessageAttempts.
+    pub(super) fn transaction_failed(&mut self, now: Instant, error: RequestError) {
+        let max_attempts = self.config.TransactionMessageAttempts.max(1);
+        let retry = self.config.TransactionMessageRetryInterval;
+        let Some(head) = self.transactions.front() else {
+            return;
+        };
+        let (connector, action) = (head.message.connector(), tx_action(&head.message));
+        // The spec's back-off: RetryInterval times the number of attempts so far.
+        let attempts = self
+            .transactions
+            .head_failed(|n| now.plus_secs(retry.saturating_mul(u32::from(n))));
+        let result = if u32::from(attempts) >= max_attempts {
+            warn!("{action} failed {attempts} times; discarded");
+            let _ = self.transactions.pop_front();
+            self.emit(Event::TransactionMessageDiscarded { connector, action });
+            Err(error)
+        } else {
+            // The caller learns at once that the message is held for retry.
+            let _ = self.transactions.release_waiting(head.seq);
+            Ok(())
+        };
+        if let Some(ticket) = head.waiting {
+            self.emit(match (head.message.is_start(), result) {
+                (true, Ok(())) => Event::TransactionStarted {
+                    ticket,
+                    connector,
+                    result: Ok(StartOutcome::Queued),
+                },
+                (true, Err(e)) => Event::TransactionStarted {
+                    ticket,
+                    connector,
+                    result: Err(e),
+                },
+                (false, Ok(())) => Event::TransactionStopped {
+                    ticket,
+                    connector,
+                    result: Ok(StopOutcome::Queued),
+                },
+                (false, Err(e)) => Event::TransactionStopped {
+                    ticket,
+                    connector,
+                    result: Err(e),
+                },
+            });
+        }
+    }
+}
+
+pub(super) fn tx_action(message: &TxMessage) -> Action {
+    match message {
+        TxMessage::Start { .. } => Action::StartTransaction,
+        TxMessage::MeterValues { .. } => Action::MeterValues,
+        TxMessage::Stop { .. } => Action::StopTransaction,
+    }
 }
