@@ -1,0 +1,233 @@
+//! Boot, heartbeat, connection changes and the CALL in flight.
+
+use super::*;
+
+#[test]
+fn boot_is_sent_first_and_repeated_until_accepted() {
+    let mut h = Harness::new("boot", 1);
+    h.nothing_sent();
+    h.cp.handle_connected(h.now);
+    h.answer(
+        "BootNotification",
+        json!({"status": "Pending", "currentTime": CS_TIME, "interval": 5}),
+    );
+    assert_eq!(h.cp.registration(), Some(RegistrationStatus::Pending));
+    // Nothing but the boot goes out while Pending, even with work queued.
+    h.cp.set_connector_status(
+        h.now,
+        1,
+        ChargePointStatus::Preparing,
+        ChargePointErrorCode::NoError,
+    )
+    .unwrap();
+    h.advance(4_999);
+    h.nothing_sent();
+    // Pending still answers the Central System's requests.
+    assert_eq!(
+        h.cs_call("GetConfiguration", json!({"key": ["HeartbeatInterval"]}))["configurationKey"][0]
+            ["value"],
+        "86400"
+    );
+    h.advance(1);
+    h.answer(
+        "BootNotification",
+        json!({"status": "Rejected", "currentTime": CS_TIME, "interval": 7}),
+    );
+    assert_eq!(
+        h.cs_raw(r#"[2,"x","Reset",{"type":"Soft"}]"#),
+        None,
+        "Rejected: requests are ignored"
+    );
+    h.advance(6_999);
+    h.nothing_sent();
+    h.advance(1);
+    h.answer(
+        "BootNotification",
+        json!({"status": "Accepted", "currentTime": CS_TIME, "interval": 60}),
+    );
+    assert!(h.cp.is_online());
+    assert_eq!(h.cp.configuration().HeartbeatInterval, 60);
+    assert_eq!(
+        h.cp.wall_time(h.now).unwrap(),
+        DateTime::parse(CS_TIME).unwrap()
+    );
+    assert_eq!(h.answer("StatusNotification", json!({}))["connectorId"], 0);
+    assert_eq!(
+        h.answer("StatusNotification", json!({}))["status"],
+        "Preparing"
+    );
+}
+
+#[test]
+fn boot_retries_after_callerror_and_timeout() {
+    let mut h = Harness::new("boot-retry", 1);
+    h.cp.handle_connected(h.now);
+    let (id, _) = h.expect_call("BootNotification");
+    h.error(&id, "InternalError");
+    h.advance(29_999);
+    h.nothing_sent();
+    h.advance(1);
+    h.expect_call("BootNotification");
+    h.advance(10_000); // response timeout
+    h.advance(30_000);
+    h.answer(
+        "BootNotification",
+        json!({"status": "Accepted", "currentTime": CS_TIME, "interval": 0}),
+    );
+    assert!(h.cp.is_online());
+    assert_eq!(
+        h.cp.configuration().HeartbeatInterval,
+        86_400,
+        "interval 0 keeps the configured heartbeat"
+    );
+}
+
+#[test]
+fn boot_again_after_every_reconnect() {
+    let mut h = Harness::new("reconnect", 1);
+    h.online();
+    h.cp.handle_disconnected(h.now);
+    assert!(h.events().contains(&Event::Disconnected));
+    h.nothing_sent();
+    h.online();
+}
+
+#[test]
+fn heartbeat_follows_interval_and_configuration_change() {
+    let mut h = Harness::new("heartbeat", 1);
+    h.online();
+    h.advance(299_999);
+    h.nothing_sent();
+    h.advance(1);
+    h.answer("Heartbeat", json!({"currentTime": "2026-11-21T12:00:00Z"}));
+    assert_eq!(
+        h.cp.wall_time(h.now).unwrap(),
+        DateTime::parse("2026-11-21T12:00:00Z").unwrap()
+    );
+    assert_eq!(
+        h.cs_call(
+            "ChangeConfiguration",
+            json!({"key": "HeartbeatInterval", "value": "10"})
+        )["status"],
+        "Accepted"
+    );
+    assert!(h
+        .events()
+        .contains(&Event::ConfigurationChanged(ConfigKey::HeartbeatInterval)));
+    h.advance(10_000);
+    h.answer("Heartbeat", json!({"currentTime": "2026-11-21T12:00:10Z"}));
+    h.advance(10_000);
+    h.answer("Heartbeat", json!({"currentTime": "2026-11-21T12:00:20Z"}));
+}
+
+#[test]
+fn construction_is_validated() {
+    let boot = BootNotificationRequest {
+        charge_point_vendor: CiString::try_from_str("v").unwrap(),
+        charge_point_model: CiString::try_from_str("m").unwrap(),
+        ..Default::default()
+    };
+    let make = |n| {
+        ChargePoint::new(
+            boot.clone(),
+            n,
+            FakeStation::default(),
+            Options::default(),
+            Instant(0),
+        )
+        .err()
+    };
+    assert_eq!(make(0), Some(CommandError::InvalidConnector));
+    assert_eq!(
+        make(MAX_CONNECTORS as u8 + 1),
+        Some(CommandError::InvalidConnector)
+    );
+    assert_eq!(make(1), None);
+    let no_vendor = BootNotificationRequest {
+        charge_point_vendor: CiString::new(),
+        ..boot.clone()
+    };
+    assert!(ChargePoint::new(
+        no_vendor,
+        1,
+        FakeStation::default(),
+        Options::default(),
+        Instant(0)
+    )
+    .is_err());
+}
+
+#[test]
+fn requests_in_flight_fail_on_disconnect() {
+    let mut h = Harness::new("disconnect", 1);
+    h.online();
+    let a = h.cp.authorize(h.now, "A").unwrap();
+    let b = h.cp.authorize(h.now, "B").unwrap();
+    h.expect_call("Authorize");
+    h.cp.handle_disconnected(h.now);
+    let events = h.events();
+    assert!(events.contains(&Event::Authorized {
+        ticket: a,
+        result: Err(RequestError::Offline)
+    }));
+    assert!(events.contains(&Event::Authorized {
+        ticket: b,
+        result: Err(RequestError::Offline)
+    }));
+}
+
+#[test]
+fn late_and_unknown_answers_are_ignored() {
+    let mut h = Harness::new("late", 1);
+    h.online();
+    let ticket = h.cp.authorize(h.now, "TAG").unwrap();
+    let (id, _) = h.expect_call("Authorize");
+    h.result("999", json!({"idTagInfo": {"status": "Accepted"}}));
+    assert!(h.events().is_empty());
+    h.advance(10_000);
+    assert_eq!(
+        h.events(),
+        [Event::Authorized {
+            ticket,
+            result: Err(RequestError::Timeout)
+        }]
+    );
+    h.result(&id, json!({"idTagInfo": {"status": "Accepted"}}));
+    assert!(h.events().is_empty(), "a late answer changes nothing");
+}
+
+#[test]
+fn callerror_ends_the_pending_request() {
+    let mut h = Harness::new("callerror", 1);
+    h.online();
+    let ticket = h.cp.authorize(h.now, "TAG").unwrap();
+    let (id, _) = h.expect_call("Authorize");
+    h.error(&id, "InternalError");
+    assert_eq!(
+        h.events(),
+        [Event::Authorized {
+            ticket,
+            result: Err(RequestError::CallError(Some(ErrorCode::InternalError)))
+        }]
+    );
+    let ticket = h.cp.authorize(h.now, "TAG").unwrap();
+    let (id, _) = h.expect_call("Authorize");
+    h.error(&id, "FormatViolation"); // not a 1.6 code, seen from real Central Systems
+    assert_eq!(
+        h.events(),
+        [Event::Authorized {
+            ticket,
+            result: Err(RequestError::CallError(None))
+        }]
+    );
+    let ticket = h.cp.authorize(h.now, "TAG").unwrap();
+    let (id, _) = h.expect_call("Authorize");
+    h.result(&id, json!({"idTagInfo": {"status": "Bogus"}}));
+    assert_eq!(
+        h.events(),
+        [Event::Authorized {
+            ticket,
+            result: Err(RequestError::BadResponse)
+        }]
+    );
+}
