@@ -9,6 +9,7 @@ const CAPACITIES: &[(&str, &str, u32, &str)] = &[
     ("OCPP_TX_QUEUE_SIZE", "TX_QUEUE_BYTES", 4096, "Bytes of encoded transaction messages held while offline (a Start or a one-value MeterValues takes ~40)."),
     ("OCPP_MAX_SAMPLED_VALUES", "MAX_SAMPLED_VALUES", 6, "Measurands per meter sample (MeterValues*Data lists)."),
     ("OCPP_AUTH_CACHE_SIZE", "AUTH_CACHE_SIZE", 16, "Entries in the authorization cache."),
+    ("OCPP_LOCAL_AUTH_LIST_SIZE", "LOCAL_AUTH_LIST_SIZE", 16, "Entries in the Local Authorization List (LocalAuthListMaxLength, SendLocalListMaxLength)."),
     ("OCPP_OUTBOX_DEPTH", "OUTBOX_DEPTH", 8, "Non-transaction requests (Authorize, DataTransfer, ...) waiting to be sent."),
     ("OCPP_EVENT_QUEUE_DEPTH", "EVENT_QUEUE_DEPTH", 16, "Application events not yet polled."),
     ("OCPP_DATA_TRANSFER_SIZE", "DATA_TRANSFER_CAPACITY", 256, "Bytes of a DataTransfer `data` field."),

@@ -11,10 +11,12 @@ use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 use crate::capacity::MAX_SAMPLED_VALUES;
+#[cfg(feature = "local-auth-list")]
+use crate::capacity::LOCAL_AUTH_LIST_SIZE;
 use crate::cistring::{CiString, CiString50, CiString500};
 use crate::json::Cursor;
 use crate::messages::{
-    ocpp_enum, ConfigurationStatus, KeyValue, Measurand, GET_CONFIGURATION_MAX_KEYS,
+    ocpp_enum, ConfigurationStatus, FeatureProfile, KeyValue, Measurand, GET_CONFIGURATION_MAX_KEYS,
 };
 use crate::rpc::ErrorCode;
 
@@ -111,27 +113,27 @@ impl ConfigValue for TextList {
 const TEXT_LIST_MAX_ITEMS: u32 = 8;
 
 macro_rules! configuration {
-    ($($key:ident = $name:literal : $ty:ty = $default:expr, $access:ident $(, max = $max:ident)?;)+) => {
+    ($($(#[cfg($cfg:meta)])? $key:ident = $name:literal : $ty:ty = $default:expr, $access:ident $(, max = $max:ident)?;)+) => {
         ocpp_enum! {
             /// Every configuration key this charge point knows.
-            ConfigKey { $($key = $name),+ }
+            ConfigKey { $($(#[cfg($cfg)])? $key = $name),+ }
         }
 
         /// Current values of every key.
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct Configuration {
-            $(pub $key: $ty,)+
+            $($(#[cfg($cfg)])? pub $key: $ty,)+
         }
 
         impl Default for Configuration {
             fn default() -> Self {
-                Self { $($key: $default,)+ }
+                Self { $($(#[cfg($cfg)])? $key: $default,)+ }
             }
         }
 
         impl ConfigKey {
             pub const fn access(self) -> Access {
-                match self { $(ConfigKey::$key => Access::$access,)+ }
+                match self { $($(#[cfg($cfg)])? ConfigKey::$key => Access::$access,)+ }
             }
         }
 
@@ -139,14 +141,16 @@ macro_rules! configuration {
             /// The key's value as GetConfiguration reports it.
             pub fn render(&self, key: ConfigKey) -> CiString500 {
                 let mut out = CiString500::new();
-                match key { $(ConfigKey::$key => ConfigValue::render(&self.$key, &mut out),)+ }
+                match key {
+                    $($(#[cfg($cfg)])? ConfigKey::$key => ConfigValue::render(&self.$key, &mut out),)+
+                }
                 out
             }
 
             /// Parses and stores `text` as the key's value, unless it is invalid.
             fn store(&mut self, key: ConfigKey, text: &str) -> bool {
                 match key {
-                    $(ConfigKey::$key => {
+                    $($(#[cfg($cfg)])? ConfigKey::$key => {
                         let max = u32::MAX $(.min(self.$max))?;
                         match <$ty as ConfigValue>::parse(text, max as usize) {
                             Some(value) => { self.$key = value; true }
@@ -193,10 +197,32 @@ configuration! {
     TransactionMessageRetryInterval = "TransactionMessageRetryInterval": u32 = 20, ReadWrite;
     UnlockConnectorOnEVSideDisconnect = "UnlockConnectorOnEVSideDisconnect": bool = true, ReadWrite;
     WebSocketPingInterval = "WebSocketPingInterval": u32 = 0, RebootRequired;
+    // Local Auth List Management profile.
+    #[cfg(feature = "local-auth-list")]
+    LocalAuthListEnabled = "LocalAuthListEnabled": bool = true, ReadWrite;
+    #[cfg(feature = "local-auth-list")]
+    LocalAuthListMaxLength = "LocalAuthListMaxLength": u32 = LOCAL_AUTH_LIST_SIZE as u32, ReadOnly;
+    #[cfg(feature = "local-auth-list")]
+    SendLocalListMaxLength = "SendLocalListMaxLength": u32 = LOCAL_AUTH_LIST_SIZE as u32, ReadOnly;
+    // Reservation profile.
+    #[cfg(feature = "reservation")]
+    ReserveConnectorZeroSupported = "ReserveConnectorZeroSupported": bool = true, ReadOnly;
 }
 
-/// The features this build implements (SupportedFeatureProfiles).
-pub const SUPPORTED_PROFILES: &str = "Core";
+/// The feature profiles this build implements (SupportedFeatureProfiles), in the spec's order.
+pub const SUPPORTED_PROFILES: &[FeatureProfile] = &[
+    FeatureProfile::Core,
+    #[cfg(feature = "firmware-management")]
+    FeatureProfile::FirmwareManagement,
+    #[cfg(feature = "local-auth-list")]
+    FeatureProfile::LocalAuthListManagement,
+    #[cfg(feature = "reservation")]
+    FeatureProfile::Reservation,
+    #[cfg(feature = "smart-charging")]
+    FeatureProfile::SmartCharging,
+    #[cfg(feature = "remote-trigger")]
+    FeatureProfile::RemoteTrigger,
+];
 
 impl Configuration {
     /// Defaults for a charge point with `connectors` connectors.
@@ -211,7 +237,12 @@ impl Configuration {
         let _ = config
             .StopTxnSampledData
             .push(Measurand::EnergyActiveImportRegister);
-        let _ = config.SupportedFeatureProfiles.push_str(SUPPORTED_PROFILES);
+        for (i, profile) in SUPPORTED_PROFILES.iter().enumerate() {
+            if i > 0 {
+                let _ = config.SupportedFeatureProfiles.push_str(",");
+            }
+            let _ = config.SupportedFeatureProfiles.push_str(profile.as_str());
+        }
         config
     }
 

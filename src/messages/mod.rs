@@ -7,25 +7,28 @@ pub use core_profile::*;
 pub use types::*;
 
 /// Defines a spec enum whose JSON form is a fixed string, with `as_str`/`from_name`/`ALL`.
+/// A variant may carry `#[cfg(...)]`: it then exists only in builds with that feature.
 /// An unknown string is a PropertyConstraintViolation; a non-string a TypeConstraintViolation.
 macro_rules! ocpp_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident {
+        $($(#[doc = $doc:literal])* $(#[cfg($cfg:meta)])? $variant:ident = $text:literal),+ $(,)?
+    }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
+        pub enum $name { $($(#[doc = $doc])* $(#[cfg($cfg)])? $variant),+ }
 
         impl $name {
             /// Every value, in the spec's order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const ALL: &'static [$name] = &[$($(#[cfg($cfg)])? $name::$variant),+];
 
             /// The spec's text for this value.
             pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
+                match self { $($(#[cfg($cfg)])? $name::$variant => $text),+ }
             }
 
             /// The value whose spec text is `text` (exact match).
             pub fn from_name(text: &str) -> Option<Self> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
+                match text { $($(#[cfg($cfg)])? $text => Some($name::$variant),)+ _ => None }
             }
         }
 
