@@ -15,9 +15,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import copy
 import dataclasses
+import decimal
+import functools
+import importlib.resources
 import json
 import logging
+import re
 import signal
 import sys
 import time
@@ -27,6 +32,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from jsonschema import Draft4Validator
 from ocpp.charge_point import (
     camel_to_snake_case,
     remove_nones,
@@ -54,6 +60,14 @@ DEFAULT_IDTAG_RULES = {
 }
 REGISTRATION_STATUSES = {s.value for s in RegistrationStatus}
 AUTHORIZATION_STATUSES = {s.value for s in AuthorizationStatus}
+# Optional idTagInfo fields an idtag_rules object may carry besides "status".
+IDTAG_RULE_KEYS = {"status", "parentIdTag", "expiryDate"}
+MAX_ID_TOKEN_LEN = 20  # IdToken is a CiString20Type
+# RFC 3339 date-time, i.e. what the schemas' "format": "date-time" means.  The
+# ocpp library does not check formats, so a bad expiryDate would go out as is.
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+)
 
 # Upper bounds so that no control request can park a coroutine forever.
 MAX_CALL_TIMEOUT = 300.0
@@ -66,19 +80,29 @@ CONTROL_API = """
 GET  /cps                          -> ["cp_id", ...]  (currently connected)
 GET  /status?cp_id=X               -> {"cp_id","connected","connect_count","subprotocol","path","last_boot_status"}
 GET  /messages?cp_id=X[&action=A]  -> [{"action","payload","unique_id","ts"}, ...]  CP->CS CALLs, in order
-GET  /transactions?cp_id=X         -> [{"transaction_id","connector_id","id_tag",...}, ...]
+GET  /transactions?cp_id=X         -> [{"transaction_id","connector_id","id_tag","id_tag_status",
+                                        "reservation_id","meter_start","start_timestamp",
+                                        "meter_stop","stop_timestamp","reason","stop_id_tag",
+                                        "active"}, ...]
 GET  /frames?cp_id=X               -> [{"ts","dir","frame"}, ...]  every frame, both directions
 GET  /config                       -> current runtime config
 POST /call       {"cp_id","action","payload","timeout"=10,"validate"=true}
                  -> {"result": {...}} | {"error": {"code","description","details"}}
                  (error code "Timeout" if unanswered; "schema_error" is added next to
-                 "result" when the CALLRESULT violates <Action>Response.json)
+                 "result" when the CALLRESULT violates <Action>Response.json; HTTP 400
+                 "OutgoingValidation", naming the offending fields, when validate is true
+                 and the payload violates <Action>.json - nothing is sent then)
 POST /raw        {"cp_id","frame","expect_reply"=true,"timeout"=5}
                  -> {"reply": "<raw text>"} | {"sent": true} | {"error": {"code": "Timeout", ...}}
 POST /config     {"boot_status","boot_interval","heartbeat_interval","idtag_rules",
                   "callerror_next","drop_next"}  -> current runtime config
-                 idtag_rules: {"PREFIX": "Status" | null}; callerror_next: {"action","code",
-                 "description","details"} (or a list, or null to clear); drop_next: {"action"}
+                 (all or nothing: on HTTP 400 no setting has changed)
+                 idtag_rules: {"PREFIX": "Status" | {"status", "parentIdTag"?, "expiryDate"?}
+                 | null}; the longest matching prefix gives the idTagInfo of Authorize,
+                 StartTransaction and StopTransaction answers (object form: copied as is,
+                 expiryDate RFC 3339 e.g. "2030-01-01T00:00:00Z"; null removes the rule);
+                 callerror_next: {"action","code","description","details"} (or a list, or
+                 null to clear); drop_next: {"action"}
 POST /disconnect {"cp_id","code"=1000,"reason"=""}  -> {"disconnected": true}
 POST /shutdown   {}                               -> {"shutting_down": true}
 """
@@ -408,7 +432,9 @@ class CentralSystem:
         rules = self.config["idtag_rules"]
         for prefix in sorted(rules, key=len, reverse=True):
             if id_tag.startswith(prefix):
-                return {"status": rules[prefix]}
+                rule = rules[prefix]
+                # Object rules were validated into idTagInfo shape by update_config.
+                return dict(rule) if isinstance(rule, dict) else {"status": rule}
         return {"status": AuthorizationStatus.accepted.value}
 
     def take_fault(self, kind: str, action: str) -> dict | None:
@@ -543,9 +569,16 @@ class CentralSystem:
             raise ControlError(409, "Disconnected", str(library_error))
         if library_error is not None:
             # The library refused before anything was sent (outgoing validation).
+            # Its message omits which field is wrong, so name them ourselves.
+            problems = _schema_problems(action, payload)
+            if problems:
+                why = f"{action} payload violates {action}.json: {'; '.join(problems)}"
+            elif _call_schema(action) is None:
+                why = f"{action!r} is not an OCPP 1.6 action (no {action}.json)"
+            else:
+                why = str(library_error)
             raise ControlError(
-                400, "OutgoingValidation",
-                f"{library_error}; pass \"validate\": false to send it anyway",
+                400, "OutgoingValidation", f"{why}; pass \"validate\": false to send it anyway",
             )
         return _timeout_error(timeout, action)
 
@@ -579,7 +612,9 @@ class CentralSystem:
     # -- runtime configuration -------------------------------------------------------
 
     def update_config(self, body: dict) -> dict:
-        cfg = self.config
+        # Work on a copy and commit at the end, so a rejected request (HTTP 400)
+        # never leaves half of its settings applied.
+        cfg = copy.deepcopy(self.config)
         unknown = set(body) - {
             "boot_status", "boot_interval", "heartbeat_interval", "idtag_rules",
             "callerror_next", "drop_next",
@@ -587,7 +622,7 @@ class CentralSystem:
         if unknown:
             raise ControlError(400, "BadRequest", f"unknown config keys: {sorted(unknown)}")
         if "boot_status" in body:
-            if body["boot_status"] not in REGISTRATION_STATUSES:
+            if not isinstance(body["boot_status"], str) or body["boot_status"] not in REGISTRATION_STATUSES:
                 raise ControlError(400, "BadRequest", f"boot_status must be one of {sorted(REGISTRATION_STATUSES)}")
             cfg["boot_status"] = body["boot_status"]
         for key in ("boot_interval", "heartbeat_interval"):
@@ -599,13 +634,11 @@ class CentralSystem:
             rules = body["idtag_rules"]
             if not isinstance(rules, dict):
                 raise ControlError(400, "BadRequest", "idtag_rules must be an object")
-            for prefix, status in rules.items():
-                if status is None:
+            for prefix, rule in rules.items():
+                if rule is None:
                     cfg["idtag_rules"].pop(prefix, None)  # null removes a rule
-                elif status in AUTHORIZATION_STATUSES:
-                    cfg["idtag_rules"][prefix] = status
                 else:
-                    raise ControlError(400, "BadRequest", f"idTag status must be one of {sorted(AUTHORIZATION_STATUSES)}")
+                    cfg["idtag_rules"][prefix] = _check_idtag_rule(prefix, rule)
         for kind in ("callerror_next", "drop_next"):
             if kind not in body:
                 continue
@@ -624,6 +657,7 @@ class CentralSystem:
                     }
                 else:
                     cfg[kind][spec["action"]] = {}
+        self.config = cfg
         return cfg
 
     # -- control API -------------------------------------------------------------------
@@ -735,6 +769,48 @@ def _need_cp_id(req: dict) -> str:
     return cp_id
 
 
+def _check_idtag_rule(prefix: str, rule: Any) -> str | dict:
+    """Validate one idtag_rules value: a status string (the original form) or an
+    idTagInfo-shaped object.  Returned as stored; raises ControlError (400)."""
+    where = f"idtag_rules[{prefix!r}]"
+    statuses = sorted(AUTHORIZATION_STATUSES)
+    if isinstance(rule, str):
+        if rule not in AUTHORIZATION_STATUSES:
+            raise ControlError(400, "BadRequest", f"{where}: status {rule!r} is not one of {statuses}")
+        return rule
+    if not isinstance(rule, dict):
+        raise ControlError(400, "BadRequest", f"{where} must be a status string, an object or null")
+    unknown = set(rule) - IDTAG_RULE_KEYS
+    if unknown:
+        raise ControlError(400, "BadRequest",
+                           f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(IDTAG_RULE_KEYS)})")
+    status = rule.get("status")
+    if not isinstance(status, str) or status not in AUTHORIZATION_STATUSES:
+        raise ControlError(400, "BadRequest",
+                           f"{where}: \"status\" is required and must be one of {statuses}")
+    parent = rule.get("parentIdTag")
+    if parent is not None and (not isinstance(parent, str) or len(parent) > MAX_ID_TOKEN_LEN):
+        raise ControlError(400, "BadRequest",
+                           f"{where}: parentIdTag must be a string of at most {MAX_ID_TOKEN_LEN} characters")
+    expiry = rule.get("expiryDate")
+    if expiry is not None and not _is_date_time(expiry):
+        raise ControlError(400, "BadRequest",
+                           f"{where}: expiryDate must be an RFC 3339 date-time such as "
+                           f"\"2030-01-01T00:00:00Z\", got {expiry!r}")
+    # Drop explicit nulls: "absent" is how optional idTagInfo fields are omitted.
+    return {k: v for k, v in rule.items() if v is not None}
+
+
+def _is_date_time(value: Any) -> bool:
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))  # range check
+    except ValueError:
+        return False
+    return True
+
+
 def _timeout(value: Any) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
         raise ControlError(400, "BadRequest", "timeout must be a positive number")
@@ -758,6 +834,31 @@ def _as_call_dataclass(action: str, payload: dict):
     except Exception:
         return None
     return dc if wire == payload else None
+
+
+@functools.lru_cache(maxsize=128)  # bounded: action names come from clients
+def _call_schema(action: str) -> Draft4Validator | None:
+    if not re.fullmatch(r"[A-Za-z]+", action):  # action names only, never a path
+        return None
+    # Our own copy of the package's schema: the library caches its validators
+    # per action regardless of float parsing, so borrowing them could change
+    # how it validates later calls.
+    res = importlib.resources.files("ocpp.v16").joinpath("schemas", f"{action}.json")
+    if not res.is_file():
+        return None
+    return Draft4Validator(json.loads(res.read_text(encoding="utf-8-sig"),
+                                      parse_float=decimal.Decimal))
+
+
+def _schema_problems(action: str, payload: dict) -> list[str]:
+    """Human-readable "field: problem" list for a CALL payload ([] if fine or
+    if there is no such action)."""
+    validator = _call_schema(action)
+    if validator is None:
+        return []
+    instance = json.loads(json.dumps(payload), parse_float=decimal.Decimal)
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '<payload>'}: {e.message}" for e in errors]
 
 
 def _reply_to_result(raw: str, library_error: BaseException | None) -> dict:

@@ -12,10 +12,20 @@ of Rust/C test harnesses::
         run_charge_point(cs.url_for("zephyr"))
         cs.wait_for_message("zephyr", "BootNotification")
         print(cs.call("zephyr", "Reset", {"type": "Soft"}))
+        print(cs.trigger_message("zephyr", "StatusNotification", connector_id=1))
+
+and from a shell, against a dev CS that is already running::
+
+    python3 tools/dev_cs_client.py --control-port 9001 trigger zephyr Heartbeat
+    python3 tools/dev_cs_client.py --control-port 9001 send-local-list zephyr 1 Full \
+        '[{"idTag": "ABC", "idTagInfo": {"status": "Accepted"}}]'
+
+(``--help`` lists the commands; each prints the control API's JSON answer.)
 """
 
 from __future__ import annotations
 
+import argparse
 import collections
 import json
 import os
@@ -28,6 +38,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +135,54 @@ class DevCsClient:
         body = {"cp_id": cp_id, "action": action, "payload": payload or {},
                 "timeout": timeout, "validate": validate}
         return self._request("POST", "/call", body, timeout=timeout + _HTTP_SLACK)
+
+    # -- profile commands: thin wrappers over call() -------------------------------
+    #
+    # They only build the OCPP payload; /call stays the single place that sends
+    # CS->CP CALLs (and validates them: a schema-invalid payload is HTTP 400,
+    # raised as DevCsError).  Use call() directly for deliberately odd payloads.
+
+    def trigger_message(self, cp_id: str, requested_message: str,
+                        connector_id: int | None = None, timeout: float = 10.0) -> dict:
+        """Remote Trigger: TriggerMessage.req."""
+        payload: dict[str, Any] = {"requestedMessage": requested_message}
+        if connector_id is not None:
+            payload["connectorId"] = connector_id
+        return self.call(cp_id, "TriggerMessage", payload, timeout=timeout)
+
+    def reserve_now(self, cp_id: str, connector_id: int, expiry_date: datetime | str,
+                    id_tag: str, reservation_id: int, parent_id_tag: str | None = None,
+                    timeout: float = 10.0) -> dict:
+        """Reservation: ReserveNow.req.  `expiry_date` (aware datetime or ISO 8601
+        string with an offset) is sent in UTC with a 'Z' suffix."""
+        payload: dict[str, Any] = {
+            "connectorId": connector_id, "expiryDate": ocpp_utc(expiry_date),
+            "idTag": id_tag, "reservationId": reservation_id,
+        }
+        if parent_id_tag is not None:
+            payload["parentIdTag"] = parent_id_tag
+        return self.call(cp_id, "ReserveNow", payload, timeout=timeout)
+
+    def cancel_reservation(self, cp_id: str, reservation_id: int, timeout: float = 10.0) -> dict:
+        """Reservation: CancelReservation.req."""
+        return self.call(cp_id, "CancelReservation", {"reservationId": reservation_id},
+                         timeout=timeout)
+
+    def send_local_list(self, cp_id: str, list_version: int, update_type: str,
+                        entries: list[dict], timeout: float = 10.0) -> dict:
+        """Local Auth List Management: SendLocalList.req.
+
+        `entries` become localAuthorizationList verbatim: ``{"idTag": ...,
+        "idTagInfo": {...}}`` adds/updates, a bare ``{"idTag": ...}`` deletes that
+        entry in a Differential update.  (OCPP wants idTagInfo on every entry of a
+        Full update; that is left to the charge point to enforce.)"""
+        payload = {"listVersion": list_version, "updateType": update_type,
+                   "localAuthorizationList": list(entries)}
+        return self.call(cp_id, "SendLocalList", payload, timeout=timeout)
+
+    def get_local_list_version(self, cp_id: str, timeout: float = 10.0) -> dict:
+        """Local Auth List Management: GetLocalListVersion.req."""
+        return self.call(cp_id, "GetLocalListVersion", {}, timeout=timeout)
 
     def raw(self, cp_id: str, frame: str, expect_reply: bool = True, timeout: float = 5.0) -> dict:
         """Send `frame` verbatim.  Returns {"reply": "<raw text>"}, {"sent": true}
@@ -238,6 +297,24 @@ class DevCsServer(DevCsClient):
         self.stop()
 
 
+def ocpp_utc(value: datetime | str) -> str:
+    """An OCPP timestamp in UTC ('Z', millisecond precision, like the dev CS's own).
+
+    Accepts an aware datetime or an ISO 8601 string with an offset; a value
+    without a timezone is refused rather than guessed (local time or UTC?)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("z", "Z"))
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 date-time: {value!r}") from None
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime or an ISO 8601 string, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"date-time without a timezone: {value.isoformat()!r} (add 'Z' or an offset)")
+    utc = value.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
 def _kill(proc: subprocess.Popen) -> int:
     if proc.poll() is None:
         proc.terminate()
@@ -246,3 +323,116 @@ def _kill(proc: subprocess.Popen) -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
     return proc.wait(timeout=5)
+
+
+# -- command line -------------------------------------------------------------------
+
+
+def _json_arg(what: str):
+    """argparse type: JSON text of the given kind ("object" or "array")."""
+    kind = {"object": dict, "array": list}[what]
+
+    def parse(text: str):
+        try:
+            value = json.loads(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(f"not JSON: {e}") from None
+        if not isinstance(value, kind):
+            raise argparse.ArgumentTypeError(f"must be a JSON {what}")
+        return value
+
+    return parse
+
+
+def _utc_arg(text: str) -> str:
+    """argparse type: an ISO 8601 date-time with offset, normalised to UTC 'Z'."""
+    try:
+        return ocpp_utc(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="dev_cs_client.py",
+        description="Send CS->CP commands through a running dev CS (tools/dev_cs.py) "
+                    "and print the control API's JSON answer.",
+        epilog="Exit status: 0 for a CALLRESULT ({\"result\": ...}), 1 for an error answer "
+               "(CALLERROR, Timeout, or an HTTP error of the control API), 2 for bad usage.",
+    )
+    p.add_argument("--control-port", type=int, required=True, help="the dev CS's control port")
+    p.add_argument("--timeout", type=float, default=10.0,
+                   help="seconds to wait for the charge point's answer (default 10)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="command")
+
+    c = sub.add_parser("trigger", help="TriggerMessage")
+    c.add_argument("cp_id")
+    c.add_argument("requested_message", help="e.g. Heartbeat, StatusNotification, MeterValues")
+    c.add_argument("connector_id", type=int, nargs="?")
+
+    c = sub.add_parser("reserve", help="ReserveNow")
+    c.add_argument("cp_id")
+    c.add_argument("connector_id", type=int)
+    c.add_argument("expiry_date", type=_utc_arg,
+                   help="ISO 8601 with offset, e.g. 2030-01-01T00:00:00Z")
+    c.add_argument("id_tag")
+    c.add_argument("reservation_id", type=int)
+    c.add_argument("--parent-id-tag")
+
+    c = sub.add_parser("cancel-reservation", help="CancelReservation")
+    c.add_argument("cp_id")
+    c.add_argument("reservation_id", type=int)
+
+    c = sub.add_parser("send-local-list", help="SendLocalList")
+    c.add_argument("cp_id")
+    c.add_argument("list_version", type=int)
+    c.add_argument("update_type", help="Full or Differential")
+    c.add_argument("entries", type=_json_arg("array"),
+                   help='JSON, e.g. \'[{"idTag":"A","idTagInfo":{"status":"Accepted"}},{"idTag":"B"}]\'')
+
+    c = sub.add_parser("get-local-list-version", help="GetLocalListVersion")
+    c.add_argument("cp_id")
+
+    c = sub.add_parser("call", help="any CS->CP action with a JSON payload")
+    c.add_argument("cp_id")
+    c.add_argument("action")
+    c.add_argument("payload", type=_json_arg("object"), nargs="?", default={})
+    c.add_argument("--no-validate", action="store_true",
+                   help="send even if the payload violates the action's schema")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    client = DevCsClient(args.control_port)
+    t = args.timeout
+    try:
+        if args.command == "trigger":
+            answer = client.trigger_message(args.cp_id, args.requested_message,
+                                            args.connector_id, timeout=t)
+        elif args.command == "reserve":
+            answer = client.reserve_now(args.cp_id, args.connector_id, args.expiry_date, args.id_tag,
+                                        args.reservation_id, args.parent_id_tag, timeout=t)
+        elif args.command == "cancel-reservation":
+            answer = client.cancel_reservation(args.cp_id, args.reservation_id, timeout=t)
+        elif args.command == "send-local-list":
+            answer = client.send_local_list(args.cp_id, args.list_version, args.update_type,
+                                            args.entries, timeout=t)
+        elif args.command == "get-local-list-version":
+            answer = client.get_local_list_version(args.cp_id, timeout=t)
+        else:
+            answer = client.call(args.cp_id, args.action, args.payload, timeout=t,
+                                 validate=not args.no_validate)
+    except DevCsError as e:
+        answer = e.body  # the control API's own {"error": ...} (HTTP 4xx/5xx)
+    except OSError as e:  # nothing listening, connection reset, ...
+        print(f"dev_cs_client.py: cannot reach the dev CS on 127.0.0.1:{args.control_port}: {e}",
+              file=sys.stderr)
+        return 1
+    print(json.dumps(answer))
+    return 0 if isinstance(answer, dict) and "result" in answer else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,7 +4,9 @@
 yields a ``dev_cs_client.DevCsServer``: ``ws_url`` / ``url_for(cp_id)``,
 ``frames_log`` and the control helpers ``call``, ``raw``, ``config``,
 ``messages``, ``transactions``, ``frames``, ``status``, ``cps``,
-``disconnect``, ``wait_for_cp``, ``wait_for_message``.
+``disconnect``, ``wait_for_cp``, ``wait_for_message``, and the profile
+wrappers over ``call``: ``trigger_message``, ``reserve_now``,
+``cancel_reservation``, ``send_local_list``, ``get_local_list_version``.
 """
 
 from __future__ import annotations
