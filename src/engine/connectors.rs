@@ -13,6 +13,8 @@ pub(super) struct Connector {
     pub(super) seq: u32,
     /// What the Central System was last told on this connection.
     pub(super) reported: Option<(ChargePointStatus, ChargePointErrorCode)>,
+    /// A TriggerMessage asked for this connector's status: sent without MinimumStatusDuration.
+    pub(super) triggered: bool,
     pub(super) operative: bool,
     /// An availability change waiting for the running transaction to end.
     pub(super) scheduled_operative: Option<bool>,
@@ -27,6 +29,7 @@ impl Connector {
             since: now,
             seq: 0,
             reported: None,
+            triggered: false,
             operative: true,
             scheduled_operative: None,
             transaction: None,
@@ -89,7 +92,10 @@ impl<S: Station> ChargePoint<S> {
         self.connectors
             .iter()
             .filter(|c| c.reported != Some((c.status, c.error_code)))
-            .map(|c| c.since.plus_millis(min_duration))
+            .map(|c| match c.triggered {
+                true => c.since,
+                false => c.since.plus_millis(min_duration),
+            })
             .min()
     }
 

@@ -79,6 +79,8 @@ impl<S: Station> ChargePoint<S> {
             Action::RemoteStopTransaction => Self::handle_remote_stop,
             Action::Reset => Self::handle_reset,
             Action::UnlockConnector => Self::handle_unlock_connector,
+            #[cfg(feature = "remote-trigger")]
+            Action::TriggerMessage => Self::handle_trigger_message,
             _ => return None,
         };
         Some(handler)

@@ -20,6 +20,8 @@ pub mod queue;
 mod remote;
 mod requests;
 mod transactions;
+#[cfg(feature = "remote-trigger")]
+mod trigger;
 
 #[cfg(test)]
 mod tests;
@@ -171,6 +173,13 @@ pub enum Event {
     TransactionMessageDiscarded {
         connector: u8,
         action: Action,
+    },
+    /// The Central System's TriggerMessage was accepted; the message follows its answer.
+    #[cfg(feature = "remote-trigger")]
+    MessageTriggered {
+        message: MessageTrigger,
+        /// The connector it was asked for; None: all of them (or not connector-related).
+        connector: Option<u8>,
     },
 }
 

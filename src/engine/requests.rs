@@ -18,12 +18,21 @@ pub(super) enum Outgoing {
     DataTransfer {
         ticket: Ticket,
     },
-    /// Clock-aligned readings of a connector without a transaction (not queued offline).
+    /// Readings outside the transaction queue (not held offline): clock-aligned ones of a
+    /// connector without a transaction, or triggered ones.
     MeterValues {
         connector: u8,
+        transaction_id: Option<i32>,
         at: Stamp,
         values: Vec<SampledValue, MAX_SAMPLED_VALUES>,
     },
+    /// A BootNotification the Central System asked for while registered (TriggerMessage).
+    #[cfg(feature = "remote-trigger")]
+    Boot,
+    #[cfg(feature = "remote-trigger")]
+    DiagnosticsStatus,
+    #[cfg(feature = "remote-trigger")]
+    FirmwareStatus,
 }
 
 /// What the CALL awaiting an answer was.
@@ -108,7 +117,7 @@ impl<S: Station> ChargePoint<S> {
             .enumerate()
             .filter(|(_, c)| {
                 c.reported != Some((c.status, c.error_code))
-                    && c.since.plus_millis(min_duration) <= now
+                    && (c.triggered || c.since.plus_millis(min_duration) <= now)
             })
             .min_by_key(|(_, c)| c.seq)
             .map(|(i, c)| (c.seq, i as u8, (c.status, c.error_code)));
@@ -123,6 +132,9 @@ impl<S: Station> ChargePoint<S> {
             .min()?;
         if let Some((seq, connector, sent)) = status {
             if seq == best {
+                if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
+                    c.triggered = false;
+                }
                 return Some(Origin::Status { connector, sent });
             }
         }
@@ -161,11 +173,35 @@ impl<S: Station> ChargePoint<S> {
             }
             Origin::Outbox(Outgoing::MeterValues {
                 connector,
+                transaction_id,
                 at,
                 values,
             }) => {
-                let request =
-                    meter_values_request(*connector, None, self.resolve(*at), values.clone());
+                let request = meter_values_request(
+                    *connector,
+                    *transaction_id,
+                    self.resolve(*at),
+                    values.clone(),
+                );
+                self.send(now, buf, origin, &request)
+            }
+            #[cfg(feature = "remote-trigger")]
+            Origin::Outbox(Outgoing::Boot) => {
+                let boot = self.boot_info.clone();
+                self.send(now, buf, Origin::Boot, &boot)
+            }
+            #[cfg(feature = "remote-trigger")]
+            Origin::Outbox(Outgoing::DiagnosticsStatus) => {
+                let request = DiagnosticsStatusNotificationRequest {
+                    status: self.diagnostics_status(),
+                };
+                self.send(now, buf, origin, &request)
+            }
+            #[cfg(feature = "remote-trigger")]
+            Origin::Outbox(Outgoing::FirmwareStatus) => {
+                let request = FirmwareStatusNotificationRequest {
+                    status: self.firmware_status(),
+                };
                 self.send(now, buf, origin, &request)
             }
             Origin::Transaction => self.transmit_transaction(now, buf),
@@ -263,7 +299,12 @@ impl<S: Station> ChargePoint<S> {
                     self.set_time_from_central_system(now, conf.current_time);
                 }
             }
+            // Nothing to learn from these answers (empty payloads).
             Origin::Outbox(Outgoing::MeterValues { .. }) => {}
+            #[cfg(feature = "remote-trigger")]
+            Origin::Outbox(
+                Outgoing::Boot | Outgoing::DiagnosticsStatus | Outgoing::FirmwareStatus,
+            ) => {}
             Origin::Outbox(Outgoing::Authorize {
                 ticket,
                 id_tag,

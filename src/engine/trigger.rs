@@ -1,0 +1,114 @@
+//! Remote Trigger (TriggerMessage): the Central System asks for one of the charge point's own
+//! messages now. The answer goes first (the handler only queues); the triggered message follows
+//! through the ordinary send path, so it is never sent before the CALLRESULT.
+
+use super::*;
+
+impl<S: Station> ChargePoint<S> {
+    pub(super) fn handle_trigger_message(&mut self, call: Incoming) -> Answer {
+        let now = call.now;
+        self.answer(call, |cp, req| cp.on_trigger_message(now, req))
+    }
+
+    fn on_trigger_message(
+        &mut self,
+        now: Instant,
+        req: TriggerMessageRequest,
+    ) -> TriggerMessageResponse {
+        let connector = match req.connector_id {
+            None => None,
+            Some(id) => match u8::try_from(id)
+                .ok()
+                .filter(|&c| usize::from(c) < self.connectors.len())
+            {
+                Some(connector) => Some(connector),
+                None => return trigger_response(TriggerMessageStatus::Rejected),
+            },
+        };
+        let queued = match req.requested_message {
+            MessageTrigger::BootNotification => self.push_outgoing(Outgoing::Boot).is_ok(),
+            MessageTrigger::Heartbeat => self.trigger_heartbeat(),
+            MessageTrigger::StatusNotification => {
+                self.trigger_status(connector);
+                true
+            }
+            MessageTrigger::MeterValues => self.trigger_meter_values(now, connector),
+            MessageTrigger::DiagnosticsStatusNotification => {
+                self.push_outgoing(Outgoing::DiagnosticsStatus).is_ok()
+            }
+            MessageTrigger::FirmwareStatusNotification => {
+                self.push_outgoing(Outgoing::FirmwareStatus).is_ok()
+            }
+        };
+        if !queued {
+            return trigger_response(TriggerMessageStatus::Rejected);
+        }
+        self.emit(Event::MessageTriggered {
+            message: req.requested_message,
+            connector,
+        });
+        trigger_response(TriggerMessageStatus::Accepted)
+    }
+
+    /// A Heartbeat already waiting to be sent answers the trigger too.
+    fn trigger_heartbeat(&mut self) -> bool {
+        let pending = self.outbox.iter().any(|(_, o)| *o == Outgoing::Heartbeat);
+        pending || self.push_outgoing(Outgoing::Heartbeat).is_ok()
+    }
+
+    /// The status of `connector` (connector 0 is the charge point), or of every connector, is
+    /// sent again at once, changed or not.
+    fn trigger_status(&mut self, connector: Option<u8>) {
+        let targets = match connector {
+            Some(c) => c..=c,
+            None => 0..=self.number_of_connectors(),
+        };
+        for index in targets {
+            let seq = self.next_seq();
+            if let Some(c) = self.connectors.get_mut(usize::from(index)) {
+                c.reported = None;
+                c.triggered = true;
+                c.seq = seq;
+            }
+        }
+    }
+
+    /// MeterValues of the current MeterValuesSampledData readings, context Trigger, for
+    /// `connector` (0: the main meter) or every connector. False when no reading was available.
+    fn trigger_meter_values(&mut self, now: Instant, connector: Option<u8>) -> bool {
+        let targets = match connector {
+            Some(c) => c..=c,
+            None => 1..=self.number_of_connectors(),
+        };
+        let measurands = self.config.MeterValuesSampledData.clone();
+        let mut queued = false;
+        for index in targets {
+            let values = self.sample(index, &measurands, ReadingContext::Trigger);
+            if values.is_empty() {
+                continue;
+            }
+            let outgoing = Outgoing::MeterValues {
+                connector: index,
+                transaction_id: self.transaction_id(index),
+                at: self.stamp(now),
+                values,
+            };
+            queued |= self.push_outgoing(outgoing).is_ok();
+        }
+        queued
+    }
+
+    /// What a triggered DiagnosticsStatusNotification reports: no upload runs in this build.
+    pub(super) fn diagnostics_status(&self) -> DiagnosticsStatus {
+        DiagnosticsStatus::Idle
+    }
+
+    /// What a triggered FirmwareStatusNotification reports: no update runs in this build.
+    pub(super) fn firmware_status(&self) -> FirmwareStatus {
+        FirmwareStatus::Idle
+    }
+}
+
+fn trigger_response(status: TriggerMessageStatus) -> TriggerMessageResponse {
+    TriggerMessageResponse { status }
+}
