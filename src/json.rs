@@ -224,6 +224,27 @@ pub fn for_each_member<E>(
     Ok(())
 }
 
+/// Calls `element(value)` for each element of a JSON array already syntax-checked, with the raw
+/// bytes of the value, one at a time (a long list is never held whole).
+pub fn for_each_element<E>(
+    array: &[u8],
+    not_array: E,
+    mut element: impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut c = Cursor::new(array);
+    if c.expect(b'[').is_err() {
+        return Err(not_array);
+    }
+    while c.peek().is_some_and(|b| b != b']') {
+        let Ok(value) = c.skip_value() else {
+            return Err(not_array);
+        };
+        element(c.slice(value))?;
+        let _ = c.expect(b',');
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +311,42 @@ mod tests {
         );
         assert_eq!(for_each_member(b"[1]", 7, |_, _| Ok(())), Err(7));
         assert_eq!(for_each_member(b"{}", 7, |_, _| Err(8)), Ok(()));
+    }
+
+    #[test]
+    fn elements_of_an_array() {
+        let mut seen = std::vec::Vec::new();
+        let r: Result<(), ()> = for_each_element(br#" [ 1 , {"x": [2]}, "s\"" ,[] ] "#, (), |v| {
+            seen.push(v.to_vec());
+            Ok(())
+        });
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            seen,
+            [
+                b"1".to_vec(),
+                br#"{"x": [2]}"#.to_vec(),
+                br#""s\"""#.to_vec(),
+                b"[]".to_vec()
+            ]
+        );
+        assert_eq!(for_each_element(b" [ ] ", 7, |_| Err(8)), Ok(()));
+        assert_eq!(for_each_element(b"{}", 7, |_| Ok(())), Err(7));
+        assert_eq!(for_each_element(b"null", 7, |_| Ok(())), Err(7));
+        let mut calls = 0;
+        let stopped = for_each_element(b"[1,2,3]", 7, |_| {
+            calls += 1;
+            if calls == 2 {
+                Err(8)
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(
+            (stopped, calls),
+            (Err(8), 2),
+            "the element's error stops the walk"
+        );
     }
 
     #[test]
