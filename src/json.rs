@@ -204,11 +204,12 @@ impl<'a> Cursor<'a> {
 }
 
 /// Calls `member(name, value)` for each member of a JSON object already syntax-checked, with
-/// the raw bytes of the name (escapes left as they are) and of the value.
-pub fn for_each_member<E>(
-    object: &[u8],
+/// the raw bytes of the name (escapes left as they are) and of the value, borrowed from `object`
+/// (a member can be kept and read after the others).
+pub fn for_each_member<'a, E>(
+    object: &'a [u8],
     not_object: E,
-    mut member: impl FnMut(&[u8], &[u8]) -> Result<(), E>,
+    mut member: impl FnMut(&'a [u8], &'a [u8]) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut c = Cursor::new(object);
     if c.expect(b'{').is_err() {
@@ -226,10 +227,10 @@ pub fn for_each_member<E>(
 
 /// Calls `element(value)` for each element of a JSON array already syntax-checked, with the raw
 /// bytes of the value, one at a time (a long list is never held whole).
-pub fn for_each_element<E>(
-    array: &[u8],
+pub fn for_each_element<'a, E>(
+    array: &'a [u8],
     not_array: E,
-    mut element: impl FnMut(&[u8]) -> Result<(), E>,
+    mut element: impl FnMut(&'a [u8]) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut c = Cursor::new(array);
     if c.expect(b'[').is_err() {
@@ -311,6 +312,18 @@ mod tests {
         );
         assert_eq!(for_each_member(b"[1]", 7, |_, _| Ok(())), Err(7));
         assert_eq!(for_each_member(b"{}", 7, |_, _| Err(8)), Ok(()));
+        let mut kept: &[u8] = b"";
+        let r: Result<(), ()> = for_each_member(br#"{"a": [1], "b": 2}"#, (), |n, v| {
+            if n == b"a" {
+                kept = v;
+            }
+            Ok(())
+        });
+        assert_eq!(
+            (r, kept),
+            (Ok(()), &b"[1]"[..]),
+            "a value outlives the walk"
+        );
     }
 
     #[test]
