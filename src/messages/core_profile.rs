@@ -31,6 +31,7 @@ macro_rules! request {
         }
     };
 }
+pub(crate) use request;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,9 +1,13 @@
 //! Every OCPP 1.6 message, typed once. Names and enum strings are the spec's.
 
 pub mod core_profile;
+#[cfg(feature = "remote-trigger")]
+pub mod remote_trigger;
 pub mod types;
 
 pub use core_profile::*;
+#[cfg(feature = "remote-trigger")]
+pub use remote_trigger::*;
 pub use types::*;
 
 /// Defines a spec enum whose JSON form is a fixed string, with `as_str`/`from_name`/`ALL`.
