@@ -3,11 +3,15 @@
 pub mod core_profile;
 #[cfg(feature = "remote-trigger")]
 pub mod remote_trigger;
+#[cfg(feature = "reservation")]
+pub mod reservation;
 pub mod types;
 
 pub use core_profile::*;
 #[cfg(feature = "remote-trigger")]
 pub use remote_trigger::*;
+#[cfg(feature = "reservation")]
+pub use reservation::*;
 pub use types::*;
 
 /// Defines a spec enum whose JSON form is a fixed string, with `as_str`/`from_name`/`ALL`.

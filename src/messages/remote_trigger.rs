@@ -1,5 +1,5 @@
-//! Remote Trigger profile messages (OCPP 1.6 sections 5.17 and 6.51/6.52): the Central System
-//! asks the Charge Point to send one of its own messages now.
+//! Remote Trigger profile messages (OCPP 1.6 TriggerMessage): the Central System asks the Charge
+//! Point to send one of its own messages now. Compiled with feature `remote-trigger`.
 
 use serde::{Deserialize, Serialize};
 
