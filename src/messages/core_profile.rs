@@ -31,6 +31,8 @@ macro_rules! request {
         }
     };
 }
+// For the optional profiles' modules, which may all be compiled out.
+#[allow(unused_imports)]
 pub(crate) use request;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

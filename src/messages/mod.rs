@@ -1,6 +1,8 @@
 //! Every OCPP 1.6 message, typed once. Names and enum strings are the spec's.
 
 pub mod core_profile;
+#[cfg(feature = "local-auth-list")]
+pub mod local_auth_list;
 #[cfg(feature = "remote-trigger")]
 pub mod remote_trigger;
 #[cfg(feature = "reservation")]
@@ -8,6 +10,8 @@ pub mod reservation;
 pub mod types;
 
 pub use core_profile::*;
+#[cfg(feature = "local-auth-list")]
+pub use local_auth_list::*;
 #[cfg(feature = "remote-trigger")]
 pub use remote_trigger::*;
 #[cfg(feature = "reservation")]
