@@ -204,11 +204,12 @@ impl<'a> Cursor<'a> {
 }
 
 /// Calls `member(name, value)` for each member of a JSON object already syntax-checked, with
-/// the raw bytes of the name (escapes left as they are) and of the value.
-pub fn for_each_member<E>(
-    object: &[u8],
+/// the raw bytes of the name (escapes left as they are) and of the value, borrowed from `object`
+/// (a member can be kept and read after the others).
+pub fn for_each_member<'a, E>(
+    object: &'a [u8],
     not_object: E,
-    mut member: impl FnMut(&[u8], &[u8]) -> Result<(), E>,
+    mut member: impl FnMut(&'a [u8], &'a [u8]) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut c = Cursor::new(object);
     if c.expect(b'{').is_err() {
@@ -219,6 +220,27 @@ pub fn for_each_member<E>(
             return Err(not_object);
         };
         member(name, c.slice(value))?;
+        let _ = c.expect(b',');
+    }
+    Ok(())
+}
+
+/// Calls `element(value)` for each element of a JSON array already syntax-checked, with the raw
+/// bytes of the value, one at a time (a long list is never held whole).
+pub fn for_each_element<'a, E>(
+    array: &'a [u8],
+    not_array: E,
+    mut element: impl FnMut(&'a [u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut c = Cursor::new(array);
+    if c.expect(b'[').is_err() {
+        return Err(not_array);
+    }
+    while c.peek().is_some_and(|b| b != b']') {
+        let Ok(value) = c.skip_value() else {
+            return Err(not_array);
+        };
+        element(c.slice(value))?;
         let _ = c.expect(b',');
     }
     Ok(())
@@ -290,6 +312,54 @@ mod tests {
         );
         assert_eq!(for_each_member(b"[1]", 7, |_, _| Ok(())), Err(7));
         assert_eq!(for_each_member(b"{}", 7, |_, _| Err(8)), Ok(()));
+        let mut kept: &[u8] = b"";
+        let r: Result<(), ()> = for_each_member(br#"{"a": [1], "b": 2}"#, (), |n, v| {
+            if n == b"a" {
+                kept = v;
+            }
+            Ok(())
+        });
+        assert_eq!(
+            (r, kept),
+            (Ok(()), &b"[1]"[..]),
+            "a value outlives the walk"
+        );
+    }
+
+    #[test]
+    fn elements_of_an_array() {
+        let mut seen = std::vec::Vec::new();
+        let r: Result<(), ()> = for_each_element(br#" [ 1 , {"x": [2]}, "s\"" ,[] ] "#, (), |v| {
+            seen.push(v.to_vec());
+            Ok(())
+        });
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            seen,
+            [
+                b"1".to_vec(),
+                br#"{"x": [2]}"#.to_vec(),
+                br#""s\"""#.to_vec(),
+                b"[]".to_vec()
+            ]
+        );
+        assert_eq!(for_each_element(b" [ ] ", 7, |_| Err(8)), Ok(()));
+        assert_eq!(for_each_element(b"{}", 7, |_| Ok(())), Err(7));
+        assert_eq!(for_each_element(b"null", 7, |_| Ok(())), Err(7));
+        let mut calls = 0;
+        let stopped = for_each_element(b"[1,2,3]", 7, |_| {
+            calls += 1;
+            if calls == 2 {
+                Err(8)
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(
+            (stopped, calls),
+            (Err(8), 2),
+            "the element's error stops the walk"
+        );
     }
 
     #[test]

@@ -31,6 +31,9 @@ macro_rules! request {
         }
     };
 }
+// For the optional profiles' modules, which may all be compiled out.
+#[allow(unused_imports)]
+pub(crate) use request;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -347,91 +350,9 @@ mod tests {
     //! `target/frames/unit-messages-*.jsonl`, which `scripts/test.sh` validates against the official
     //! schemas: requests the Charge Point sends as CALLs, answers it gives as CALLRESULTs to CALLs
     //! from the Central System.
-    use std::fmt::Debug;
-    use std::io::Write as _;
-    use std::string::String;
-
-    use serde::de::DeserializeOwned;
-
     use super::*;
+    use crate::messages::test_support::*;
     use crate::messages::Action;
-    use crate::rpc::{write_call, write_call_result, MessageId};
-
-    fn text<const N: usize>(s: &str) -> CiString<N> {
-        CiString::try_from_str(s).unwrap()
-    }
-
-    fn time() -> DateTime {
-        DateTime::parse("2026-11-21T10:00:00Z").unwrap()
-    }
-
-    fn json<T: Serialize>(value: &T) -> String {
-        let mut buf = [0u8; 2048];
-        let n = serde_json_core::to_slice(value, &mut buf).unwrap();
-        String::from_utf8(buf[..n].to_vec()).unwrap()
-    }
-
-    /// Serialises, parses back with `parse`, and checks nothing changed.
-    fn round_trip<T: Serialize + PartialEq + Debug>(
-        value: &T,
-        parse: impl Fn(&[u8]) -> Result<T, ErrorCode>,
-    ) -> String {
-        let text = json(value);
-        assert_eq!(&parse(text.as_bytes()).unwrap(), value, "{text}");
-        text
-    }
-
-    fn serde_parse<T: DeserializeOwned>(payload: &[u8]) -> Result<T, ErrorCode> {
-        parse_payload(payload, &mut [0u8; 600])
-    }
-
-    struct Frames(std::fs::File, u32);
-
-    impl Frames {
-        /// Frames go to `target/frames/<name>.jsonl`.
-        fn new(name: &str) -> Self {
-            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/frames");
-            std::fs::create_dir_all(dir).unwrap();
-            Self(
-                std::fs::File::create(format!("{dir}/{name}.jsonl")).unwrap(),
-                0,
-            )
-        }
-
-        fn log(&mut self, dir: &str, frame: &[u8]) {
-            let frame = std::str::from_utf8(frame).unwrap();
-            let line =
-                serde_json::json!({"ts": 0.0, "cp_id": "messages", "dir": dir, "frame": frame});
-            writeln!(self.0, "{line}").unwrap();
-        }
-
-        /// A request the Charge Point sends.
-        fn call<T: Request>(&mut self, request: &T) {
-            self.1 += 1;
-            let mut buf = [0u8; 2048];
-            let n = write_call(
-                &mut buf,
-                &MessageId::from_counter(self.1),
-                T::ACTION.as_str(),
-                request,
-            )
-            .unwrap();
-            self.log("cp->cs", &buf[..n]);
-        }
-
-        /// A request from the Central System (`payload`) and the Charge Point's answer.
-        fn answer<T: Serialize>(&mut self, action: Action, payload: &str, answer: &T) {
-            self.1 += 1;
-            let id = MessageId::from_counter(self.1);
-            self.log(
-                "cs->cp",
-                format!("[2,\"{}\",\"{action}\",{payload}]", id.as_str()).as_bytes(),
-            );
-            let mut buf = [0u8; 2048];
-            let n = write_call_result(&mut buf, &id, answer).unwrap();
-            self.log("cp->cs", &buf[..n]);
-        }
-    }
 
     fn meter_value() -> MeterValue {
         let mut sampled_value = Vec::new();

@@ -3,11 +3,23 @@
 pub mod core_profile;
 #[cfg(any(feature = "remote-trigger", feature = "firmware-management"))]
 pub mod firmware;
+#[cfg(feature = "local-auth-list")]
+pub mod local_auth_list;
+#[cfg(feature = "remote-trigger")]
+pub mod remote_trigger;
+#[cfg(feature = "reservation")]
+pub mod reservation;
 pub mod types;
 
 pub use core_profile::*;
 #[cfg(any(feature = "remote-trigger", feature = "firmware-management"))]
 pub use firmware::*;
+#[cfg(feature = "local-auth-list")]
+pub use local_auth_list::*;
+#[cfg(feature = "remote-trigger")]
+pub use remote_trigger::*;
+#[cfg(feature = "reservation")]
+pub use reservation::*;
 pub use types::*;
 
 /// Defines a spec enum whose JSON form is a fixed string, with `as_str`/`from_name`/`ALL`.
@@ -227,5 +239,98 @@ impl Action {
                 | DiagnosticsStatusNotification
                 | FirmwareStatusNotification
         )
+    }
+}
+
+/// Test helpers shared by the message modules: serialise and parse back, and write OCPP-J frames
+/// to `target/frames/<name>.jsonl` for `tools/validate_frames.py`.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::fmt::Debug;
+    use std::io::Write as _;
+    use std::string::String;
+
+    use serde::de::DeserializeOwned;
+    use serde::Serialize;
+
+    use super::{parse_payload, Action, Request};
+    use crate::cistring::CiString;
+    use crate::datetime::DateTime;
+    use crate::rpc::{write_call, write_call_result, ErrorCode, MessageId};
+
+    pub fn text<const N: usize>(s: &str) -> CiString<N> {
+        CiString::try_from_str(s).unwrap()
+    }
+
+    pub fn time() -> DateTime {
+        DateTime::parse("2026-11-21T10:00:00Z").unwrap()
+    }
+
+    pub fn json<T: Serialize>(value: &T) -> String {
+        let mut buf = [0u8; 2048];
+        let n = serde_json_core::to_slice(value, &mut buf).unwrap();
+        String::from_utf8(buf[..n].to_vec()).unwrap()
+    }
+
+    /// Serialises, parses back with `parse`, and checks nothing changed.
+    pub fn round_trip<T: Serialize + PartialEq + Debug>(
+        value: &T,
+        parse: impl Fn(&[u8]) -> Result<T, ErrorCode>,
+    ) -> String {
+        let text = json(value);
+        assert_eq!(&parse(text.as_bytes()).unwrap(), value, "{text}");
+        text
+    }
+
+    pub fn serde_parse<T: DeserializeOwned>(payload: &[u8]) -> Result<T, ErrorCode> {
+        parse_payload(payload, &mut [0u8; 600])
+    }
+
+    pub struct Frames(std::fs::File, u32);
+
+    impl Frames {
+        /// Frames go to `target/frames/<name>.jsonl`.
+        pub fn new(name: &str) -> Self {
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/frames");
+            std::fs::create_dir_all(dir).unwrap();
+            Self(
+                std::fs::File::create(format!("{dir}/{name}.jsonl")).unwrap(),
+                0,
+            )
+        }
+
+        fn log(&mut self, dir: &str, frame: &[u8]) {
+            let frame = std::str::from_utf8(frame).unwrap();
+            let line =
+                serde_json::json!({"ts": 0.0, "cp_id": "messages", "dir": dir, "frame": frame});
+            writeln!(self.0, "{line}").unwrap();
+        }
+
+        /// A request the Charge Point sends.
+        pub fn call<T: Request>(&mut self, request: &T) {
+            self.1 += 1;
+            let mut buf = [0u8; 2048];
+            let n = write_call(
+                &mut buf,
+                &MessageId::from_counter(self.1),
+                T::ACTION.as_str(),
+                request,
+            )
+            .unwrap();
+            self.log("cp->cs", &buf[..n]);
+        }
+
+        /// A request from the Central System (`payload`) and the Charge Point's answer.
+        pub fn answer<T: Serialize>(&mut self, action: Action, payload: &str, answer: &T) {
+            self.1 += 1;
+            let id = MessageId::from_counter(self.1);
+            self.log(
+                "cs->cp",
+                format!("[2,\"{}\",\"{action}\",{payload}]", id.as_str()).as_bytes(),
+            );
+            let mut buf = [0u8; 2048];
+            let n = write_call_result(&mut buf, &id, answer).unwrap();
+            self.log("cp->cs", &buf[..n]);
+        }
     }
 }
