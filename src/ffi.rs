@@ -94,7 +94,9 @@ impl Errno {
 const fn command_error(e: CommandError) -> c_int {
     match e {
         CommandError::InvalidConnector | CommandError::InvalidArgument => Errno::Inval.ret(),
-        CommandError::Busy | CommandError::Unavailable => Errno::Busy.ret(),
+        CommandError::Busy | CommandError::Unavailable | CommandError::Reserved => {
+            Errno::Busy.ret()
+        }
         CommandError::NotReady => Errno::Again.ret(),
         CommandError::QueueFull => Errno::NoMem.ret(),
     }
@@ -620,6 +622,22 @@ pub enum ocpp_event_type {
     /// "StopTransaction"), was given up after TransactionMessageAttempts
     /// failed deliveries.
     OCPP_EVENT_TRANSACTION_MESSAGE_DISCARDED,
+    /// The Central System's TriggerMessage for name (e.g. "MeterValues")
+    /// was accepted; id_con is its connector, -1 when it asked for all (or
+    /// the message is not about a connector). The message follows the
+    /// answer. (CONFIG_OCPP_PROFILE_REMOTE_TRIG)
+    OCPP_EVENT_MESSAGE_TRIGGERED,
+    /// A ReserveNow was accepted: connector id_con (0: any connector) is
+    /// reserved; value is the reservationId (see ocpp_get_reservation).
+    /// (CONFIG_OCPP_PROFILE_RESERVATION)
+    OCPP_EVENT_RESERVATION_MADE,
+    /// The Central System cancelled reservation value on connector id_con.
+    OCPP_EVENT_RESERVATION_CANCELLED,
+    /// Reservation value on connector id_con reached its expiry date unused.
+    OCPP_EVENT_RESERVATION_EXPIRED,
+    /// SendLocalList installed version value of the Local Authorization
+    /// List. (CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
+    OCPP_EVENT_LOCAL_LIST_UPDATED,
 }
 
 /// @brief An event for the application, filled by ocpp_poll_event. The
@@ -687,6 +705,44 @@ impl ocpp_event {
                 out.r#type = ocpp_event_type::OCPP_EVENT_TRANSACTION_MESSAGE_DISCARDED;
                 out.id_con = c_int::from(*connector);
                 copy_c_string(&mut out.name, action.as_str());
+            }
+            #[cfg(feature = "remote-trigger")]
+            Event::MessageTriggered { message, connector } => {
+                out.r#type = ocpp_event_type::OCPP_EVENT_MESSAGE_TRIGGERED;
+                out.id_con = connector.map_or(-1, c_int::from);
+                copy_c_string(&mut out.name, message.as_str());
+            }
+            #[cfg(feature = "reservation")]
+            Event::ReservationMade {
+                connector,
+                reservation_id,
+            } => {
+                out.r#type = ocpp_event_type::OCPP_EVENT_RESERVATION_MADE;
+                out.id_con = c_int::from(*connector);
+                out.value = *reservation_id;
+            }
+            #[cfg(feature = "reservation")]
+            Event::ReservationCancelled {
+                connector,
+                reservation_id,
+            } => {
+                out.r#type = ocpp_event_type::OCPP_EVENT_RESERVATION_CANCELLED;
+                out.id_con = c_int::from(*connector);
+                out.value = *reservation_id;
+            }
+            #[cfg(feature = "reservation")]
+            Event::ReservationExpired {
+                connector,
+                reservation_id,
+            } => {
+                out.r#type = ocpp_event_type::OCPP_EVENT_RESERVATION_EXPIRED;
+                out.id_con = c_int::from(*connector);
+                out.value = *reservation_id;
+            }
+            #[cfg(feature = "local-auth-list")]
+            Event::LocalListUpdated { version } => {
+                out.r#type = ocpp_event_type::OCPP_EVENT_LOCAL_LIST_UPDATED;
+                out.value = *version;
             }
             Event::Authorized { .. }
             | Event::TransactionStarted { .. }

@@ -17,7 +17,7 @@ impl<S: Station> ChargePoint<S> {
     pub fn authorize(&mut self, now: Instant, id_tag: &str) -> Result<Ticket, CommandError> {
         let tag = tag(id_tag)?;
         let ticket = self.new_ticket();
-        let cached = self.cached(now, &tag);
+        let cached = self.known_tag(now, &tag);
         if self.is_online() {
             if let Some(info) = cached.filter(|i| {
                 self.config.LocalPreAuthorize && i.status == AuthorizationStatus::Accepted
@@ -61,24 +61,43 @@ impl<S: Station> ChargePoint<S> {
         self.auth_cache.clear();
     }
 
-    pub(super) fn cached(&self, now: Instant, id_tag: &CiString20) -> Option<IdTagInfo> {
+    /// What the charge point knows of `id_tag` without asking: the Local Authorization List
+    /// first, then the authorization cache (the spec's order). Expired entries say Expired.
+    pub(super) fn known_tag(&self, now: Instant, id_tag: &CiString20) -> Option<IdTagInfo> {
+        #[cfg(feature = "local-auth-list")]
+        if let Some(info) = self.local_list_entry(now, id_tag) {
+            return Some(info);
+        }
+        self.cached(now, id_tag)
+    }
+
+    fn cached(&self, now: Instant, id_tag: &CiString20) -> Option<IdTagInfo> {
         let entry = self
             .auth_cache
             .iter()
             .find(|e| e.id_tag.eq_ignore_case(id_tag))?;
-        let expired = match (entry.info.expiry_date, self.wall_time(now)) {
-            (Some(expiry), Some(wall)) => expiry <= wall,
-            _ => false,
-        };
         let mut info = entry.info.clone();
-        if expired {
+        if self.has_expired(now, &info) {
             info.status = AuthorizationStatus::Expired;
         }
         Some(info)
     }
 
+    /// Past its expiryDate (unknown when the wall clock is not set).
+    pub(super) fn has_expired(&self, now: Instant, info: &IdTagInfo) -> bool {
+        match (info.expiry_date, self.wall_time(now)) {
+            (Some(expiry), Some(wall)) => expiry <= wall,
+            _ => false,
+        }
+    }
+
     pub(super) fn remember_tag(&mut self, id_tag: &CiString20, info: &IdTagInfo) {
         if !self.config.AuthorizationCacheEnabled {
+            return;
+        }
+        // An idTag of the Local Authorization List is not cached as well.
+        #[cfg(feature = "local-auth-list")]
+        if self.config.LocalAuthListEnabled && self.local_list.find(id_tag).is_some() {
             return;
         }
         self.auth_cache.retain(|e| !e.id_tag.eq_ignore_case(id_tag));

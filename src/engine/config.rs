@@ -10,9 +10,9 @@ use heapless::Vec;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
-use crate::capacity::MAX_SAMPLED_VALUES;
 #[cfg(feature = "local-auth-list")]
 use crate::capacity::LOCAL_AUTH_LIST_SIZE;
+use crate::capacity::MAX_SAMPLED_VALUES;
 use crate::cistring::{CiString, CiString50, CiString500};
 use crate::json::Cursor;
 use crate::messages::{

@@ -71,6 +71,14 @@ impl<S: Station> ChargePoint<S> {
         status: ChargePointStatus,
         error_code: ChargePointErrorCode,
     ) {
+        // A reserved connector that becomes free again shows its reservation.
+        #[cfg(feature = "reservation")]
+        let status = match status {
+            ChargePointStatus::Available if self.is_reserved(connector) => {
+                ChargePointStatus::Reserved
+            }
+            other => other,
+        };
         let seq = self.next_seq();
         if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
             if c.status != status || c.error_code != error_code {

@@ -81,6 +81,14 @@ impl<S: Station> ChargePoint<S> {
             Action::UnlockConnector => Self::handle_unlock_connector,
             #[cfg(feature = "remote-trigger")]
             Action::TriggerMessage => Self::handle_trigger_message,
+            #[cfg(feature = "reservation")]
+            Action::ReserveNow => Self::handle_reserve_now,
+            #[cfg(feature = "reservation")]
+            Action::CancelReservation => Self::handle_cancel_reservation,
+            #[cfg(feature = "local-auth-list")]
+            Action::SendLocalList => Self::handle_send_local_list,
+            #[cfg(feature = "local-auth-list")]
+            Action::GetLocalListVersion => Self::handle_get_local_list_version,
             _ => return None,
         };
         Some(handler)

@@ -15,10 +15,14 @@ pub mod config;
 mod configuration;
 mod connectors;
 mod dispatch;
+#[cfg(feature = "local-auth-list")]
+pub mod local_list;
 mod metering;
 pub mod queue;
 mod remote;
 mod requests;
+#[cfg(feature = "reservation")]
+pub mod reservation;
 mod transactions;
 #[cfg(feature = "remote-trigger")]
 mod trigger;
@@ -174,6 +178,29 @@ pub enum Event {
         connector: u8,
         action: Action,
     },
+    /// A ReserveNow was accepted: `connector` (0: any) is held for its idTag.
+    #[cfg(feature = "reservation")]
+    ReservationMade {
+        connector: u8,
+        reservation_id: i32,
+    },
+    /// The Central System cancelled a reservation (CancelReservation).
+    #[cfg(feature = "reservation")]
+    ReservationCancelled {
+        connector: u8,
+        reservation_id: i32,
+    },
+    /// A reservation reached its expiryDate unused.
+    #[cfg(feature = "reservation")]
+    ReservationExpired {
+        connector: u8,
+        reservation_id: i32,
+    },
+    /// SendLocalList installed a new Local Authorization List version.
+    #[cfg(feature = "local-auth-list")]
+    LocalListUpdated {
+        version: i32,
+    },
     /// The Central System's TriggerMessage was accepted; the message follows its answer.
     #[cfg(feature = "remote-trigger")]
     MessageTriggered {
@@ -198,6 +225,8 @@ pub enum CommandError {
     NotReady,
     /// A bounded queue is full.
     QueueFull,
+    /// The connector is reserved for another idTag (Reservation profile).
+    Reserved,
 }
 
 /// Engine tunables that are not OCPP configuration keys.
@@ -240,6 +269,10 @@ pub struct ChargePoint<S: Station> {
     transactions: TransactionQueue,
     events: Deque<Event, EVENT_QUEUE_DEPTH>,
     auth_cache: Vec<CacheEntry, AUTH_CACHE_SIZE>,
+    #[cfg(feature = "local-auth-list")]
+    local_list: local_list::LocalAuthList,
+    #[cfg(feature = "reservation")]
+    reservations: reservation::Reservations,
     data_transfer_request: Option<DataTransferRequest>,
     data_transfer_response: Option<(Ticket, DataTransferResponse)>,
     wall: Option<WallClock>,
@@ -315,6 +348,10 @@ impl<S: Station> ChargePoint<S> {
             transactions: TransactionQueue::new(),
             events: Deque::new(),
             auth_cache: Vec::new(),
+            #[cfg(feature = "local-auth-list")]
+            local_list: local_list::LocalAuthList::default(),
+            #[cfg(feature = "reservation")]
+            reservations: reservation::Reservations::default(),
             data_transfer_request: None,
             data_transfer_response: None,
             wall: None,
@@ -415,6 +452,8 @@ impl<S: Station> ChargePoint<S> {
     pub fn poll_timeout(&self) -> Option<Instant> {
         // Each feature owns its timers; the earliest of them is the engine's deadline.
         let deadlines = [
+            #[cfg(feature = "reservation")]
+            self.reservation_deadline(),
             self.request_deadline(),
             self.boot_deadline(),
             self.heartbeat_deadline(),
@@ -430,6 +469,8 @@ impl<S: Station> ChargePoint<S> {
         self.request_timeout(now);
         self.heartbeat_timeout(now);
         self.metering_timeout(now);
+        #[cfg(feature = "reservation")]
+        self.reservation_timeout(now);
     }
 
     /// The next event for the application.

@@ -37,7 +37,7 @@ impl<S: Station> ChargePoint<S> {
         };
         if self.config.AuthorizeRemoteTxRequests {
             let cached = self
-                .cached(now, &req.id_tag)
+                .known_tag(now, &req.id_tag)
                 .filter(|i| i.status == AuthorizationStatus::Accepted);
             if cached.is_none() || !self.config.LocalPreAuthorize {
                 let authorize = Outgoing::Authorize {

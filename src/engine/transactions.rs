@@ -73,6 +73,12 @@ impl<S: Station> ChargePoint<S> {
         if !c.operative || !operative || c.status == ChargePointStatus::Faulted {
             return Err(CommandError::Unavailable);
         }
+        #[cfg(feature = "reservation")]
+        let reservation_id = match self.reservation_check(now, connector, &tag) {
+            reservation::ReservationCheck::Free => reservation_id,
+            reservation::ReservationCheck::Holder(id) => Some(id),
+            reservation::ReservationCheck::HeldForOther => return Err(CommandError::Reserved),
+        };
         // Room for this StartTransaction and, later, a StopTransaction of every transaction.
         if self.transactions.free_bytes() < MAX_RECORD * (self.running_transactions() + 2) {
             return Err(CommandError::QueueFull);
@@ -93,6 +99,10 @@ impl<S: Station> ChargePoint<S> {
         self.transactions
             .push(seq, &message, online.then_some(ticket))
             .map_err(|_| CommandError::QueueFull)?;
+        #[cfg(feature = "reservation")]
+        if let Some(id) = reservation_id {
+            self.use_reservation(id);
+        }
         let interval = self.config.MeterValueSampleInterval;
         if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
             c.transaction = Some(Transaction {

@@ -8,7 +8,16 @@ fn every_central_system_call_gets_one_answer() {
     h.online();
     assert_eq!(h.cs_call_error("FlyToTheMoon", "{}"), "NotImplemented");
     assert_eq!(h.cs_call_error("BootNotification", "{}"), "NotSupported");
+    // A profile this build leaves out is NotSupported; one it has checks the payload.
+    #[cfg(not(feature = "firmware-management"))]
+    assert_eq!(h.cs_call_error("UpdateFirmware", "{}"), "NotSupported");
+    #[cfg(not(feature = "reservation"))]
     assert_eq!(h.cs_call_error("ReserveNow", "{}"), "NotSupported");
+    #[cfg(feature = "reservation")]
+    assert_eq!(
+        h.cs_call_error("ReserveNow", "{}"),
+        "OccurenceConstraintViolation"
+    );
     assert_eq!(
         h.cs_call_error("Reset", "{}"),
         "OccurenceConstraintViolation"

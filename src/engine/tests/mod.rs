@@ -10,10 +10,10 @@ use serde_json::{json, Value};
 
 use super::*;
 
-mod boot;
 mod authorization;
-mod transactions;
+mod boot;
 mod central_system;
+mod transactions;
 
 use crate::capacity::FRAME_CAPACITY;
 
