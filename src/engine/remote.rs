@@ -13,24 +13,13 @@ impl<S: Station> ChargePoint<S> {
             status: RemoteStartStopStatus::Rejected,
         };
         let cp_operative = self.connectors.first().is_some_and(|c| c.operative);
-        let free = |c: &Connector| {
-            c.transaction.is_none()
-                && c.operative
-                && matches!(
-                    c.status,
-                    ChargePointStatus::Available
-                        | ChargePointStatus::Preparing
-                        | ChargePointStatus::Finishing
-                )
-        };
         let connector = match req.connector_id {
             Some(0) => None,
             Some(id) => u8::try_from(id)
                 .ok()
-                .filter(|&id| self.connectors.get(usize::from(id)).is_some_and(free)),
-            None => (1..self.connectors.len())
-                .find(|&i| self.connectors.get(i).is_some_and(free))
-                .map(|i| i as u8),
+                .filter(|&id| self.takes_remote_start(now, id, &req.id_tag)),
+            None => (1..=self.number_of_connectors())
+                .find(|&id| self.takes_remote_start(now, id, &req.id_tag)),
         };
         let Some(connector) = connector.filter(|_| cp_operative) else {
             return reject;
@@ -60,6 +49,33 @@ impl<S: Station> ChargePoint<S> {
         } else {
             reject
         }
+    }
+
+    /// Free, operative and not reserved for another idTag.
+    fn takes_remote_start(&self, now: Instant, connector: u8, id_tag: &CiString20) -> bool {
+        let Some(c) = self
+            .connectors
+            .get(usize::from(connector))
+            .filter(|_| connector > 0)
+        else {
+            return false;
+        };
+        #[cfg(feature = "reservation")]
+        if matches!(
+            self.reservation_check(now, connector, id_tag),
+            reservation::ReservationCheck::HeldForOther
+        ) {
+            return false;
+        }
+        let _ = (now, id_tag);
+        c.transaction.is_none()
+            && c.operative
+            && (matches!(
+                c.status,
+                ChargePointStatus::Available
+                    | ChargePointStatus::Preparing
+                    | ChargePointStatus::Finishing
+            ) || (cfg!(feature = "reservation") && c.status == ChargePointStatus::Reserved))
     }
 
     pub(super) fn on_remote_stop(

@@ -13,7 +13,13 @@ use super::*;
 mod authorization;
 mod boot;
 mod central_system;
+#[cfg(feature = "local-auth-list")]
+mod local_list;
+#[cfg(feature = "reservation")]
+mod reservation;
 mod transactions;
+#[cfg(feature = "remote-trigger")]
+mod trigger;
 
 use crate::capacity::FRAME_CAPACITY;
 
