@@ -94,6 +94,15 @@ impl<S: Station> ChargePoint<S> {
         Some(info)
     }
 
+    /// The status of `id_tag` in the list (Expired past its expiryDate), enabled or not.
+    pub fn local_list_status(&self, now: Instant, id_tag: &str) -> Option<AuthorizationStatus> {
+        let info = &self.local_list.find(id_tag)?.info;
+        match self.has_expired(now, info) {
+            true => Some(AuthorizationStatus::Expired),
+            false => Some(info.status),
+        }
+    }
+
     pub(super) fn handle_get_local_list_version(&mut self, call: Incoming) -> Answer {
         self.answer(call, |cp, _: GetLocalListVersionRequest| {
             GetLocalListVersionResponse {

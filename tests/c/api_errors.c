@@ -78,6 +78,14 @@ static void before_init_everything_fails_cleanly(void)
 	CHECK_EQ(ocpp_get_configuration("HeartbeatInterval", value, sizeof(value), NULL), -EINVAL);
 	CHECK_EQ(ocpp_change_configuration("HeartbeatInterval", "60", NULL), -EINVAL);
 	CHECK_EQ(ocpp_poll_event(&ev, 0), -EINVAL);
+	{
+		struct ocpp_reservation_info res;
+		int32_t version;
+
+		CHECK_EQ(ocpp_get_reservation(1, &res), -EINVAL);
+		CHECK_EQ(ocpp_get_local_list_version(&version), -EINVAL);
+		CHECK_EQ(ocpp_local_list_lookup(tag, &status), -EINVAL);
+	}
 	CHECK(!ocpp_is_online(), "not online");
 	CHECK_EQ(ocpp_deinit(), -EINVAL);
 }
@@ -297,6 +305,31 @@ static void connector_status_arguments(void)
 	CHECK_EQ(ocpp_set_connector_status(0, OCPP_CONNECTOR_AVAILABLE, OCPP_CONNECTOR_NO_ERROR), 0);
 }
 
+/* The optional profiles' functions (all three are built into the host library). */
+static void profile_functions_check_their_arguments(void)
+{
+	struct ocpp_reservation_info res;
+	enum ocpp_auth_status status = OCPP_AUTH_INVALID;
+	int32_t version = 99;
+	char tag[] = "TAG";
+	char long_tag[] = "123456789012345678901";
+	char empty[] = "";
+
+	CHECK_EQ(ocpp_get_reservation(1, &res), -ENOENT);
+	CHECK_EQ(ocpp_get_reservation(0, &res), -ENOENT);
+	CHECK_EQ(ocpp_get_reservation(3, &res), -EINVAL);
+	CHECK_EQ(ocpp_get_reservation(1, NULL), -EINVAL);
+	CHECK_EQ(ocpp_get_local_list_version(NULL), -EINVAL);
+	CHECK_EQ(ocpp_get_local_list_version(&version), 0);
+	CHECK_EQ(version, 0);
+	CHECK_EQ(ocpp_local_list_lookup(tag, &status), -ENOENT);
+	CHECK_EQ(ocpp_local_list_lookup(NULL, &status), -EINVAL);
+	CHECK_EQ(ocpp_local_list_lookup(empty, &status), -EINVAL);
+	CHECK_EQ(ocpp_local_list_lookup(long_tag, &status), -EINVAL);
+	CHECK_EQ(ocpp_local_list_lookup(tag, NULL), -EINVAL);
+	CHECK_EQ(status, OCPP_AUTH_INVALID);
+}
+
 static void deinit_allows_a_new_init(void)
 {
 	struct ocpp_cp_info cpi = cp_info();
@@ -331,6 +364,7 @@ int main(void)
 	RUN(start_and_stop_errors);
 	RUN(configuration);
 	RUN(connector_status_arguments);
+	RUN(profile_functions_check_their_arguments);
 	RUN(deinit_allows_a_new_init);
 	return finish();
 }

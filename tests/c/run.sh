@@ -19,7 +19,9 @@ OUT="$TARGET_DIR/ctest"
 mkdir -p "$OUT"
 LIBS="-lpthread -ldl -lm -lrt -lutil"
 INCLUDES="-Iinclude -Itests/c/include"
-CFLAGS="-Wall -Wextra -Werror -g"
+# The host library is built with every implemented optional profile (Cargo default features).
+PROFILES="-DCONFIG_OCPP_PROFILE_REMOTE_TRIG=1 -DCONFIG_OCPP_PROFILE_RESERVATION=1 -DCONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST=1"
+CFLAGS="-Wall -Wextra -Werror -g $PROFILES"
 
 passed=0
 failed=0

@@ -512,6 +512,75 @@ static void cs_requests_become_events(void)
 	CHECK_EQ(ev.value, OCPP_RESET_SOFT);
 }
 
+/* Remote Trigger, Reservation and Local Auth List Management through the C API. */
+static void optional_profiles(void)
+{
+	struct ocpp_event ev;
+	struct ocpp_reservation_info res;
+	enum ocpp_auth_status status;
+	ocpp_session_handle_t sh;
+	int32_t version = -2;
+	char holder[] = "RESERVED1";
+	char other[] = "ZepId01";
+	int heartbeats = cs_count("Heartbeat");
+	const char *r;
+
+	r = cs("call TriggerMessage {\"requestedMessage\":\"Heartbeat\"}");
+	CHECK(strstr(r, "\"status\":\"Accepted\"") != NULL, "%s", r);
+	CHECK(next_event(OCPP_EVENT_MESSAGE_TRIGGERED, &ev, 2000), "trigger event");
+	CHECK_STR(ev.name, "Heartbeat");
+	CHECK_EQ(ev.id_con, -1);
+	CHECK(cs_wait("Heartbeat", heartbeats + 1, 5), "triggered Heartbeat");
+	r = cs("call TriggerMessage {\"requestedMessage\":\"StatusNotification\",\"connectorId\":9}");
+	CHECK(strstr(r, "\"status\":\"Rejected\"") != NULL, "%s", r);
+
+	r = cs("call ReserveNow {\"connectorId\":1,\"expiryDate\":\"2099-01-01T00:00:00Z\","
+	       "\"idTag\":\"RESERVED1\",\"parentIdTag\":\"FLEET\",\"reservationId\":42}");
+	CHECK(strstr(r, "\"status\":\"Accepted\"") != NULL, "%s", r);
+	CHECK(next_event(OCPP_EVENT_RESERVATION_MADE, &ev, 2000), "reservation event");
+	CHECK_EQ(ev.id_con, 1);
+	CHECK_EQ(ev.value, 42);
+	CHECK_EQ(ocpp_get_reservation(1, &res), 0);
+	CHECK_EQ(res.reservation_id, 42);
+	CHECK_EQ(res.id_con, 1);
+	CHECK_STR(res.idtag, "RESERVED1");
+	CHECK_STR(res.parent_idtag, "FLEET");
+	CHECK_EQ(res.expiry_unix, 4070908800LL);
+	/* Someone else is refused the reserved connector; the holder starts on it. */
+	CHECK_EQ(ocpp_session_open(&sh), 0);
+	CHECK_EQ(ocpp_authorize(sh, other, &status, 2000), 0);
+	CHECK_EQ(ocpp_start_transaction(sh, 100, 1, 2000), -EBUSY);
+	ocpp_session_close(sh);
+	CHECK_EQ(ocpp_session_open(&sh), 0);
+	CHECK_EQ(ocpp_authorize(sh, holder, &status, 2000), 0);
+	CHECK_EQ(ocpp_start_transaction(sh, 100, 1, 2000), 0);
+	CHECK_EQ(ocpp_get_reservation(1, &res), -ENOENT);
+	CHECK_EQ(ocpp_stop_transaction(sh, 200, 2000), 0);
+	ocpp_session_close(sh);
+	r = cs("transactions");
+	CHECK(strstr(r, "\"reservation_id\":42") != NULL, "%s", r);
+	r = cs("call ReserveNow {\"connectorId\":2,\"expiryDate\":\"2099-01-01T00:00:00Z\","
+	       "\"idTag\":\"X\",\"reservationId\":43}");
+	CHECK(strstr(r, "\"status\":\"Accepted\"") != NULL, "%s", r);
+	r = cs("call CancelReservation {\"reservationId\":43}");
+	CHECK(strstr(r, "\"status\":\"Accepted\"") != NULL, "%s", r);
+	CHECK(next_event(OCPP_EVENT_RESERVATION_CANCELLED, &ev, 2000), "cancel event");
+	CHECK_EQ(ev.value, 43);
+
+	r = cs("call SendLocalList {\"listVersion\":7,\"updateType\":\"Full\","
+	       "\"localAuthorizationList\":[{\"idTag\":\"LOCAL1\",\"idTagInfo\":{\"status\":"
+	       "\"Accepted\"}},{\"idTag\":\"LOCAL2\",\"idTagInfo\":{\"status\":\"Blocked\"}}]}");
+	CHECK(strstr(r, "\"status\":\"Accepted\"") != NULL, "%s", r);
+	CHECK(next_event(OCPP_EVENT_LOCAL_LIST_UPDATED, &ev, 2000), "local list event");
+	CHECK_EQ(ev.value, 7);
+	CHECK_EQ(ocpp_get_local_list_version(&version), 0);
+	CHECK_EQ(version, 7);
+	CHECK_EQ(ocpp_local_list_lookup("local2", &status), 0);
+	CHECK_EQ(status, OCPP_AUTH_BLOCKED);
+	r = cs("call GetLocalListVersion {}");
+	CHECK(strstr(r, "\"listVersion\":7") != NULL, "%s", r);
+}
+
 static void timeouts(void)
 {
 	ocpp_session_handle_t sh;
@@ -569,6 +638,7 @@ int main(int argc, char **argv)
 	RUN(offline_start_and_stop_are_queued);
 	RUN(closing_a_session_keeps_its_transaction);
 	RUN(cs_requests_become_events);
+	RUN(optional_profiles);
 	RUN(timeouts);
 	RUN(shuts_down);
 	return finish();

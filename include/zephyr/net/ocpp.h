@@ -49,6 +49,16 @@ ZBUS_CHAN_DECLARE(ocpp_event_chan);
 #define CISTR50 50
 
 /**
+ * Longest idTag (OCPP CiString20Type), without its NUL.
+ */
+#define CISTR20 20
+
+/**
+ * Size of a buffer holding an idTag and its NUL.
+ */
+#define CISTR20_BUF (CISTR20 + 1)
+
+/**
  * @brief Why the library calls the application's callback
  *        (ocpp_user_notify_callback_t); each reason uses one member of
  *        union ocpp_io_value.
@@ -260,6 +270,32 @@ enum ocpp_event_type {
    * failed deliveries.
    */
   OCPP_EVENT_TRANSACTION_MESSAGE_DISCARDED,
+  /**
+   * The Central System's TriggerMessage for name (e.g. "MeterValues")
+   * was accepted; id_con is its connector, -1 when it asked for all (or
+   * the message is not about a connector). The message follows the
+   * answer. (CONFIG_OCPP_PROFILE_REMOTE_TRIG)
+   */
+  OCPP_EVENT_MESSAGE_TRIGGERED,
+  /**
+   * A ReserveNow was accepted: connector id_con (0: any connector) is
+   * reserved; value is the reservationId (see ocpp_get_reservation).
+   * (CONFIG_OCPP_PROFILE_RESERVATION)
+   */
+  OCPP_EVENT_RESERVATION_MADE,
+  /**
+   * The Central System cancelled reservation value on connector id_con.
+   */
+  OCPP_EVENT_RESERVATION_CANCELLED,
+  /**
+   * Reservation value on connector id_con reached its expiry date unused.
+   */
+  OCPP_EVENT_RESERVATION_EXPIRED,
+  /**
+   * SendLocalList installed version value of the Local Authorization
+   * List. (CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
+   */
+  OCPP_EVENT_LOCAL_LIST_UPDATED,
 };
 
 /**
@@ -633,6 +669,36 @@ struct ocpp_event {
   char name[CISTR50];
 };
 
+#if defined(CONFIG_OCPP_PROFILE_RESERVATION)
+/**
+ * @brief A reservation the Central System made (ReserveNow), as reported by
+ *        ocpp_get_reservation.
+ */
+struct ocpp_reservation_info {
+  /**
+   * reservationId given by the Central System
+   */
+  int reservation_id;
+  /**
+   * Reserved connector; 0: any connector of the charge point
+   */
+  int id_con;
+  /**
+   * The idTag the connector is held for, NUL-terminated
+   */
+  char idtag[CISTR20_BUF];
+  /**
+   * Its parentIdTag (idTags with the same parent may use the
+   * reservation too), empty when none
+   */
+  char parent_idtag[CISTR20_BUF];
+  /**
+   * When the reservation ends unused, seconds since 1970-01-01 UTC
+   */
+  int64_t expiry_unix;
+};
+#endif
+
 /**
  * Same as struct ocpp_cp_info (the name Zephyr's documentation uses).
  */
@@ -925,6 +991,58 @@ int ocpp_poll_event(struct ocpp_event *event, uint32_t timeout_ms);
  * @retval -EBUSY called from the callback
  */
 int ocpp_deinit(void);
+
+#if defined(CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
+/**
+ * @brief The version of the Local Authorization List the Central System
+ *        installed (SendLocalList), as GetLocalListVersion reports it.
+ *
+ * @param version set to the version: 0 when the list was never set, -1
+ *        when LocalAuthListEnabled is false
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -EINVAL version NULL, or not initialized
+ * @retval -EBUSY called from the callback
+ */
+int ocpp_get_local_list_version(int32_t *version);
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
+/**
+ * @brief Looks an idTag up in the Local Authorization List (whatever
+ *        LocalAuthListEnabled says).
+ *
+ * @param idtag the idTag, NUL-terminated, at most 20 characters
+ * @param status set to its status in the list (Expired once its expiry date
+ *        passed)
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -ENOENT the idTag is not in the list
+ * @retval -EINVAL idtag NULL, empty or too long, status NULL, or not
+ *         initialized
+ * @retval -EBUSY called from the callback
+ */
+int ocpp_local_list_lookup(const char *idtag, enum ocpp_auth_status *status);
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_RESERVATION)
+/**
+ * @brief The reservation of a connector. A transaction started on a reserved
+ *        connector by its idTag (or one with the same parentIdTag) uses the
+ *        reservation up; other idTags get -EBUSY from
+ *        ocpp_start_transaction.
+ *
+ * @param conn_id connector id, 1..num_of_con, or 0 for a reservation of any
+ *        connector (ReserveConnectorZeroSupported)
+ * @param info filled on success
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -ENOENT no reservation on that connector
+ * @retval -EINVAL conn_id out of range, info NULL, or not initialized
+ * @retval -EBUSY called from the callback
+ */
+int ocpp_get_reservation(uint8_t conn_id, struct ocpp_reservation_info *info);
+#endif
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -19,6 +19,16 @@
 // (valid pointers, NUL-terminated strings); a Rust "# Safety" heading would land in the header.
 #![allow(clippy::missing_safety_doc)]
 
+// One file per optional profile's functions.
+#[cfg(feature = "local-auth-list")]
+mod local_list;
+#[cfg(feature = "reservation")]
+mod reservation;
+#[cfg(feature = "local-auth-list")]
+pub use local_list::*;
+#[cfg(feature = "reservation")]
+pub use reservation::*;
+
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::mem::MaybeUninit;
@@ -116,6 +126,12 @@ const fn request_error(e: RequestError) -> c_int {
 
 /// Size of the fixed string buffers of the API (idTag, meter reading), NUL included.
 pub const CISTR50: usize = 50;
+
+/// Longest idTag (OCPP CiString20Type), without its NUL.
+pub const CISTR20: usize = 20;
+
+/// Size of a buffer holding an idTag and its NUL.
+pub const CISTR20_BUF: usize = CISTR20 + 1;
 
 /// @brief What the Central System (or the local cache) said about an idTag,
 ///        as returned by ocpp_authorize.
