@@ -9,18 +9,41 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-engine() {
-    (cd bench/size-probe && cargo build --quiet --release --target thumbv7em-none-eabihf)
-    local elf=$ROOT/target/size-probe.elf
+# Builds and links the probe with the given engine features; sets TEXT/RODATA/DATA/BSS.
+probe() {
+    local features=$1
+    (cd bench/size-probe && cargo build --quiet --release --target thumbv7em-none-eabihf \
+        ${features:+--features "$features"})
+    ELF=$ROOT/target/size-probe${features:+-${features//,/-}}.elf
     arm-none-eabi-gcc -mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16 -nostartfiles -nostdlib \
-        -Wl,--gc-sections -Wl,-e,ocpp_size_probe -o "$elf" \
+        -Wl,--gc-sections -Wl,-e,ocpp_size_probe -o "$ELF" \
         bench/size-probe/target/thumbv7em-none-eabihf/release/libocpp_size_probe.a -lgcc
-    echo "engine on thumbv7em-none-eabihf (opt-level z, LTO, gc-sections):"
-    arm-none-eabi-size -A "$elf" | awk '$1 ~ /^\.(text|rodata|data|bss)$/ {printf "  %-8s %7d B\n", $1, $2}'
+    read -r TEXT RODATA DATA BSS < <(arm-none-eabi-size -A "$ELF" |
+        awk '$1==".text"{t=$2} $1==".rodata"{r=$2} $1==".data"{d=$2} $1==".bss"{b=$2}
+             END {print t+0, r+0, d+0, b+0}')
+}
+
+engine() {
+    probe ""
+    echo "engine on thumbv7em-none-eabihf (opt-level z, LTO, gc-sections), Core profile only:"
+    printf '  %-8s %7d B\n' .text "$TEXT" .rodata "$RODATA" .data "$DATA" .bss "$BSS"
     echo "  largest symbols:"
-    arm-none-eabi-nm --size-sort -S -C "$elf" | tail -5 | while read -r _ size _ name; do
+    arm-none-eabi-nm --size-sort -S -C "$ELF" | tail -5 | while read -r _ size _ name; do
         printf '    %6d  %s\n' "$((16#$size))" "$name"
     done
+    local core_flash=$((TEXT + RODATA + DATA)) core_ram=$((DATA + BSS))
+    echo "optional profiles (Cargo feature = CONFIG_OCPP_PROFILE_*), cost over Core:"
+    printf '  %-28s %9s %9s\n' profile "flash B" "RAM B"
+    printf '  %-28s %9d %9d\n' "Core (all off)" "$core_flash" "$core_ram"
+    local all=remote-trigger,reservation,local-auth-list
+    for features in remote-trigger reservation local-auth-list "$all"; do
+        probe "$features"
+        local label=$features
+        [ "$features" = "$all" ] && label="all three"
+        printf '  %-28s %+9d %+9d\n' "$label" $((TEXT + RODATA + DATA - core_flash)) \
+            $((DATA + BSS - core_ram))
+    done
+    printf '  %-28s %9d %9d\n' "total, all three" $((TEXT + RODATA + DATA)) $((DATA + BSS))
 }
 
 engine

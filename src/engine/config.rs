@@ -16,7 +16,7 @@ use crate::capacity::MAX_SAMPLED_VALUES;
 use crate::cistring::{CiString, CiString50, CiString500};
 use crate::json::Cursor;
 use crate::messages::{
-    ocpp_enum, ConfigurationStatus, FeatureProfile, KeyValue, Measurand, GET_CONFIGURATION_MAX_KEYS,
+    ocpp_enum, ConfigurationStatus, KeyValue, Measurand, GET_CONFIGURATION_MAX_KEYS,
 };
 use crate::rpc::ErrorCode;
 
@@ -209,20 +209,26 @@ configuration! {
     ReserveConnectorZeroSupported = "ReserveConnectorZeroSupported": bool = true, ReadOnly;
 }
 
-/// The feature profiles this build implements (SupportedFeatureProfiles), in the spec's order.
-pub const SUPPORTED_PROFILES: &[FeatureProfile] = &[
-    FeatureProfile::Core,
-    #[cfg(feature = "firmware-management")]
-    FeatureProfile::FirmwareManagement,
-    #[cfg(feature = "local-auth-list")]
-    FeatureProfile::LocalAuthListManagement,
-    #[cfg(feature = "reservation")]
-    FeatureProfile::Reservation,
-    #[cfg(feature = "smart-charging")]
-    FeatureProfile::SmartCharging,
-    #[cfg(feature = "remote-trigger")]
-    FeatureProfile::RemoteTrigger,
-];
+/// SupportedFeatureProfiles: the profiles this build implements, in the spec's order.
+pub const SUPPORTED_PROFILES: &str = supported_profiles();
+
+const fn supported_profiles() -> &'static str {
+    // Every combination of the implemented optional profiles, spelled out: a const string
+    // costs nothing at run time.
+    const TRIGGER: bool = cfg!(feature = "remote-trigger");
+    const RESERVATION: bool = cfg!(feature = "reservation");
+    const LOCAL_LIST: bool = cfg!(feature = "local-auth-list");
+    match (LOCAL_LIST, RESERVATION, TRIGGER) {
+        (false, false, false) => "Core",
+        (false, false, true) => "Core,RemoteTrigger",
+        (false, true, false) => "Core,Reservation",
+        (false, true, true) => "Core,Reservation,RemoteTrigger",
+        (true, false, false) => "Core,LocalAuthListManagement",
+        (true, false, true) => "Core,LocalAuthListManagement,RemoteTrigger",
+        (true, true, false) => "Core,LocalAuthListManagement,Reservation",
+        (true, true, true) => "Core,LocalAuthListManagement,Reservation,RemoteTrigger",
+    }
+}
 
 impl Configuration {
     /// Defaults for a charge point with `connectors` connectors.
@@ -237,12 +243,7 @@ impl Configuration {
         let _ = config
             .StopTxnSampledData
             .push(Measurand::EnergyActiveImportRegister);
-        for (i, profile) in SUPPORTED_PROFILES.iter().enumerate() {
-            if i > 0 {
-                let _ = config.SupportedFeatureProfiles.push_str(",");
-            }
-            let _ = config.SupportedFeatureProfiles.push_str(profile.as_str());
-        }
+        let _ = config.SupportedFeatureProfiles.push_str(SUPPORTED_PROFILES);
         config
     }
 

@@ -14,6 +14,7 @@ pub(super) struct Connector {
     /// What the Central System was last told on this connection.
     pub(super) reported: Option<(ChargePointStatus, ChargePointErrorCode)>,
     /// A TriggerMessage asked for this connector's status: sent without MinimumStatusDuration.
+    #[cfg(feature = "remote-trigger")]
     pub(super) triggered: bool,
     pub(super) operative: bool,
     /// An availability change waiting for the running transaction to end.
@@ -22,6 +23,14 @@ pub(super) struct Connector {
 }
 
 impl Connector {
+    /// Its status is owed at once (TriggerMessage), whatever MinimumStatusDuration says.
+    pub(super) fn is_triggered(&self) -> bool {
+        #[cfg(feature = "remote-trigger")]
+        return self.triggered;
+        #[cfg(not(feature = "remote-trigger"))]
+        return false;
+    }
+
     pub(super) fn new(now: Instant) -> Self {
         Self {
             status: ChargePointStatus::Available,
@@ -29,6 +38,7 @@ impl Connector {
             since: now,
             seq: 0,
             reported: None,
+            #[cfg(feature = "remote-trigger")]
             triggered: false,
             operative: true,
             scheduled_operative: None,
@@ -100,7 +110,7 @@ impl<S: Station> ChargePoint<S> {
         self.connectors
             .iter()
             .filter(|c| c.reported != Some((c.status, c.error_code)))
-            .map(|c| match c.triggered {
+            .map(|c| match c.is_triggered() {
                 true => c.since,
                 false => c.since.plus_millis(min_duration),
             })

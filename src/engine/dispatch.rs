@@ -68,30 +68,29 @@ impl<S: Station> ChargePoint<S> {
 
     /// The dispatch table: the Central System requests this build answers, each with its
     /// handler. A profile adds its rows here; a request without a row is answered NotSupported.
-    fn handler(action: Action) -> Option<Handler<S>> {
-        let handler: Handler<S> = match action {
-            Action::ChangeAvailability => Self::handle_change_availability,
-            Action::ChangeConfiguration => Self::handle_change_configuration,
-            Action::ClearCache => Self::handle_clear_cache,
-            Action::DataTransfer => Self::handle_data_transfer,
-            Action::GetConfiguration => Self::handle_get_configuration,
-            Action::RemoteStartTransaction => Self::handle_remote_start,
-            Action::RemoteStopTransaction => Self::handle_remote_stop,
-            Action::Reset => Self::handle_reset,
-            Action::UnlockConnector => Self::handle_unlock_connector,
+    fn dispatch(&mut self, action: Action, call: Incoming) -> Option<Answer> {
+        Some(match action {
+            Action::ChangeAvailability => self.handle_change_availability(call),
+            Action::ChangeConfiguration => self.handle_change_configuration(call),
+            Action::ClearCache => self.handle_clear_cache(call),
+            Action::DataTransfer => self.handle_data_transfer(call),
+            Action::GetConfiguration => self.handle_get_configuration(call),
+            Action::RemoteStartTransaction => self.handle_remote_start(call),
+            Action::RemoteStopTransaction => self.handle_remote_stop(call),
+            Action::Reset => self.handle_reset(call),
+            Action::UnlockConnector => self.handle_unlock_connector(call),
             #[cfg(feature = "remote-trigger")]
-            Action::TriggerMessage => Self::handle_trigger_message,
+            Action::TriggerMessage => self.handle_trigger_message(call),
             #[cfg(feature = "reservation")]
-            Action::ReserveNow => Self::handle_reserve_now,
+            Action::ReserveNow => self.handle_reserve_now(call),
             #[cfg(feature = "reservation")]
-            Action::CancelReservation => Self::handle_cancel_reservation,
+            Action::CancelReservation => self.handle_cancel_reservation(call),
             #[cfg(feature = "local-auth-list")]
-            Action::SendLocalList => Self::handle_send_local_list,
+            Action::SendLocalList => self.handle_send_local_list(call),
             #[cfg(feature = "local-auth-list")]
-            Action::GetLocalListVersion => Self::handle_get_local_list_version,
+            Action::GetLocalListVersion => self.handle_get_local_list_version(call),
             _ => return None,
-        };
-        Some(handler)
+        })
     }
 
     #[inline(never)]
@@ -113,7 +112,15 @@ impl<S: Station> ChargePoint<S> {
             return rpc::write_call_error(reply, id, ErrorCode::NotImplemented, "unknown action")
                 .ok();
         };
-        let Some(handler) = Self::handler(action) else {
+        let mut scratch = [0u8; UNESCAPE_SCRATCH];
+        let call = Incoming {
+            now,
+            id,
+            payload,
+            scratch: &mut scratch,
+            reply,
+        };
+        let Some(answer) = self.dispatch(action, call) else {
             // Sent by the Charge Point only, or of a profile this build leaves out.
             return rpc::write_call_error(
                 reply,
@@ -123,15 +130,7 @@ impl<S: Station> ChargePoint<S> {
             )
             .ok();
         };
-        let mut scratch = [0u8; UNESCAPE_SCRATCH];
-        let call = Incoming {
-            now,
-            id,
-            payload,
-            scratch: &mut scratch,
-            reply,
-        };
-        match handler(self, call) {
+        match answer {
             Ok(Ok(n)) => Some(n),
             Ok(Err(BufferTooSmall)) => rpc::write_call_error(
                 reply,
@@ -179,6 +178,3 @@ pub(super) struct Incoming<'p, 'b> {
 
 /// The CALLRESULT's length; or its payload did not fit; or the CALLERROR code for the request.
 pub(super) type Answer = Result<Result<usize, BufferTooSmall>, ErrorCode>;
-
-/// Answers one kind of Central System request.
-type Handler<S> = for<'p, 'b> fn(&mut ChargePoint<S>, Incoming<'p, 'b>) -> Answer;

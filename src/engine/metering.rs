@@ -44,6 +44,7 @@ impl<S: Station> ChargePoint<S> {
                 && self
                     .push_outgoing(Outgoing::MeterValues {
                         connector,
+                        #[cfg(feature = "remote-trigger")]
                         transaction_id: None,
                         at,
                         values,

@@ -22,6 +22,8 @@ pub(super) enum Outgoing {
     /// connector without a transaction, or triggered ones.
     MeterValues {
         connector: u8,
+        /// Only triggered readings are sent during a transaction outside its queue.
+        #[cfg(feature = "remote-trigger")]
         transaction_id: Option<i32>,
         at: Stamp,
         values: Vec<SampledValue, MAX_SAMPLED_VALUES>,
@@ -117,7 +119,7 @@ impl<S: Station> ChargePoint<S> {
             .enumerate()
             .filter(|(_, c)| {
                 c.reported != Some((c.status, c.error_code))
-                    && (c.triggered || c.since.plus_millis(min_duration) <= now)
+                    && (c.is_triggered() || c.since.plus_millis(min_duration) <= now)
             })
             .min_by_key(|(_, c)| c.seq)
             .map(|(i, c)| (c.seq, i as u8, (c.status, c.error_code)));
@@ -132,6 +134,7 @@ impl<S: Station> ChargePoint<S> {
             .min()?;
         if let Some((seq, connector, sent)) = status {
             if seq == best {
+                #[cfg(feature = "remote-trigger")]
                 if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
                     c.triggered = false;
                 }
@@ -173,10 +176,13 @@ impl<S: Station> ChargePoint<S> {
             }
             Origin::Outbox(Outgoing::MeterValues {
                 connector,
+                #[cfg(feature = "remote-trigger")]
                 transaction_id,
                 at,
                 values,
             }) => {
+                #[cfg(not(feature = "remote-trigger"))]
+                let transaction_id = &None;
                 let request = meter_values_request(
                     *connector,
                     *transaction_id,

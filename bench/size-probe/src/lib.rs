@@ -47,6 +47,11 @@ pub unsafe extern "C" fn ocpp_size_probe(input: *const u8, len: usize, out: *mut
     while let Some(e) = cp.poll_event() {
         black_box(&e);
     }
+    // The profiles' own entry points (the C API reads them).
+    #[cfg(feature = "reservation")]
+    black_box(cp.reservation(1));
+    #[cfg(feature = "local-auth-list")]
+    black_box((cp.local_list_version(), cp.local_list_status(now, "TAG")));
     cp.handle_disconnected(now);
     total + cp.poll_timeout().map_or(0, |t| t.as_millis() as usize)
 }
