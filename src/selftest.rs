@@ -9,7 +9,7 @@
 //! allocates, and nothing panics on a failed check. The functions are not part of
 //! `<zephyr/net/ocpp.h>` (`cbindgen:ignore` in `lib.rs`); the test application declares them.
 //!
-//! The host unit tests (`src/engine/tests.rs`) cover the engine in breadth; these few cases are
+//! The host unit tests (`src/engine/tests/`) cover the engine in breadth; these few cases are
 //! the ones whose outcome depends on the target: framing and serde on a 32-bit core, timers
 //! on 64-bit instants, the transaction queue's byte records, and whether the Kconfig buffer
 //! sizes hold the largest frames the engine builds.
@@ -142,6 +142,7 @@ fn run(connectors: u8, case: fn(&mut Harness<'_>) -> Outcome) -> i32 {
                 out,
                 cs,
                 scratch: [0; 512],
+                cs_ids: 0,
             });
             // SAFETY: `install` initialized the slot, and the harness that borrowed it is gone.
             unsafe { slot.assume_init_drop() };
@@ -153,9 +154,10 @@ fn run(connectors: u8, case: fn(&mut Harness<'_>) -> Outcome) -> i32 {
     report(outcome)
 }
 
-/// Puts a new charge point into `slot`. Not inlined, so that the temporaries of building it
-/// (the engine is made on the stack, then moved, as in `ocpp_init`) are gone before the case
-/// runs.
+/// Builds a new charge point in `slot`, in place, as the Zephyr platform's `ocpp_init` does
+/// (`ChargePoint::init_in`): building it on the stack and moving it would take twice its size
+/// of stack (~16 KB on qemu_cortex_m3 with the optional profiles) for a moment. Not inlined, so
+/// that the temporaries of building it are gone before the case runs.
 #[inline(never)]
 fn install(
     slot: &mut MaybeUninit<ChargePoint<TestStation>>,
@@ -170,14 +172,15 @@ fn install(
         response_timeout_ms: 10_000,
         boot_retry_secs: 30,
     };
-    let cp = ChargePoint::new(
+    let cp = ChargePoint::init_in(
+        slot,
         boot,
         connectors,
         TestStation::default(),
         options,
         Instant(0),
     );
-    Ok(slot.write(take!(cp.ok())))
+    cp.map_err(|_| line!())
 }
 
 /// A charge point on a virtual clock, with the buffers the platform would give it.
@@ -190,6 +193,16 @@ struct Harness<'a> {
     cs: &'a mut [u8; FRAME_CAPACITY],
     /// Unescaping scratch for the payloads parsed here.
     scratch: [u8; 512],
+    /// The id of the last CALL the Central System sent (the profiles' cases send CALLs).
+    #[cfg_attr(
+        not(any(
+            feature = "remote-trigger",
+            feature = "reservation",
+            feature = "local-auth-list"
+        )),
+        allow(dead_code)
+    )]
+    cs_ids: u32,
 }
 
 impl Harness<'_> {
@@ -328,6 +341,47 @@ impl Harness<'_> {
     }
 }
 
+/// The Central System's own CALLs, for the optional profiles' cases.
+#[cfg(any(
+    feature = "remote-trigger",
+    feature = "reservation",
+    feature = "local-auth-list"
+))]
+impl Harness<'_> {
+    /// A CALL from the Central System, written into `cs` from its typed request; returns the
+    /// typed payload of the CALLRESULT the charge point answered with (a CALLERROR fails).
+    fn call<R>(&mut self, request: &R) -> Result<R::Response, Failure>
+    where
+        R: Request,
+        R::Response: DeserializeOwned,
+    {
+        let id = self.next_cs_id();
+        let frame = rpc::write_call(self.cs.as_mut_slice(), &id, R::ACTION.as_str(), request);
+        let reply = self.receive(take!(frame.ok()));
+        self.result(&id, reply)
+    }
+
+    /// A new id for a CALL of the Central System.
+    fn next_cs_id(&mut self) -> MessageId {
+        self.cs_ids += 1;
+        MessageId::from_counter(self.cs_ids)
+    }
+
+    /// The typed payload of the CALLRESULT in `out` that answers the Central System's CALL `id`.
+    fn result<T: DeserializeOwned>(
+        &mut self,
+        id: &MessageId,
+        reply: Option<usize>,
+    ) -> Result<T, Failure> {
+        let len = take!(reply);
+        match rpc::parse_frame(take!(self.out.get(..len))) {
+            Ok(Frame::CallResult { id: answered, .. }) => check!(answered == *id),
+            _ => return Err(line!()),
+        }
+        self.payload(len)
+    }
+}
+
 fn accepted() -> IdTagInfo {
     IdTagInfo {
         expiry_date: None,
@@ -339,7 +393,7 @@ fn accepted() -> IdTagInfo {
 // ------------------------------------------------------------------------------- the cases
 
 /// A new charge point with every connector the build allows: offline, Available, nothing
-/// queued or sent. (Its stack use is that of `ChargePoint::new` alone, as in `ocpp_init`.)
+/// queued or sent. (Its stack use is that of `ChargePoint::init_in` alone, as in `ocpp_init`.)
 #[no_mangle]
 pub extern "C" fn ocpp_selftest_new() -> i32 {
     run(MAX_CONNECTORS as u8, new)
@@ -398,11 +452,9 @@ fn framing(h: &mut Harness<'_>) -> Outcome {
             "b3",
             ErrorCode::NotImplemented,
         ),
-        (
-            br#"[2,"b4","ReserveNow",{}]"#,
-            "b4",
-            ErrorCode::NotSupported,
-        ),
+        // Sent by the Charge Point only: NotSupported whatever profiles the build has (a
+        // profile's own requests answer NotSupported only when the profile is left out).
+        (br#"[2,"b4","Heartbeat",{}]"#, "b4", ErrorCode::NotSupported),
         (
             br#"[2,"b5","Reset",{}]"#,
             "b5",
@@ -827,11 +879,456 @@ fn queue_persistence(h: &mut Harness<'_>) -> Outcome {
     Ok(())
 }
 
+// ------------------------------------------------------------ the optional profiles' cases
+// Each is compiled with its Cargo feature (Kconfig CONFIG_OCPP_PROFILE_*), as the engine module
+// it tests is.
+
+#[cfg(feature = "remote-trigger")]
+pub use remote_trigger::ocpp_selftest_remote_trigger;
+
+/// Remote Trigger: what TriggerMessage asks for is sent after the CALLRESULT.
+#[cfg(feature = "remote-trigger")]
+mod remote_trigger {
+    use super::*;
+
+    /// (g) TriggerMessage for one connector's StatusNotification and for MeterValues (context
+    /// Trigger, with the transactionId of a running transaction) is Accepted, and the triggered
+    /// CALL follows the CALLRESULT; a connectorId out of range is Rejected and nothing is sent.
+    #[no_mangle]
+    pub extern "C" fn ocpp_selftest_remote_trigger() -> i32 {
+        run(2, remote_trigger)
+    }
+
+    fn trigger(
+        h: &mut Harness<'_>,
+        message: MessageTrigger,
+        connector: u32,
+    ) -> Result<TriggerMessageStatus, Failure> {
+        let request = TriggerMessageRequest {
+            requested_message: message,
+            connector_id: Some(connector),
+        };
+        Ok(h.call(&request)?.status)
+    }
+
+    fn remote_trigger(h: &mut Harness<'_>) -> Outcome {
+        h.online()?;
+        let _ = h.saw(&Event::Disconnected);
+
+        // Unchanged since the boot, the status of connector 2 is sent again; handle_frame
+        // returned the CALLRESULT, and only the next poll_transmit the StatusNotification.
+        let status = trigger(h, MessageTrigger::StatusNotification, 2)?;
+        check!(status == TriggerMessageStatus::Accepted);
+        h.expect_status(2, ChargePointStatus::Available)?;
+        h.nothing_sent()?;
+        check!(h.saw(&Event::MessageTriggered {
+            message: MessageTrigger::StatusNotification,
+            connector: Some(2)
+        }));
+
+        // MeterValues of connector 1 during a transaction: context Trigger, its transactionId.
+        h.cp.station_mut().energy_wh[1] = 1_000;
+        take!(h.cp.start_transaction(h.now, 1, "TRIG", 1_000, None).ok());
+        let (id, _) = h.expect::<StartTransactionRequest>(Action::StartTransaction)?;
+        let started = StartTransactionResponse {
+            id_tag_info: accepted(),
+            transaction_id: 88,
+        };
+        h.answer(&id, &started)?;
+        h.expect_status(1, ChargePointStatus::Charging)?;
+        let _ = h.saw(&Event::Disconnected);
+        h.cp.station_mut().energy_wh[1] = 1_234;
+        h.cp.station_mut().energy_wh[2] = 500;
+        for (connector, transaction_id, wh) in [(1u8, Some(88), 1_234), (2, None, 500)] {
+            let status = trigger(h, MessageTrigger::MeterValues, connector.into())?;
+            check!(status == TriggerMessageStatus::Accepted);
+            let (id, req) = h.expect::<MeterValuesRequest>(Action::MeterValues)?;
+            check!(req.connector_id == u32::from(connector));
+            check!(req.transaction_id == transaction_id);
+            let value = take!(req.meter_value.first());
+            check!(value.timestamp == CS_TIME);
+            let reading = take!(value.sampled_value.first());
+            check!(reading.value == sample_text(wh));
+            check!(reading.context == Some(ReadingContext::Trigger));
+            check!(reading.measurand == Some(Measurand::EnergyActiveImportRegister));
+            h.answer(&id, &MeterValuesResponse {})?;
+            h.nothing_sent()?;
+            check!(h.saw(&Event::MessageTriggered {
+                message: MessageTrigger::MeterValues,
+                connector: Some(connector)
+            }));
+        }
+
+        // connectorId 3 of 2, and one beyond u8: Rejected, nothing sent, no event.
+        for message in [
+            MessageTrigger::StatusNotification,
+            MessageTrigger::MeterValues,
+        ] {
+            for connector in [3, 300] {
+                check!(trigger(h, message, connector)? == TriggerMessageStatus::Rejected);
+            }
+        }
+        h.nothing_sent()?;
+        check!(h.cp.poll_event().is_none());
+        Ok(())
+    }
+}
+
+#[cfg(feature = "reservation")]
+pub use reservation::ocpp_selftest_reservation;
+
+/// Reservation: ReserveNow, CancelReservation, expiry, and the holder's StartTransaction.
+#[cfg(feature = "reservation")]
+mod reservation {
+    use super::*;
+    use crate::engine::CommandError;
+
+    /// (h) ReserveNow Accepted shows the connector Reserved; another idTag cannot start there;
+    /// CancelReservation Accepted (Rejected for an unknown id) and expiry on the virtual clock
+    /// make the connector Available; a connector with a transaction is Occupied; the holder's
+    /// StartTransaction carries the reservationId and uses the reservation up.
+    #[no_mangle]
+    pub extern "C" fn ocpp_selftest_reservation() -> i32 {
+        run(2, reservation)
+    }
+
+    fn reserve(
+        h: &mut Harness<'_>,
+        connector: u32,
+        id_tag: &str,
+        reservation_id: i32,
+        expiry_date: DateTime,
+    ) -> Result<ReservationStatus, Failure> {
+        let request = ReserveNowRequest {
+            connector_id: connector,
+            expiry_date,
+            id_tag: take!(CiString::try_from_str(id_tag).ok()),
+            parent_id_tag: None,
+            reservation_id,
+        };
+        Ok(h.call(&request)?.status)
+    }
+
+    fn cancel(
+        h: &mut Harness<'_>,
+        reservation_id: i32,
+    ) -> Result<CancelReservationStatus, Failure> {
+        Ok(h.call(&CancelReservationRequest { reservation_id })?.status)
+    }
+
+    /// Expects the StartTransaction of `connector` with `reservation_id`, answers it with
+    /// `transaction_id` and expects the connector Charging.
+    fn started(
+        h: &mut Harness<'_>,
+        connector: u32,
+        reservation_id: Option<i32>,
+        transaction_id: i32,
+    ) -> Outcome {
+        let (id, req) = h.expect::<StartTransactionRequest>(Action::StartTransaction)?;
+        check!(req.connector_id == connector && req.reservation_id == reservation_id);
+        let answer = StartTransactionResponse {
+            id_tag_info: accepted(),
+            transaction_id,
+        };
+        h.answer(&id, &answer)?;
+        h.expect_status(connector, ChargePointStatus::Charging)
+    }
+
+    fn reservation(h: &mut Harness<'_>) -> Outcome {
+        h.online()?;
+        let _ = h.saw(&Event::Disconnected);
+        let in_an_hour = DateTime::from_unix_secs(CS_TIME.unix_secs() + 3_600);
+
+        check!(reserve(h, 1, "RES-1", 7, in_an_hour)? == ReservationStatus::Accepted);
+        h.expect_status(1, ChargePointStatus::Reserved)?;
+        h.nothing_sent()?;
+        check!(h.saw(&Event::ReservationMade {
+            connector: 1,
+            reservation_id: 7
+        }));
+        check!(h.cp.reservation(1).map(|r| r.id) == Some(7));
+        // Another idTag is refused on the reserved connector.
+        let other = h.cp.start_transaction(h.now, 1, "OTHER", 0, None);
+        check!(other == Err(CommandError::Reserved));
+        h.nothing_sent()?;
+
+        // CancelReservation: an unknown id Rejected; the reservation's id Accepted, once.
+        check!(reserve(h, 2, "RES-2", 8, in_an_hour)? == ReservationStatus::Accepted);
+        h.expect_status(2, ChargePointStatus::Reserved)?;
+        check!(cancel(h, 99)? == CancelReservationStatus::Rejected);
+        h.nothing_sent()?;
+        check!(cancel(h, 8)? == CancelReservationStatus::Accepted);
+        h.expect_status(2, ChargePointStatus::Available)?;
+        check!(h.saw(&Event::ReservationCancelled {
+            connector: 2,
+            reservation_id: 8
+        }));
+        check!(cancel(h, 8)? == CancelReservationStatus::Rejected);
+        check!(h.cp.reservation(2).is_none());
+
+        // A reservation for a minute expires on the virtual clock: Available again.
+        let in_a_minute = DateTime::from_unix_secs(CS_TIME.unix_secs() + 60);
+        check!(reserve(h, 2, "RES-3", 9, in_a_minute)? == ReservationStatus::Accepted);
+        h.expect_status(2, ChargePointStatus::Reserved)?;
+        let _ = h.saw(&Event::Disconnected);
+        h.advance(59_999);
+        h.nothing_sent()?;
+        check!(h.cp.connector_status(2) == Some(ChargePointStatus::Reserved));
+        h.advance(1);
+        check!(h.saw(&Event::ReservationExpired {
+            connector: 2,
+            reservation_id: 9
+        }));
+        h.expect_status(2, ChargePointStatus::Available)?;
+        check!(h.cp.reservation(2).is_none());
+        check!(h.cp.reservation(1).map(|r| r.id) == Some(7));
+
+        // A connector with a transaction: Occupied.
+        take!(h.cp.start_transaction(h.now, 2, "TX-2", 0, None).ok());
+        started(h, 2, None, 21)?;
+        check!(reserve(h, 2, "RES-4", 10, in_an_hour)? == ReservationStatus::Occupied);
+        h.nothing_sent()?;
+
+        // The holder (its idTag in any case) starts with the reservationId, using it up.
+        take!(h.cp.start_transaction(h.now, 1, "res-1", 100, None).ok());
+        started(h, 1, Some(7), 22)?;
+        check!(h.cp.reservation(1).is_none() && h.cp.reservations().iter().next().is_none());
+        check!(h.cp.transaction_id(1) == Some(22) && h.cp.transaction_id(2) == Some(21));
+        h.nothing_sent()
+    }
+}
+
+#[cfg(feature = "local-auth-list")]
+pub use local_list::ocpp_selftest_local_list;
+
+/// Local Auth List Management: SendLocalList, GetLocalListVersion, and the list deciding.
+#[cfg(feature = "local-auth-list")]
+mod local_list {
+    use super::*;
+    use crate::capacity::LOCAL_AUTH_LIST_SIZE;
+    use crate::engine::CommandError;
+
+    /// (i) SendLocalList Full fills the list to LOCAL_AUTH_LIST_SIZE; one more entry Fails and
+    /// changes nothing; a Full update of several entries replaces it; a Differential one with a
+    /// stale version is VersionMismatch, with a newer one adds, updates and deletes; the version
+    /// is that of GetLocalListVersion. Offline, the list decides (before the cache).
+    #[no_mangle]
+    pub extern "C" fn ocpp_selftest_local_list() -> i32 {
+        run(1, local_list)
+    }
+
+    /// Writes text and JSON values into a byte buffer (the Central System's frame).
+    struct FrameText<'b> {
+        buf: &'b mut [u8],
+        len: usize,
+    }
+
+    impl FrameText<'_> {
+        fn json<T: Serialize>(&mut self, value: &T) -> Result<(), Failure> {
+            let rest = take!(self.buf.get_mut(self.len..));
+            self.len += take!(serde_json_core::to_slice(value, rest).ok());
+            Ok(())
+        }
+    }
+
+    impl core::fmt::Write for FrameText<'_> {
+        fn write_str(&mut self, text: &str) -> core::fmt::Result {
+            let end = self.len + text.len();
+            let space = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+            space.copy_from_slice(text.as_bytes());
+            self.len = end;
+            Ok(())
+        }
+    }
+
+    /// Sends a SendLocalList of `count` entries, entry `i` made by `entry(i)`, written one by
+    /// one into the receive buffer (the request is never held whole, as in the engine);
+    /// returns the answer's status.
+    fn send_local_list(
+        h: &mut Harness<'_>,
+        version: i32,
+        update_type: UpdateType,
+        count: usize,
+        entry: impl Fn(usize) -> Option<AuthorizationData>,
+    ) -> Result<UpdateStatus, Failure> {
+        let id = h.next_cs_id();
+        let mut frame = FrameText {
+            buf: h.cs.as_mut_slice(),
+            len: 0,
+        };
+        let head = write!(
+            frame,
+            r#"[2,"{}","SendLocalList",{{"listVersion":{version},"updateType":"{update_type}","localAuthorizationList":["#,
+            id.as_str()
+        );
+        check!(head.is_ok());
+        for i in 0..count {
+            if i > 0 {
+                check!(frame.write_str(",").is_ok());
+            }
+            frame.json(&take!(entry(i)))?;
+        }
+        check!(frame.write_str("]}]").is_ok());
+        let len = frame.len;
+        if count > LOCAL_AUTH_LIST_SIZE {
+            log::info!("SendLocalList of {count} entries: {len} of {FRAME_CAPACITY} bytes");
+        }
+        let reply = h.receive(len);
+        let answer: SendLocalListResponse = h.result(&id, reply)?;
+        Ok(answer.status)
+    }
+
+    fn listed(
+        id_tag: &str,
+        status: Option<AuthorizationStatus>,
+        expiry_date: Option<DateTime>,
+    ) -> Option<AuthorizationData> {
+        Some(AuthorizationData {
+            id_tag: CiString::try_from_str(id_tag).ok()?,
+            id_tag_info: status.map(|status| IdTagInfo {
+                expiry_date,
+                parent_id_tag: None,
+                status,
+            }),
+        })
+    }
+
+    /// A short idTag `<prefix><i>` (Accepted), so that a list longer than the capacity fits
+    /// the receive buffer.
+    fn numbered(prefix: char, i: usize) -> Option<AuthorizationData> {
+        let mut id_tag = CiString::new();
+        write!(id_tag, "{prefix}{i}").ok()?;
+        Some(AuthorizationData {
+            id_tag,
+            id_tag_info: Some(accepted()),
+        })
+    }
+
+    fn version(h: &mut Harness<'_>) -> Result<i32, Failure> {
+        Ok(h.call(&GetLocalListVersionRequest {})?.list_version)
+    }
+
+    /// The status an offline Authorize of `id_tag` is decided with at once (None: not decided).
+    fn offline_status(
+        h: &mut Harness<'_>,
+        id_tag: &str,
+    ) -> Result<Option<AuthorizationStatus>, Failure> {
+        let ticket = match h.cp.authorize(h.now, id_tag) {
+            Ok(ticket) => ticket,
+            Err(CommandError::NotReady) => return Ok(None),
+            Err(_) => return Err(line!()),
+        };
+        let Some(Event::Authorized {
+            ticket: decided,
+            result: Ok(info),
+        }) = h.cp.poll_event()
+        else {
+            return Err(line!());
+        };
+        check!(decided == ticket && h.cp.poll_event().is_none());
+        Ok(Some(info.status))
+    }
+
+    fn status_of(h: &Harness<'_>, id_tag: &str) -> Option<AuthorizationStatus> {
+        h.cp.local_list().find(id_tag).map(|e| e.info.status)
+    }
+
+    fn local_list(h: &mut Harness<'_>) -> Outcome {
+        // The list below holds 4 idTags (CONFIG_OCPP_LOCAL_AUTH_LIST_SIZE >= 4), and a list of
+        // one idTag more than the capacity must fit the receive buffer (~51 bytes an entry).
+        check!(LOCAL_AUTH_LIST_SIZE >= 4);
+        h.online()?;
+        check!(version(h)? == 0);
+        // The Central System accepts CACHED: the authorization cache remembers it.
+        take!(h.cp.authorize(h.now, "CACHED").ok());
+        let (id, _) = h.expect::<AuthorizeRequest>(Action::Authorize)?;
+        h.answer(
+            &id,
+            &AuthorizeResponse {
+                id_tag_info: accepted(),
+            },
+        )?;
+        let _ = h.saw(&Event::Disconnected);
+
+        // The list at its capacity, then one entry more: Failed, and the list unchanged.
+        let full = send_local_list(h, 1, UpdateType::Full, LOCAL_AUTH_LIST_SIZE, |i| {
+            numbered('T', i)
+        })?;
+        check!(full == UpdateStatus::Accepted);
+        check!(h.cp.local_list().entries().len() == LOCAL_AUTH_LIST_SIZE);
+        check!(h.saw(&Event::LocalListUpdated { version: 1 }));
+        let over = send_local_list(h, 2, UpdateType::Full, LOCAL_AUTH_LIST_SIZE + 1, |i| {
+            numbered('U', i)
+        })?;
+        check!(over == UpdateStatus::Failed);
+        check!(version(h)? == 1);
+        let entries = h.cp.local_list().entries();
+        check!(entries.len() == LOCAL_AUTH_LIST_SIZE);
+        check!(entries.iter().all(|e| e.id_tag.as_str().starts_with('T')));
+        check!(h.cp.poll_event().is_none());
+
+        // A Full update of several entries replaces the list.
+        let an_hour_ago = DateTime::from_unix_secs(CS_TIME.unix_secs() - 3_600);
+        let several = |i: usize| match i {
+            0 => listed("A", Some(AuthorizationStatus::Accepted), None),
+            1 => listed("B", Some(AuthorizationStatus::Accepted), None),
+            2 => listed("CACHED", Some(AuthorizationStatus::Blocked), None),
+            3 => listed(
+                "OLD",
+                Some(AuthorizationStatus::Accepted),
+                Some(an_hour_ago),
+            ),
+            _ => None,
+        };
+        check!(send_local_list(h, 3, UpdateType::Full, 4, several)? == UpdateStatus::Accepted);
+        check!(h.saw(&Event::LocalListUpdated { version: 3 }));
+        check!(h.cp.local_list().entries().len() == 4 && version(h)? == 3);
+
+        // A differential update must raise the version.
+        let add_c = |_| listed("C", Some(AuthorizationStatus::Accepted), None);
+        for stale in [2, 3] {
+            let stale = send_local_list(h, stale, UpdateType::Differential, 1, add_c)?;
+            check!(stale == UpdateStatus::VersionMismatch);
+        }
+        check!(h.cp.local_list().find("C").is_none() && version(h)? == 3);
+        // Adds C, updates b (case-insensitively), deletes A; deleting Z, unknown, is harmless.
+        let changes = |i: usize| match i {
+            0 => listed("C", Some(AuthorizationStatus::Accepted), None),
+            1 => listed("b", Some(AuthorizationStatus::Blocked), None),
+            2 => listed("A", None, None),
+            3 => listed("Z", None, None),
+            _ => None,
+        };
+        let diff = send_local_list(h, 4, UpdateType::Differential, 4, changes)?;
+        check!(diff == UpdateStatus::Accepted);
+        check!(version(h)? == 4 && h.cp.local_list().version() == 4);
+        check!(h.cp.local_list().entries().len() == 4);
+        check!(status_of(h, "A").is_none());
+        check!(status_of(h, "B") == Some(AuthorizationStatus::Blocked));
+        check!(status_of(h, "C") == Some(AuthorizationStatus::Accepted));
+        check!(h.saw(&Event::LocalListUpdated { version: 4 }));
+
+        // Offline (LocalAuthorizeOffline), the list decides at once, over the cache.
+        h.cp.handle_disconnected(h.now);
+        check!(h.saw(&Event::Disconnected));
+        check!(offline_status(h, "C")? == Some(AuthorizationStatus::Accepted));
+        check!(offline_status(h, "c")? == Some(AuthorizationStatus::Accepted));
+        check!(offline_status(h, "B")? == Some(AuthorizationStatus::Blocked));
+        check!(offline_status(h, "CACHED")? == Some(AuthorizationStatus::Blocked));
+        check!(offline_status(h, "OLD")? == Some(AuthorizationStatus::Expired));
+        // Deleted from the list and never cached; unknown: not decided offline.
+        check!(offline_status(h, "A")?.is_none());
+        check!(offline_status(h, "UNKNOWN")?.is_none());
+        h.nothing_sent()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    /// One test runs them all: the cases share the static storage, one case at a time.
     #[test]
     fn every_selftest_passes_on_the_host() {
-        let cases: [(&str, extern "C" fn() -> i32); 7] = [
+        let cases: &[(&str, extern "C" fn() -> i32)] = &[
             ("new", super::ocpp_selftest_new),
             ("framing", super::ocpp_selftest_framing),
             ("boot", super::ocpp_selftest_boot),
@@ -842,6 +1339,12 @@ mod tests {
                 super::ocpp_selftest_configuration_fits,
             ),
             ("queue_persistence", super::ocpp_selftest_queue_persistence),
+            #[cfg(feature = "remote-trigger")]
+            ("remote_trigger", super::ocpp_selftest_remote_trigger),
+            #[cfg(feature = "reservation")]
+            ("reservation", super::ocpp_selftest_reservation),
+            #[cfg(feature = "local-auth-list")]
+            ("local_list", super::ocpp_selftest_local_list),
         ];
         for (name, case) in cases {
             assert_eq!(case(), 0, "{name}: failed check at src/selftest.rs line");

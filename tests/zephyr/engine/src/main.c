@@ -73,6 +73,27 @@ ZTEST(ocpp_engine, test_queue_bytes_round_trip)
 	ZASSERT_SELFTEST(ocpp_selftest_queue_persistence(), "queue persistence");
 }
 
+#if defined(CONFIG_OCPP_PROFILE_REMOTE_TRIG)
+ZTEST(ocpp_engine, test_trigger_message_answered_before_triggered_call)
+{
+	ZASSERT_SELFTEST(ocpp_selftest_remote_trigger(), "remote trigger");
+}
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_RESERVATION)
+ZTEST(ocpp_engine, test_reservation_holds_connector_until_used_cancelled_or_expired)
+{
+	ZASSERT_SELFTEST(ocpp_selftest_reservation(), "reservation");
+}
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
+ZTEST(ocpp_engine, test_local_list_updates_versions_capacity_and_offline_authorize)
+{
+	ZASSERT_SELFTEST(ocpp_selftest_local_list(), "local auth list");
+}
+#endif
+
 /* The C API is linked too, and checks its arguments before touching the network. */
 ZTEST(ocpp_engine, test_api_init_rejects_null_arguments)
 {

@@ -25,4 +25,18 @@ int ocpp_selftest_configuration_fits(void);
 /** The transaction queue's bytes restore into the same records; a torn write loses one. */
 int ocpp_selftest_queue_persistence(void);
 
+/* The optional profiles' self-tests exist when the profile is built (CONFIG_OCPP_PROFILE_*). */
+#if defined(CONFIG_OCPP_PROFILE_REMOTE_TRIG)
+/** TriggerMessage StatusNotification/MeterValues Accepted, sent after the answer; bad connector. */
+int ocpp_selftest_remote_trigger(void);
+#endif
+#if defined(CONFIG_OCPP_PROFILE_RESERVATION)
+/** ReserveNow, another idTag refused, CancelReservation, expiry, Occupied, holder's start. */
+int ocpp_selftest_reservation(void);
+#endif
+#if defined(CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
+/** SendLocalList Full/Differential, versions, capacity + 1 Failed, offline decision by the list. */
+int ocpp_selftest_local_list(void);
+#endif
+
 #endif /* OCPP_SELFTEST_H_ */
