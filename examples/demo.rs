@@ -12,7 +12,8 @@
 //! 2. With `--control <port>` (the dev CS control API) the demo also plays the operator:
 //!    RemoteStartTransaction → the station starts charging on a new thread → RemoteStopTransaction
 //!    → stopped with reason Remote; then UnlockConnector during a transaction → stopped with
-//!    reason UnlockCommand. Finally it checks what the Central System recorded.
+//!    reason UnlockCommand; then TriggerMessage, ReserveNow/CancelReservation and SendLocalList/
+//!    GetLocalListVersion. Finally it checks what the Central System recorded.
 //!
 //! Exits 0 when every step succeeded, 1 otherwise, 2 on the 60 s watchdog.
 
@@ -27,8 +28,9 @@ use std::time::{Duration, Instant as StdInstant};
 
 use ocpp::engine::{sample_text, Event, Options, StartOutcome, Station, StopOutcome};
 use ocpp::messages::{
-    AuthorizationStatus, BootNotificationRequest, DataTransferRequest, DataTransferResponse,
-    DataTransferStatus, Measurand, SampleText, UnlockStatus,
+    AuthorizationStatus, BootNotificationRequest, ChargePointErrorCode, ChargePointStatus,
+    DataTransferRequest, DataTransferResponse, DataTransferStatus, Measurand, SampleText,
+    UnlockStatus,
 };
 use ocpp::platform::host::{charge_point_url, HostChargePoint, HostConfig};
 use ocpp::CiString;
@@ -534,6 +536,53 @@ fn run(args: &Args) -> Result<(), String> {
     let unlock_id = unlocked
         .join()
         .map_err(|_| "the unlock session panicked".to_owned())??;
+
+    // 4. The optional profiles: a triggered message, a reservation, the local list.
+    say!("--- TriggerMessage, ReserveNow / CancelReservation, SendLocalList");
+    op.expect_status(
+        "TriggerMessage",
+        json!({"requestedMessage": "StatusNotification", "connectorId": 1}),
+        "Accepted",
+    )?;
+    // The cable of connector 1 is unplugged (Finishing -> Available): it can be reserved.
+    host.with(|cp, now| {
+        cp.set_connector_status(
+            now,
+            1,
+            ChargePointStatus::Available,
+            ChargePointErrorCode::NoError,
+        )
+    })
+    .map_err(|e| format!("set_connector_status: {e:?}"))?;
+    let wall = host
+        .with(|cp, now| cp.wall_time(now))
+        .ok_or("no wall clock")?;
+    let expiry = ocpp::datetime::DateTime::from_unix_ms(wall.unix_ms + 3_600_000);
+    op.expect_status(
+        "ReserveNow",
+        json!({"connectorId": 1, "expiryDate": expiry.to_string(), "idTag": "ZepRes01",
+               "reservationId": 1}),
+        "Accepted",
+    )?;
+    wait_for(|| host.with(|cp, _| cp.reservation(1).is_some()).then_some(()))
+        .ok_or("the reservation is not held")?;
+    say!("connector 1 reserved for ZepRes01 until {expiry}");
+    op.expect_status("CancelReservation", json!({"reservationId": 1}), "Accepted")?;
+    op.expect_status(
+        "SendLocalList",
+        json!({"listVersion": 1, "updateType": "Full", "localAuthorizationList": [
+            {"idTag": "ZepId00", "idTagInfo": {"status": "Accepted"}},
+            {"idTag": "ZepId01", "idTagInfo": {"status": "Accepted"}}]}),
+        "Accepted",
+    )?;
+    let version = op.call("GetLocalListVersion", json!({}))?;
+    say!(
+        "local authorization list version {}",
+        version["listVersion"]
+    );
+    if version["listVersion"] != 1 {
+        return Err(format!("GetLocalListVersion: {version}"));
+    }
 
     // What did the Central System record?
     say!("--- checking the Central System's records");

@@ -765,7 +765,12 @@ fn unknown_and_unsupported_actions() {
         ("raw-1".to_owned(), "NotImplemented".to_owned()),
         "{reply}"
     );
-    let reply = cs.raw(id, r#"[2,"raw-2","ReserveNow",{"connectorId":1,"expiryDate":"2030-01-01T00:00:00Z","idTag":"T","reservationId":1}]"#);
+    // A profile this build leaves out (Firmware Management is not implemented yet).
+    let reply = cs.raw(
+        id,
+        r#"[2,"raw-2","UpdateFirmware",{"location":"http://127.0.0.1/fw.bin","retrieveDate":"2030-01-01T00:00:00Z"}]"#,
+    );
+    #[cfg(not(feature = "firmware-management"))]
     assert_eq!(
         call_error(&reply),
         ("raw-2".to_owned(), "NotSupported".to_owned()),
