@@ -131,6 +131,31 @@ def test_unlock_connector_answered(central_system: DevCsServer, dut: DeviceAdapt
     assert len([t for t in central_system.transactions(CP_ID) if t["connector_id"] == 2]) == 1
 
 
+def test_optional_profiles_and_their_zbus_events(central_system: DevCsServer, dut: DeviceAdapter):
+    # The application set connector 2 Available after its transaction; it can be reserved.
+    answer = central_system.trigger_message(CP_ID, "StatusNotification", connector_id=2)
+    assert answer.get("result", {}).get("status") == "Accepted", answer
+    wait_line(dut, r"E2E: zbus triggered StatusNotification connector 2", timeout=10)
+    answer = central_system.reserve_now(CP_ID, 2, "2099-01-01T00:00:00Z", "E2E-RES", 5)
+    assert answer.get("result", {}).get("status") == "Accepted", answer
+    wait_line(dut, r"E2E: zbus reservation 5 on connector 2", timeout=10)
+    answer = central_system.cancel_reservation(CP_ID, 5)
+    assert answer.get("result", {}).get("status") == "Accepted", answer
+    wait_line(dut, r"E2E: zbus reservation 5 cancelled", timeout=10)
+    entries = [{"idTag": "E2E-LIST", "idTagInfo": {"status": "Accepted"}}]
+    answer = central_system.send_local_list(CP_ID, 3, "Full", entries)
+    assert answer.get("result", {}).get("status") == "Accepted", answer
+    wait_line(dut, r"E2E: zbus local list version 3", timeout=10)
+    answer = central_system.get_local_list_version(CP_ID)
+    assert answer.get("result", {}).get("listVersion") == 3, answer
+    def reserved_then_available():
+        statuses = [m["payload"]["status"] for m in central_system.messages(CP_ID, "StatusNotification")
+                    if m["payload"]["connectorId"] == 2]
+        return statuses[-2:] == ["Reserved", "Available"]
+    central_system.wait_until(reserved_then_available, timeout=10,
+                              what="connector 2 reported Reserved, then Available")
+
+
 def test_frames_schema_valid(central_system: DevCsServer, frames_log: Path):
     validated, failures = validate_frames.validate_file(frames_log)
     assert validated > 0, f"no frames in {frames_log}"

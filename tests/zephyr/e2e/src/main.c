@@ -44,8 +44,24 @@ static void on_ocpp_zbus(const struct zbus_channel *chan)
 {
 	const struct ocpp_event *event = zbus_chan_const_msg(chan);
 
-	if (event->type == OCPP_EVENT_REGISTRATION) {
+	switch (event->type) {
+	case OCPP_EVENT_REGISTRATION:
 		printk("E2E: zbus registration %d\n", event->value);
+		break;
+	case OCPP_EVENT_MESSAGE_TRIGGERED:
+		printk("E2E: zbus triggered %s connector %d\n", event->name, event->id_con);
+		break;
+	case OCPP_EVENT_RESERVATION_MADE:
+		printk("E2E: zbus reservation %d on connector %d\n", event->value, event->id_con);
+		break;
+	case OCPP_EVENT_RESERVATION_CANCELLED:
+		printk("E2E: zbus reservation %d cancelled\n", event->value);
+		break;
+	case OCPP_EVENT_LOCAL_LIST_UPDATED:
+		printk("E2E: zbus local list version %d\n", event->value);
+		break;
+	default:
+		break;
 	}
 }
 ZBUS_LISTENER_DEFINE(e2e_ocpp_listener, on_ocpp_zbus);
