@@ -981,6 +981,7 @@ pub use reservation::ocpp_selftest_reservation;
 #[cfg(feature = "reservation")]
 mod reservation {
     use super::*;
+    use crate::engine::reservation::ReservationChange;
     use crate::engine::CommandError;
 
     /// (h) ReserveNow Accepted shows the connector Reserved; another idTag cannot start there;
@@ -1042,9 +1043,10 @@ mod reservation {
         check!(reserve(h, 1, "RES-1", 7, in_an_hour)? == ReservationStatus::Accepted);
         h.expect_status(1, ChargePointStatus::Reserved)?;
         h.nothing_sent()?;
-        check!(h.saw(&Event::ReservationMade {
+        check!(h.saw(&Event::Reservation {
             connector: 1,
-            reservation_id: 7
+            reservation_id: 7,
+            change: ReservationChange::Made,
         }));
         check!(h.cp.reservation(1).map(|r| r.id) == Some(7));
         // Another idTag is refused on the reserved connector.
@@ -1059,9 +1061,10 @@ mod reservation {
         h.nothing_sent()?;
         check!(cancel(h, 8)? == CancelReservationStatus::Accepted);
         h.expect_status(2, ChargePointStatus::Available)?;
-        check!(h.saw(&Event::ReservationCancelled {
+        check!(h.saw(&Event::Reservation {
             connector: 2,
-            reservation_id: 8
+            reservation_id: 8,
+            change: ReservationChange::Cancelled,
         }));
         check!(cancel(h, 8)? == CancelReservationStatus::Rejected);
         check!(h.cp.reservation(2).is_none());
@@ -1075,9 +1078,10 @@ mod reservation {
         h.nothing_sent()?;
         check!(h.cp.connector_status(2) == Some(ChargePointStatus::Reserved));
         h.advance(1);
-        check!(h.saw(&Event::ReservationExpired {
+        check!(h.saw(&Event::Reservation {
             connector: 2,
-            reservation_id: 9
+            reservation_id: 9,
+            change: ReservationChange::Expired,
         }));
         h.expect_status(2, ChargePointStatus::Available)?;
         check!(h.cp.reservation(2).is_none());

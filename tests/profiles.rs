@@ -7,6 +7,7 @@ mod common;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::*;
+use ocpp::engine::reservation::ReservationChange;
 use ocpp::engine::{CommandError, Event, StartOutcome};
 use ocpp::messages::{AuthorizationStatus, MessageTrigger};
 use serde_json::{json, Value};
@@ -156,9 +157,10 @@ fn reservation_is_made_used_cancelled_and_expires() {
     cs.wait_status(id, 2, "Available", since, SOON);
     assert!(cp.events().iter().any(|e| matches!(
         e,
-        Event::ReservationExpired {
+        Event::Reservation {
             connector: 2,
-            reservation_id: 4
+            reservation_id: 4,
+            change: ReservationChange::Expired,
         }
     )));
 }

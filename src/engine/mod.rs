@@ -178,23 +178,12 @@ pub enum Event {
         connector: u8,
         action: Action,
     },
-    /// A ReserveNow was accepted: `connector` (0: any) is held for its idTag.
+    /// A reservation of `connector` (0: any connector) was made, cancelled or expired.
     #[cfg(feature = "reservation")]
-    ReservationMade {
+    Reservation {
         connector: u8,
         reservation_id: i32,
-    },
-    /// The Central System cancelled a reservation (CancelReservation).
-    #[cfg(feature = "reservation")]
-    ReservationCancelled {
-        connector: u8,
-        reservation_id: i32,
-    },
-    /// A reservation reached its expiryDate unused.
-    #[cfg(feature = "reservation")]
-    ReservationExpired {
-        connector: u8,
-        reservation_id: i32,
+        change: reservation::ReservationChange,
     },
     /// SendLocalList installed a new Local Authorization List version.
     #[cfg(feature = "local-auth-list")]

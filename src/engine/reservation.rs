@@ -42,6 +42,17 @@ impl Reservations {
     }
 }
 
+/// What happened to a reservation ([`Event::Reservation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReservationChange {
+    /// A ReserveNow was accepted: the connector is held for its idTag.
+    Made,
+    /// The Central System cancelled it (CancelReservation).
+    Cancelled,
+    /// It reached its expiryDate unused.
+    Expired,
+}
+
 /// Whether a start by some idTag on a connector may go ahead.
 pub(super) enum ReservationCheck {
     /// No reservation concerns this start.
@@ -70,9 +81,10 @@ impl<S: Station> ChargePoint<S> {
         self.answer(call, |cp, req: CancelReservationRequest| {
             let status = match cp.end_reservation(now, req.reservation_id) {
                 Some(connector) => {
-                    cp.emit(Event::ReservationCancelled {
+                    cp.emit(Event::Reservation {
                         connector,
                         reservation_id: req.reservation_id,
+                        change: ReservationChange::Cancelled,
                     });
                     CancelReservationStatus::Accepted
                 }
@@ -127,9 +139,10 @@ impl<S: Station> ChargePoint<S> {
                 ChargePointErrorCode::NoError,
             );
         }
-        self.emit(Event::ReservationMade {
+        self.emit(Event::Reservation {
             connector: target,
             reservation_id: req.reservation_id,
+            change: ReservationChange::Made,
         });
         ReservationStatus::Accepted
     }
@@ -283,9 +296,10 @@ impl<S: Station> ChargePoint<S> {
             };
             if let Some(connector) = self.end_reservation(now, id) {
                 info!("reservation {id} on connector {connector} expired");
-                self.emit(Event::ReservationExpired {
+                self.emit(Event::Reservation {
                     connector,
                     reservation_id: id,
+                    change: ReservationChange::Expired,
                 });
             }
         }

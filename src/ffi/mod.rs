@@ -729,29 +729,19 @@ impl ocpp_event {
                 copy_c_string(&mut out.name, message.as_str());
             }
             #[cfg(feature = "reservation")]
-            Event::ReservationMade {
+            Event::Reservation {
                 connector,
                 reservation_id,
+                change,
             } => {
-                out.r#type = ocpp_event_type::OCPP_EVENT_RESERVATION_MADE;
-                out.id_con = c_int::from(*connector);
-                out.value = *reservation_id;
-            }
-            #[cfg(feature = "reservation")]
-            Event::ReservationCancelled {
-                connector,
-                reservation_id,
-            } => {
-                out.r#type = ocpp_event_type::OCPP_EVENT_RESERVATION_CANCELLED;
-                out.id_con = c_int::from(*connector);
-                out.value = *reservation_id;
-            }
-            #[cfg(feature = "reservation")]
-            Event::ReservationExpired {
-                connector,
-                reservation_id,
-            } => {
-                out.r#type = ocpp_event_type::OCPP_EVENT_RESERVATION_EXPIRED;
+                use crate::engine::reservation::ReservationChange;
+                out.r#type = match change {
+                    ReservationChange::Made => ocpp_event_type::OCPP_EVENT_RESERVATION_MADE,
+                    ReservationChange::Cancelled => {
+                        ocpp_event_type::OCPP_EVENT_RESERVATION_CANCELLED
+                    }
+                    ReservationChange::Expired => ocpp_event_type::OCPP_EVENT_RESERVATION_EXPIRED,
+                };
                 out.id_con = c_int::from(*connector);
                 out.value = *reservation_id;
             }

@@ -2,6 +2,7 @@
 //! connector 0 and the reservationId of the holder's StartTransaction.
 
 use super::*;
+use crate::engine::reservation::ReservationChange;
 
 const IN_AN_HOUR: &str = "2026-11-21T11:00:00.000Z";
 
@@ -31,9 +32,10 @@ fn holder_starts_on_the_reserved_connector_with_the_reservation_id() {
     h.nothing_sent();
     assert_eq!(
         h.events(),
-        [Event::ReservationMade {
+        [Event::Reservation {
             connector: 1,
-            reservation_id: 7
+            reservation_id: 7,
+            change: ReservationChange::Made,
         }]
     );
     assert_eq!(h.cp.reservation(1).map(|r| r.id), Some(7));
@@ -172,9 +174,10 @@ fn reservations_expire_and_can_be_cancelled_or_moved() {
     h.advance(3_600_000);
     assert_eq!(
         h.events(),
-        [Event::ReservationExpired {
+        [Event::Reservation {
             connector: 2,
-            reservation_id: 1
+            reservation_id: 1,
+            change: ReservationChange::Expired,
         }]
     );
     // (The heartbeat interval passed meanwhile.)
@@ -193,9 +196,10 @@ fn reservations_expire_and_can_be_cancelled_or_moved() {
         json!({"status": "Accepted"})
     );
     assert_eq!(status_of(&mut h), (json!(1), json!("Available")));
-    assert!(h.events().contains(&Event::ReservationCancelled {
+    assert!(h.events().contains(&Event::Reservation {
         connector: 1,
-        reservation_id: 9
+        reservation_id: 9,
+        change: ReservationChange::Cancelled,
     }));
     assert_eq!(
         h.cs_call("CancelReservation", json!({"reservationId": 9}))["status"],
