@@ -1,6 +1,6 @@
 //! Monotonic instants (passed in by the platform) and wall-clock date-times (RFC 3339, UTC).
 
-use core::fmt::{self, Write};
+use core::fmt;
 
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -165,28 +165,55 @@ impl DateTime {
     }
 }
 
-impl fmt::Display for DateTime {
-    /// `2026-11-21T14:12:34.000Z`
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl DateTime {
+    /// The text OCPP sends, `2026-11-21T14:12:34.000Z` (always 24 bytes), written digit by digit:
+    /// every frame carries timestamps, and `core::fmt` would cost ~2,000 instructions each.
+    /// None outside the years 0000..=9999, which the format cannot express.
+    pub fn to_text(self) -> Option<[u8; 24]> {
         let secs = self.unix_ms.div_euclid(1000);
         let millis = self.unix_ms.rem_euclid(1000);
         let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
         let tod = secs.rem_euclid(86_400);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-            tod / 3600,
-            tod % 3600 / 60,
-            tod % 60
-        )
+        let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        let fields: [(usize, usize, u32); 7] = [
+            (0, 4, year),
+            (5, 2, month),
+            (8, 2, day),
+            (11, 2, (tod / 3600) as u32),
+            (14, 2, (tod % 3600 / 60) as u32),
+            (17, 2, (tod % 60) as u32),
+            (20, 3, millis as u32),
+        ];
+        for (start, width, mut value) in fields {
+            for slot in out.iter_mut().skip(start).take(width).rev() {
+                *slot = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        Some(out)
+    }
+}
+
+impl fmt::Display for DateTime {
+    /// `2026-11-21T14:12:34.000Z`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_text() {
+            // The text is ASCII digits and separators.
+            Some(text) => f.write_str(core::str::from_utf8(&text).map_err(|_| fmt::Error)?),
+            None => write!(f, "(unix ms {})", self.unix_ms),
+        }
     }
 }
 
 impl Serialize for DateTime {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut text: heapless::String<32> = heapless::String::new();
-        write!(text, "{self}").map_err(|_| serde::ser::Error::custom("date out of range"))?;
-        serializer.serialize_str(&text)
+        let text = self
+            .to_text()
+            .ok_or_else(|| serde::ser::Error::custom("date out of range"))?;
+        let text =
+            core::str::from_utf8(&text).map_err(|_| serde::ser::Error::custom("date out of range"))?;
+        serializer.serialize_str(text)
     }
 }
 
@@ -257,6 +284,29 @@ mod tests {
             assert_eq!(DateTime::parse(&t.to_string()).unwrap(), t);
             ms += 86_400_000 * 37 + 3_723_004;
         }
+    }
+
+    #[test]
+    fn text_matches_core_fmt_and_refuses_what_four_digits_cannot_say() {
+        let mut ms = -62_167_219_200_000i64; // 0000-01-01
+        while ms < 253_402_300_800_000 {
+            // 10000-01-01
+            let t = DateTime::from_unix_ms(ms);
+            let (y, mo, d) = civil_from_days(t.unix_secs().div_euclid(86_400));
+            let tod = t.unix_secs().rem_euclid(86_400);
+            let expected = std::format!(
+                "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+                tod / 3600,
+                tod % 3600 / 60,
+                tod % 60,
+                ms.rem_euclid(1000)
+            );
+            assert_eq!(t.to_string(), expected);
+            ms += 86_400_000 * 3_301 + 3_723_017;
+        }
+        assert_eq!(DateTime::from_unix_ms(-62_167_219_200_001).to_text(), None);
+        assert_eq!(DateTime::from_unix_ms(253_402_300_800_000).to_text(), None);
+        assert!(DateTime::from_unix_ms(253_402_300_799_999).to_text().is_some());
     }
 
     #[test]
