@@ -45,6 +45,7 @@ count "$log_dir/cargo-selftest.log" "cargo test (selftest)"
 stage "no_std build (thumbv7em-none-eabihf, no alloc)"
 if cargo build --lib --no-default-features --target thumbv7em-none-eabihf --release; then
     bash bench/footprint.sh --engine-only || fail "engine footprint"
+    bash bench/instructions.sh || fail "instructions per exchange"
 else
     fail "no_std build"
 fi

@@ -211,8 +211,8 @@ impl Serialize for DateTime {
         let text = self
             .to_text()
             .ok_or_else(|| serde::ser::Error::custom("date out of range"))?;
-        let text =
-            core::str::from_utf8(&text).map_err(|_| serde::ser::Error::custom("date out of range"))?;
+        let text = core::str::from_utf8(&text)
+            .map_err(|_| serde::ser::Error::custom("date out of range"))?;
         serializer.serialize_str(text)
     }
 }
@@ -306,7 +306,9 @@ mod tests {
         }
         assert_eq!(DateTime::from_unix_ms(-62_167_219_200_001).to_text(), None);
         assert_eq!(DateTime::from_unix_ms(253_402_300_800_000).to_text(), None);
-        assert!(DateTime::from_unix_ms(253_402_300_799_999).to_text().is_some());
+        assert!(DateTime::from_unix_ms(253_402_300_799_999)
+            .to_text()
+            .is_some());
     }
 
     #[test]
