@@ -247,7 +247,7 @@ impl<S: Station> ChargePoint<S> {
                         RequestError::BadResponse,
                     );
                 };
-                let _ = self.transactions.pop_front();
+                let _ = self.transactions.drop_front();
                 self.transactions.assign(local_id, conf.transaction_id);
                 self.remember_tag(&id_tag, &conf.id_tag_info);
                 let running = self
@@ -287,12 +287,12 @@ impl<S: Station> ChargePoint<S> {
                 }
             }
             TxMessage::MeterValues { .. } => {
-                let _ = self.transactions.pop_front();
+                let _ = self.transactions.drop_front();
             }
             TxMessage::Stop {
                 connector, id_tag, ..
             } => {
-                let _ = self.transactions.pop_front();
+                let _ = self.transactions.drop_front();
                 if let (Some(tag), Ok(conf)) = (
                     id_tag,
                     parse_payload::<StopTransactionResponse>(payload, scratch),
@@ -447,7 +447,7 @@ impl<S: Station> ChargePoint<S> {
             .head_failed(|n| now.plus_secs(retry.saturating_mul(u32::from(n))));
         let result = if u32::from(attempts) >= max_attempts {
             warn!("{action} failed {attempts} times; discarded");
-            let _ = self.transactions.pop_front();
+            let _ = self.transactions.drop_front();
             self.emit(Event::TransactionMessageDiscarded { connector, action });
             Err(error)
         } else {
