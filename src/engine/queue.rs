@@ -172,13 +172,15 @@ impl TransactionQueue {
         self.free_bytes() >= MAX_RECORD
     }
 
-    /// Appends a record; `waiting` is the application call to tell about its outcome.
+    /// Appends a record; `waiting` is the application call to tell about its outcome. Returns
+    /// whether that call is kept waiting: when too many are, the record is queued all the same
+    /// and the caller must be told at once that it is queued.
     pub fn push(
         &mut self,
         seq: u32,
         message: &TxMessage,
         waiting: Option<Ticket>,
-    ) -> Result<(), QueueFull> {
+    ) -> Result<bool, QueueFull> {
         let mut record = Writer::<MAX_RECORD>::default();
         record.u16(0); // length, patched below
         record.u32(seq);
@@ -189,7 +191,7 @@ impl TransactionQueue {
             .get_mut(..2)
             .ok_or(QueueFull)?
             .copy_from_slice(&len.to_le_bytes());
-        if encoded.len() > self.free_bytes() || (waiting.is_some() && self.waiting.is_full()) {
+        if encoded.len() > self.free_bytes() {
             return Err(QueueFull);
         }
         let local_id = message.local_id();
@@ -205,10 +207,7 @@ impl TransactionQueue {
             .extend_from_slice(&encoded)
             .map_err(|()| QueueFull)?;
         self.count += 1;
-        if let Some(ticket) = waiting {
-            let _ = self.waiting.push((seq, ticket));
-        }
-        Ok(())
+        Ok(waiting.is_some_and(|ticket| self.waiting.push((seq, ticket)).is_ok()))
     }
 
     fn records(&self) -> impl Iterator<Item = &[u8]> {
@@ -261,6 +260,11 @@ impl TransactionQueue {
         self.head_attempts = self.head_attempts.saturating_add(1);
         self.head_not_before = Some(retry_at(self.head_attempts));
         self.head_attempts
+    }
+
+    /// How many application calls wait on queued records.
+    pub fn waiting_len(&self) -> usize {
+        self.waiting.len()
     }
 
     /// Forgets the call waiting on record `seq` (its caller was already answered).
