@@ -182,7 +182,15 @@ impl<S: Station> ChargePoint<S> {
             return;
         };
         let measurands = self.config.StopTxnSampledData.clone();
-        let end_values = self.sample(connector, &measurands, ReadingContext::TransactionEnd);
+        let mut end_values = self.sample(connector, &measurands, ReadingContext::TransactionEnd);
+        // One end reading: the register in the Transaction.End sample is meterStop itself, not
+        // a second reading taken a moment later.
+        for value in end_values
+            .iter_mut()
+            .filter(|v| v.measurand == Some(Measurand::EnergyActiveImportRegister))
+        {
+            value.value = sample_text(i64::from(meter_stop));
+        }
         let online = self.is_online();
         let message = TxMessage::Stop {
             local_id: tx.local_id,

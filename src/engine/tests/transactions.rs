@@ -414,3 +414,27 @@ fn stop_is_queued_even_when_every_waiting_slot_is_taken() {
         .count();
     assert_eq!(answered, tickets.len(), "every other caller got its answer");
 }
+
+/// Regression: meterStop came from the caller while the Transaction.End sample was read from
+/// the station a moment later, so one StopTransaction carried two end readings.
+#[test]
+fn stop_carries_one_end_reading() {
+    let mut h = Harness::new("stop-one-reading", 1);
+    h.online();
+    h.start(1, "T", 0);
+    h.answer(
+        "StartTransaction",
+        json!({"idTagInfo": {"status": "Accepted"}, "transactionId": 3}),
+    );
+    h.answer("StatusNotification", json!({}));
+    // The station's register has moved on since the application read 4200 for the stop.
+    h.cp.station_mut().energy_wh[1] = 4250;
+    h.cp.stop_transaction(h.now, 1, 4200, None, None).unwrap();
+    let stop = h.answer("StopTransaction", json!({}));
+    assert_eq!(stop["meterStop"], 4200);
+    let end = &stop["transactionData"][0]["sampledValue"][0];
+    assert_eq!(
+        (end["value"].clone(), end["context"].clone()),
+        (json!("4200"), json!("Transaction.End"))
+    );
+}
