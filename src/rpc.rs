@@ -109,10 +109,12 @@ pub fn parse_frame(text: &[u8]) -> Result<Frame<'_>, FrameError> {
         reason,
     };
     let mut c = Cursor::new(text);
-    // Syntax first: a frame that is not JSON at all is a formation violation.
+    // Syntax first: a frame that is not JSON at all (JSON text is UTF-8; a WebSocket text frame
+    // must be too) is a formation violation.
     {
         let mut whole = Cursor::new(text);
-        if whole.skip_value().is_err() || !whole.at_end() {
+        let utf8 = core::str::from_utf8(text).is_ok();
+        if !utf8 || whole.skip_value().is_err() || !whole.at_end() {
             // Best effort to recover the id, so the peer can match our CALLERROR.
             let (type_id, id) = recover_head(text);
             return Err(fail(
@@ -371,6 +373,11 @@ mod tests {
     fn malformed_frames_name_the_right_error() {
         let cases: &[(&[u8], Option<&str>, ErrorCode)] = &[
             (b"not json", None, ErrorCode::FormationViolation),
+            (
+                b"[2,\"6\",\"Reset\",{\"type\":\"\xff\"}]",
+                Some("6"),
+                ErrorCode::FormationViolation,
+            ),
             (
                 b"[2,\"5\",\"Reset\",{\"type\":}]",
                 Some("5"),

@@ -473,6 +473,10 @@ impl<S: Station> ChargePoint<S> {
 
     /// The WebSocket to the Central System is open: a BootNotification goes first.
     pub fn handle_connected(&mut self, now: Instant) {
+        if self.connected {
+            // A new connection without news of the old one's end: end it first.
+            self.handle_disconnected(now);
+        }
         info!("connected to the Central System");
         self.connected = true;
         self.registration = None;

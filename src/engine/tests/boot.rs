@@ -273,3 +273,15 @@ fn every_answer_and_disconnected_fit_the_event_queue() {
         assert!(answered, "ticket {ticket} unanswered: {events:?}");
     }
 }
+
+/// Found by fuzzing: a second handle_connected without a handle_disconnected kept the old
+/// connection's CALL in flight, so the new connection's BootNotification never went.
+#[test]
+fn connected_again_without_disconnect_starts_over() {
+    let mut h = Harness::new("connected-twice", 1);
+    h.cp.handle_connected(h.now);
+    h.expect_call("BootNotification");
+    h.cp.handle_connected(h.now);
+    assert!(h.events().contains(&Event::Disconnected));
+    h.expect_call("BootNotification");
+}
