@@ -438,10 +438,8 @@ impl<S: Station> ChargePoint<S> {
                 }
                 None => self.events.pop_front(),
             };
-            warn!(
-                "event queue full: dropped {:?}",
-                dropped.as_ref().map(Event::kind)
-            );
+            let dropped = dropped.as_ref().map_or("nothing", Event::kind);
+            warn!("event queue full: dropped {dropped}");
         }
         let _ = self.events.push_back(event);
     }
