@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --example demo -- --cs ws://127.0.0.1:9000/ocpp [--cp-id zephyr-demo] [--control 9001]
+//! cargo run --example demo -- --cs ws://127.0.0.1:9000/ocpp --stay
 //! ```
 //! (`scripts/demo.sh` starts the development Central System, runs this against it and validates
 //! every frame.)
@@ -16,6 +17,13 @@
 //!    GetLocalListVersion. Finally it checks what the Central System recorded.
 //!
 //! Exits 0 when every step succeeded, 1 otherwise, 2 on the 60 s watchdog.
+//!
+//! With `--stay` there is no scenario and no watchdog: the charge point boots and then serves the
+//! Central System until it is killed (Ctrl-C), for a person driving it from the dev CS's web
+//! console (`scripts/demo.sh --console`). A RemoteStartTransaction charges on its own thread
+//! until RemoteStopTransaction (or Unlock, Reset); the cable is then unplugged (Finishing →
+//! Available) so the connector can be started again; an accepted Reset reboots the charge point
+//! (a new connection and BootNotification), keeping the energy registers.
 
 #[path = "../tests/common/http.rs"]
 mod http;
@@ -41,6 +49,12 @@ const SAMPLE_INTERVAL_S: u32 = 2;
 const CHARGE_TIME: Duration = Duration::from_secs(7);
 const WAIT: Duration = Duration::from_secs(15);
 const WATCHDOG: Duration = Duration::from_secs(60);
+/// How long a charging session may last: the scenario's stop long before; `--stay` waits for the
+/// Central System.
+const SESSION_LIMIT: Duration = Duration::from_secs(40);
+const STAY_SESSION_LIMIT: Duration = Duration::from_secs(24 * 3600);
+/// `--stay`: from the end of a session until the cable is unplugged.
+const UNPLUG_DELAY: Duration = Duration::from_secs(2);
 
 // ------------------------------------------------------------------------------ output
 
@@ -173,12 +187,14 @@ type Host = HostChargePoint<DemoStation>;
 
 // ------------------------------------------------------------------------------ a charging session
 
-/// Authorize → start → charge until `until` returns true → stop. Returns the transactionId.
+/// Authorize → start → charge until `until` returns true (at most `limit`) → stop. Returns the
+/// transactionId.
 fn charge(
     host: &Host,
     connector: u8,
     id_tag: &str,
     authorize: bool,
+    limit: Duration,
     mut until: impl FnMut() -> bool,
 ) -> Result<i32, String> {
     let who = format!("connector {connector} ({id_tag})");
@@ -220,14 +236,14 @@ fn charge(
         other => return Err(format!("{who}: transaction not accepted: {other:?}")),
     };
     say!("{who}: charging, transactionId {transaction_id}");
-    let deadline = StdInstant::now() + Duration::from_secs(40);
+    let deadline = StdInstant::now() + limit;
     while !until() {
         if !host.with(|cp, _| cp.has_transaction(connector)) {
             say!("{who}: the transaction was stopped by the charge point (unlock, reset...)");
             return Ok(transaction_id);
         }
         if StdInstant::now() > deadline {
-            return Err(format!("{who}: still charging after 40 s"));
+            return Err(format!("{who}: still charging after {limit:?}"));
         }
         thread::sleep(Duration::from_millis(50));
     }
@@ -318,6 +334,7 @@ struct Args {
     cs: String,
     cp_id: String,
     control: Option<u16>,
+    stay: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -325,6 +342,7 @@ fn parse_args() -> Result<Args, String> {
         cs: String::new(),
         cp_id: "zephyr-demo".into(),
         control: None,
+        stay: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -340,8 +358,10 @@ fn parse_args() -> Result<Args, String> {
                         .map_err(|_| format!("--control: bad port {v:?}"))?,
                 );
             }
+            "--stay" => args.stay = true,
             "-h" | "--help" => {
                 println!("usage: demo --cs ws://HOST:PORT/PATH [--cp-id ID] [--control DEV_CS_CONTROL_PORT]");
+                println!("       demo --cs ws://HOST:PORT/PATH [--cp-id ID] --stay   (no scenario: serve the CS until Ctrl-C)");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?} (see --help)")),
@@ -349,6 +369,9 @@ fn parse_args() -> Result<Args, String> {
     }
     if args.cs.is_empty() {
         return Err("--cs ws://HOST:PORT/PATH is required".into());
+    }
+    if args.stay && args.control.is_some() {
+        return Err("--stay plays no scenario: --control is for the scenario's operator".into());
     }
     Ok(args)
 }
@@ -363,6 +386,13 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if args.stay {
+        if let Err(e) = stay(&args) {
+            say!("demo: FAILED: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     thread::spawn(|| {
         thread::sleep(WATCHDOG);
         eprintln!("demo: watchdog: not finished after {WATCHDOG:?}");
@@ -377,6 +407,27 @@ fn main() {
     }
 }
 
+fn boot_info() -> Result<BootNotificationRequest, String> {
+    Ok(BootNotificationRequest {
+        charge_point_vendor: CiString::try_from_str("zephyr-ocpp").map_err(|_| "vendor")?,
+        charge_point_model: CiString::try_from_str("host-demo").map_err(|_| "model")?,
+        firmware_version: CiString::try_from_str(env!("CARGO_PKG_VERSION")).ok(),
+        ..BootNotificationRequest::default()
+    })
+}
+
+fn host_config(url: &str) -> HostConfig {
+    HostConfig {
+        url: url.to_owned(),
+        options: Options {
+            response_timeout_ms: 10_000,
+            ..Options::default()
+        },
+        reconnect_min: Duration::from_millis(500),
+        reconnect_max: Duration::from_secs(5),
+    }
+}
+
 fn run(args: &Args) -> Result<(), String> {
     let (remote_tx, remote_rx) = mpsc::channel();
     let remote_stops: Arc<[AtomicBool; CONNECTORS as usize + 1]> = Arc::new(Default::default());
@@ -386,22 +437,9 @@ fn run(args: &Args) -> Result<(), String> {
         remote_starts: remote_tx,
         remote_stops: Arc::clone(&remote_stops),
     };
-    let boot = BootNotificationRequest {
-        charge_point_vendor: CiString::try_from_str("zephyr-ocpp").map_err(|_| "vendor")?,
-        charge_point_model: CiString::try_from_str("host-demo").map_err(|_| "model")?,
-        firmware_version: CiString::try_from_str(env!("CARGO_PKG_VERSION")).ok(),
-        ..BootNotificationRequest::default()
-    };
+    let boot = boot_info()?;
     let url = charge_point_url(&args.cs, &args.cp_id);
-    let config = HostConfig {
-        url: url.clone(),
-        options: Options {
-            response_timeout_ms: 10_000,
-            ..Options::default()
-        },
-        reconnect_min: Duration::from_millis(500),
-        reconnect_max: Duration::from_secs(5),
-    };
+    let config = host_config(&url);
     let events_seen = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&events_seen);
     let host = Arc::new(
@@ -464,6 +502,7 @@ fn run(args: &Args) -> Result<(), String> {
                         connector,
                         &format!("ZepId0{}", connector - 1),
                         true,
+                        SESSION_LIMIT,
                         || StdInstant::now() >= end,
                     )
                 })
@@ -520,6 +559,7 @@ fn run(args: &Args) -> Result<(), String> {
             2,
             "ZepId02",
             true,
+            SESSION_LIMIT,
             || false, /* until the charge point stops it */
         )
     });
@@ -643,6 +683,139 @@ fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+// ------------------------------------------------------------------------------ --stay
+
+/// Per connector: Wh counted and, while charging, since when (see [`DemoStation::meters`]).
+type Meters = [(u64, Option<u64>); CONNECTORS as usize + 1];
+
+/// `--stay`: boots, then serves the Central System until the process is killed. Each accepted
+/// Reset ends in a reboot: a new engine, connection and BootNotification (the energy registers
+/// are kept, as a real meter's would be).
+fn stay(args: &Args) -> Result<(), String> {
+    let url = charge_point_url(&args.cs, &args.cp_id);
+    let mut meters = Meters::default();
+    loop {
+        let (remote_tx, remote_rx) = mpsc::channel();
+        let remote_stops: Arc<[AtomicBool; CONNECTORS as usize + 1]> = Arc::new(Default::default());
+        let (reset_tx, reset_rx) = mpsc::channel();
+        let station = DemoStation {
+            started: StdInstant::now(),
+            meters,
+            remote_starts: remote_tx,
+            remote_stops: Arc::clone(&remote_stops),
+        };
+        let host = Arc::new(
+            HostChargePoint::spawn(
+                host_config(&url),
+                boot_info()?,
+                CONNECTORS,
+                station,
+                move |event: &Event| match event {
+                    Event::Registration(status) => say!("event: BootNotification {status}"),
+                    Event::Disconnected => say!("event: disconnected"),
+                    Event::ResetRequested(kind) => {
+                        say!("event: {event:?}");
+                        let _ = reset_tx.send(*kind);
+                    }
+                    Event::TransactionStarted { .. }
+                    | Event::TransactionStopped { .. }
+                    | Event::Authorized { .. } => {}
+                    other => say!("event: {other:?}"),
+                },
+            )
+            .map_err(|e| format!("spawn: {e:?}"))?,
+        );
+        say!("charge point {} connecting to {url}", args.cp_id);
+        let mut waited = 0u32;
+        while !host.is_online() {
+            thread::sleep(Duration::from_millis(50));
+            waited += 1;
+            if waited % 300 == 0 {
+                say!("still not online ({url}); retrying");
+            }
+        }
+        // The meter is sampled every SAMPLE_INTERVAL_S, so the console's charts move.
+        let interval = SAMPLE_INTERVAL_S.to_string();
+        let status = host
+            .with(|cp, now| cp.change_configuration(now, "MeterValueSampleInterval", &interval));
+        say!("online; MeterValueSampleInterval = {interval}: {status}");
+        say!("staying online: remote start/stop, unlock, reset... from the Central System; Ctrl-C to stop");
+
+        let mut sessions: Vec<thread::JoinHandle<()>> = Vec::new();
+        let reset = loop {
+            if let Ok(kind) = reset_rx.try_recv() {
+                break kind;
+            }
+            sessions.retain(|s| !s.is_finished());
+            let Ok((connector, id_tag)) = remote_rx.recv_timeout(Duration::from_millis(100)) else {
+                continue;
+            };
+            say!("station: remote start on connector {connector} for {id_tag}");
+            let host = Arc::clone(&host);
+            let stops = Arc::clone(&remote_stops);
+            let session = thread::Builder::new()
+                .name(format!("connector-{connector}"))
+                .spawn(move || stay_session(&host, connector, &id_tag, &stops))
+                .map_err(|e| format!("thread: {e}"))?;
+            sessions.push(session);
+        };
+        // The engine stopped the transactions; let their sessions see it and end.
+        for session in sessions {
+            if session.join().is_err() {
+                say!("a charging session panicked");
+            }
+        }
+        meters = host.with(|cp, _| {
+            let station = cp.station_mut();
+            for connector in 0..=CONNECTORS {
+                station.set_charging(connector, false);
+            }
+            station.meters
+        });
+        // Let the StopTransactions out before the connection closes.
+        thread::sleep(Duration::from_secs(1));
+        say!("--- reset ({reset:?}): rebooting");
+        shutdown(host);
+        thread::sleep(Duration::from_secs(1));
+    }
+}
+
+/// One remotely started session of `--stay`: charges until the Central System stops it (or the
+/// engine does: unlock, reset), then the cable is unplugged.
+fn stay_session(
+    host: &Arc<Host>,
+    connector: u8,
+    id_tag: &str,
+    stops: &Arc<[AtomicBool; CONNECTORS as usize + 1]>,
+) {
+    if let Some(flag) = stops.get(usize::from(connector)) {
+        flag.store(false, Ordering::Release); // a stale stop request is not for this session
+    }
+    let stop = || {
+        stops
+            .get(usize::from(connector))
+            .is_some_and(|f| f.swap(false, Ordering::AcqRel))
+    };
+    match charge(host, connector, id_tag, false, STAY_SESSION_LIMIT, stop) {
+        Ok(id) => say!("connector {connector}: transaction {id} ended"),
+        Err(e) => say!("connector {connector}: {e}"),
+    }
+    thread::sleep(UNPLUG_DELAY);
+    let unplugged = host.with(|cp, now| {
+        (cp.connector_status(connector) == Some(ChargePointStatus::Finishing)).then(|| {
+            cp.set_connector_status(
+                now,
+                connector,
+                ChargePointStatus::Available,
+                ChargePointErrorCode::NoError,
+            )
+        })
+    });
+    if let Some(Err(e)) = unplugged {
+        say!("connector {connector}: unplug: {e:?}");
+    }
+}
+
 /// Waits for the station's remote start request and charges on a new thread until the Central
 /// System asks to stop.
 fn remote_session(
@@ -663,7 +836,7 @@ fn remote_session(
                 .is_some_and(|f| f.swap(false, Ordering::AcqRel))
         };
         // A remote start was authorized by the Central System already.
-        charge(&host, connector, &id_tag, false, stop)
+        charge(&host, connector, &id_tag, false, SESSION_LIMIT, stop)
     }))
 }
 

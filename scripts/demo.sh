@@ -6,12 +6,32 @@
 #
 #   scripts/demo.sh            exit 0 on success, non-zero on any failure
 #   OCPP_LOG=info scripts/demo.sh    with the library's log on stderr
+#
+#   scripts/demo.sh --console [--console-port N] [--ws-port N]
+#       the same Central System with its web console, and the demo charge point booted and
+#       waiting (examples/demo.rs --stay): prints the console's URL (loopback only), then runs
+#       until Ctrl-C, when it validates every frame exchanged. Ports default to free ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+console=false
+console_port=0
+ws_port=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --console) console=true ;;
+        --console-port) console_port=${2:?--console-port needs a port}; shift ;;
+        --ws-port) ws_port=${2:?--ws-port needs a port}; shift ;;
+        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "demo.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
 out=target/demo
+$console && out=target/demo-console
 mkdir -p "$out"
-rm -f "$out/frames.jsonl" "$out/dev_cs.out" "$out/dev_cs.err"
+rm -f "$out/frames.jsonl" "$out/dev_cs.out" "$out/dev_cs.err" "$out/charge_point.out"
 
 # The dev Central System's Python packages (scripts/deps.sh installs everything else).
 python3 -c 'import ocpp, websockets, jsonschema' 2>/dev/null ||
@@ -19,10 +39,16 @@ python3 -c 'import ocpp, websockets, jsonschema' 2>/dev/null ||
 
 cargo build --quiet --example demo
 
-python3 tools/dev_cs.py --host 127.0.0.1 --port 0 --control-port 0 \
+python3 tools/dev_cs.py --host 127.0.0.1 --port "$ws_port" --control-port "$console_port" \
     --frames-log "$out/frames.jsonl" --quiet >"$out/dev_cs.out" 2>"$out/dev_cs.err" &
 cs_pid=$!
-trap 'kill "$cs_pid" 2>/dev/null || true; wait "$cs_pid" 2>/dev/null || true' EXIT
+cp_pid=""
+cleanup() {
+    [ -z "$cp_pid" ] || kill "$cp_pid" 2>/dev/null || true
+    kill "$cs_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
 
 ready=""
 for _ in $(seq 200); do
@@ -39,6 +65,32 @@ fi
 ws_port=$(sed -E 's/.*ws_port=([0-9]+).*/\1/' <<<"$ready")
 control_port=$(sed -E 's/.*control_port=([0-9]+).*/\1/' <<<"$ready")
 echo "== dev Central System on ws://127.0.0.1:$ws_port/ocpp (control API 127.0.0.1:$control_port)"
+
+if $console; then
+    # No scenario: the charge point boots and waits for the person at the console.
+    target/debug/examples/demo --cs "ws://127.0.0.1:$ws_port/ocpp" \
+        --cp-id zephyr-demo --stay > >(tee "$out/charge_point.out") 2>&1 &
+    cp_pid=$!
+    stop() {
+        echo
+        echo "== stopping"
+        cleanup
+        cp_pid=""
+        echo "== schema validation of the frames exchanged ($out/frames.jsonl)"
+        python3 tools/validate_frames.py "$out/frames.jsonl" | tail -3 || exit 1
+        exit 0
+    }
+    trap stop INT TERM
+    echo "== web console: http://127.0.0.1:$control_port/"
+    echo "   charge point zephyr-demo (examples/demo.rs --stay); others may connect to ws://127.0.0.1:$ws_port/ocpp/<id>"
+    echo "   Ctrl-C to stop"
+    rc=0
+    wait -n "$cs_pid" "$cp_pid" || rc=$?
+    if kill -0 "$cs_pid" 2>/dev/null; then who="charge point"; else who="Central System"; fi
+    echo "demo.sh: the $who exited ($rc)" >&2
+    tail -5 "$out/dev_cs.err" >&2
+    exit 1
+fi
 
 status=0
 echo "== charge point"

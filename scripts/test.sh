@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite of zephyr-ocpp (the README's test command; CI runs it through .ci/run).
 # Stages: lint, Rust unit + integration tests, frame schema validation, no_std build and size,
-# Python tests of the dev Central System, C API tests, header freshness, Zephyr (when a
-# workspace exists). Ends with one line: "tests: N passed, M failed".
+# Python tests of the dev Central System, its web console (unit tests, then headless Chromium),
+# C API tests, header freshness, Zephyr (when a workspace exists). Ends with one line: "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -59,6 +59,37 @@ stage "dev Central System tests (pytest)"
 python3 -m pytest tests/cs -q 2>&1 | tee "$log_dir/pytest-cs.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "pytest tests/cs" 0
 count "$log_dir/pytest-cs.log" "pytest tests/cs"
+
+stage "web console (tools/console): unit tests, then a browser session in headless Chromium"
+# node --test prints "# pass N" / "# fail N"; count() reads "N passed" / "N failed".
+console_tests() { # $1: the folder under tests/console, $2: the stage's name
+    local log=$log_dir/console-$1.tap rc=0 p f
+    rm -f "$log"
+    (cd tests/console && timeout 300 node --test --test-reporter=spec --test-reporter-destination=stdout \
+        --test-reporter=tap --test-reporter-destination="$log" "$1/") || rc=$?
+    p=$(grep -oE '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+    f=$(grep -oE '^# (fail|cancelled) [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+    [ $((p + f)) -gt 0 ] || f=1 # the runner did not run: that is a failure too
+    echo "$2: $p passed, $f failed" | tee "$log_dir/console-$1.log"
+    [ "$rc" -eq 0 ] || fail "$2 (exit $rc)" 0
+    count "$log_dir/console-$1.log" "$2"
+}
+if ! command -v node >/dev/null; then
+    echo "################################################################################"
+    echo "# SKIPPED: web console tests - Node.js is not installed (scripts/deps.sh could not)"
+    echo "################################################################################"
+else
+    console_tests unit "console unit tests"
+    if [ -x "${CHROMIUM:-/usr/bin/chromium}" ] && [ -d tests/console/node_modules/playwright-core ]; then
+        console_tests e2e "console browser test"
+        echo "screenshots: $(ls target/console/*.png 2>/dev/null | tr '\n' ' ')"
+    else
+        echo "################################################################################"
+        echo "# SKIPPED: web console browser test - no Chromium at ${CHROMIUM:-/usr/bin/chromium}"
+        echo "# or no tests/console/node_modules/playwright-core (scripts/deps.sh installs both)"
+        echo "################################################################################"
+    fi
+fi
 
 if [ -x tests/c/run.sh ]; then
     stage "C API tests"

@@ -7,6 +7,11 @@ handlers) and served with `websockets`.  A small HTTP/JSON control API on
 calls, raw frames, one-shot faults and disconnects.  See ``--help`` and the
 module-level ``CONTROL_API`` string for the interface.
 
+The same port serves the web console (tools/console/, plain ES modules, no
+build step): open http://127.0.0.1:<control-port>/ to watch every charge point
+live and drive it through the control API.  ``GET /events`` is the live
+stream it reads (server-sent events).
+
 Nothing is persisted except the optional frames log (JSON lines).
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import copy
 import dataclasses
 import decimal
@@ -29,6 +35,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -75,6 +82,24 @@ HTTP_IO_TIMEOUT = 10.0
 MAX_HTTP_BODY = 4 * 1024 * 1024
 # In-memory history per charge point (frames/messages); oldest entries drop.
 MAX_HISTORY = 100_000
+# Events waiting for one /events subscriber; a subscriber that falls this far
+# behind is disconnected (its EventSource reconnects and gets a fresh replay).
+EVENT_QUEUE_DEPTH = 20_000
+# A comment line every so often keeps idle streams (and their proxies) open and
+# tells the server soon enough that a subscriber has gone.
+EVENT_KEEPALIVE = 15.0
+# The web console's files: GET /console/<name>, nothing else from the disk.
+CONSOLE_DIR = Path(__file__).resolve().with_name("console")
+CONSOLE_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+_CONSOLE_NAME = re.compile(r"^[a-z0-9_-]+\.(html|js|css|svg)$")
+# Host names a request may address (a page elsewhere reaching the loopback port
+# through DNS rebinding names its own host instead).
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 
 CONTROL_API = """
 GET  /cps                          -> ["cp_id", ...]  (currently connected)
@@ -105,6 +130,15 @@ POST /config     {"boot_status","boot_interval","heartbeat_interval","idtag_rule
                  null to clear); drop_next: {"action"}
 POST /disconnect {"cp_id","code"=1000,"reason"=""}  -> {"disconnected": true}
 POST /shutdown   {}                               -> {"shutting_down": true}
+GET  /events                       -> text/event-stream (server-sent events), first a replay,
+                                      then live: "hello" {"ws_url","control_port"}, "config"
+                                      (as GET /config, again after every POST /config),
+                                      "cp" (as GET /status, on connect and disconnect),
+                                      "frame" {"cp_id","ts","dir","frame"} (as GET /frames),
+                                      "shutdown" {}
+GET  /                             -> the web console (/console/index.html and its files)
+A request naming a host other than 127.0.0.1/localhost/[::1], or coming from a web page of
+another origin, is refused with HTTP 403.
 """
 
 
@@ -383,6 +417,15 @@ class DevChargePoint(V16ChargePoint):
         return call_result.DiagnosticsStatusNotification()
 
 
+class EventQueue(asyncio.Queue):
+    """The pending events of one /events subscriber; None ends the stream."""
+
+    def __init__(self, maxsize: int):
+        super().__init__(maxsize)
+        self.overflowed = False  # fell EVENT_QUEUE_DEPTH events behind
+        self.ended = False  # the server is shutting down
+
+
 @dataclasses.dataclass
 class Session:
     """One live websocket connection of a charge point."""
@@ -415,6 +458,10 @@ class CentralSystem:
         self._frames_log = open(args.frames_log, "a", encoding="utf-8") if args.frames_log else None
         self.stop_event = asyncio.Event()
         self._background: set[asyncio.Task] = set()
+        self._subscribers: set[EventQueue] = set()
+        # Set by amain once the servers are bound (the ports may be OS-picked).
+        self.ws_url = ""
+        self.control_port = 0
 
     # -- shared helpers ---------------------------------------------------------
 
@@ -437,6 +484,17 @@ class CentralSystem:
                 return dict(rule) if isinstance(rule, dict) else {"status": rule}
         return {"status": AuthorizationStatus.accepted.value}
 
+    def status_of(self, st: CpState) -> dict:
+        """The GET /status view of one charge point."""
+        return {
+            "cp_id": st.cp_id,
+            "connected": st.session is not None,
+            "connect_count": st.connect_count,
+            "subprotocol": st.session.ws.subprotocol if st.session else None,
+            "path": st.session.path if st.session else None,
+            "last_boot_status": st.last_boot_status,
+        }
+
     def take_fault(self, kind: str, action: str) -> dict | None:
         return self.config[kind].pop(action, None)
 
@@ -446,6 +504,7 @@ class CentralSystem:
         record = {"ts": ts, "cp_id": state.cp_id, "dir": direction, "frame": frame}
         if binary:
             record["binary"] = True
+        self.publish("frame", record)
         if self._frames_log is not None:
             self._frames_log.write(json.dumps(record) + "\n")
             self._frames_log.flush()
@@ -456,6 +515,43 @@ class CentralSystem:
     def event(self, text: str) -> None:
         if not self.quiet:
             print(f"# {text}", flush=True)
+
+    # -- the live event stream (GET /events) ---------------------------------------
+
+    def publish(self, kind: str, data: Any) -> None:
+        """Hand one event to every /events subscriber (never blocks)."""
+        for sub in list(self._subscribers):
+            try:
+                sub.put_nowait((kind, data))
+            except asyncio.QueueFull:
+                # Too far behind: end that stream rather than grow without bound.
+                self._subscribers.discard(sub)
+                sub.overflowed = True
+
+    def subscribe(self) -> tuple["EventQueue", list[tuple[str, Any]]]:
+        """A new subscriber and the replay it starts with.  Synchronous on
+        purpose: no event can slip between the replay and the live queue."""
+        replay: list[tuple[str, Any]] = [
+            ("hello", {"ws_url": self.ws_url, "control_port": self.control_port}),
+            ("config", self.config),
+        ]
+        for st in self.cps.values():
+            replay.append(("cp", self.status_of(st)))
+            replay.extend(("frame", {"cp_id": st.cp_id, **f}) for f in st.frames)
+        sub = EventQueue(EVENT_QUEUE_DEPTH)
+        self._subscribers.add(sub)
+        return sub, replay
+
+    def unsubscribe(self, sub: "EventQueue") -> None:
+        self._subscribers.discard(sub)
+
+    def end_streams(self) -> None:
+        self.publish("shutdown", {})
+        for sub in list(self._subscribers):
+            sub.ended = True
+            with contextlib.suppress(asyncio.QueueFull):
+                sub.put_nowait(None)
+        self._subscribers.clear()
 
     def close(self) -> None:
         if self._frames_log is not None:
@@ -488,6 +584,7 @@ class CentralSystem:
         state.session = session
         state.connect_count += 1
         self.event(f"{cp_id} connected path={path} subprotocol={ws.subprotocol}")
+        self.publish("cp", self.status_of(state))
         if old is not None:
             # A reconnect with the same id replaces the old connection.  Close it
             # in the background so the new CP is served immediately.
@@ -507,6 +604,7 @@ class CentralSystem:
             conn.fail_waiters()
             if state.session is session:
                 state.session = None
+                self.publish("cp", self.status_of(state))
             self.event(f"{cp_id} disconnected")
 
     def session_for(self, cp_id: str) -> Session:
@@ -658,30 +756,49 @@ class CentralSystem:
                 else:
                     cfg[kind][spec["action"]] = {}
         self.config = cfg
+        self.publish("config", cfg)
         return cfg
 
     # -- control API -------------------------------------------------------------------
 
     async def handle_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         shutdown = False
+        content_type, extra = "application/json", {}
         try:
-            method, target, body = await asyncio.wait_for(_read_http_request(reader), HTTP_IO_TIMEOUT)
-            status, obj = 200, await self.dispatch(method, target, body)
-            shutdown = (method, urlsplit(target).path) == ("POST", "/shutdown")
+            method, target, headers, body = await asyncio.wait_for(
+                _read_http_request(reader), HTTP_IO_TIMEOUT)
+            _check_loopback_request(headers, self.control_port)
+            path = urlsplit(target).path
+            if method == "GET" and path == "/events":
+                await self.serve_events(reader, writer)
+                return
+            if method == "GET" and path in ("/", "/console"):
+                status, content_type, payload = 302, "text/plain", b"see /console/\n"
+                extra = {"Location": "/console/"}
+            elif method == "GET" and path.startswith("/console/"):
+                status = 200
+                content_type, payload = _console_file(path[len("/console/"):])
+                extra = {"Cache-Control": "no-store"}  # edits show on reload
+            else:
+                status, payload = 200, json.dumps(await self.dispatch(method, target, body)).encode()
+            shutdown = (method, path) == ("POST", "/shutdown")
         except ControlError as e:
             status, obj = e.status, {"error": {"code": e.code, "description": e.description}}
+            content_type, extra, payload = "application/json", {}, json.dumps(obj).encode()
         except (asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as e:
             status, obj = 400, {"error": {"code": "BadRequest", "description": f"malformed HTTP request: {e!r}"}}
+            content_type, extra, payload = "application/json", {}, json.dumps(obj).encode()
         except Exception as e:
             LOG.exception("control request failed")
             status, obj = 500, {"error": {"code": "InternalError", "description": repr(e)}}
+            content_type, extra, payload = "application/json", {}, json.dumps(obj).encode()
         try:
-            payload = json.dumps(obj).encode()
             head = (
                 f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
-                "Content-Type: application/json\r\n"
+                f"Content-Type: {content_type}\r\n"
                 f"Content-Length: {len(payload)}\r\n"
-                "Connection: close\r\n\r\n"
+                + "".join(f"{k}: {v}\r\n" for k, v in extra.items())
+                + "Connection: close\r\n\r\n"
             ).encode()
             writer.write(head + payload)
             await asyncio.wait_for(writer.drain(), HTTP_IO_TIMEOUT)
@@ -692,6 +809,49 @@ class CentralSystem:
         # Stop only after the reply is out, so the caller sees a clean answer.
         if shutdown:
             self.stop_event.set()
+
+    async def serve_events(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """GET /events: the replay, then live events, until the subscriber goes,
+        falls too far behind, or the server stops."""
+        sub, replay = self.subscribe()
+        # The subscriber never sends anything after its request: EOF means it left.
+        gone = asyncio.ensure_future(reader.read(1))
+        try:
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                b"Cache-Control: no-store\r\nConnection: close\r\n\r\n"
+                b"retry: 1000\n\n"
+            )
+            for i, (kind, data) in enumerate(replay):
+                writer.write(_sse(kind, data))
+                if i % 500 == 499:
+                    await asyncio.wait_for(writer.drain(), HTTP_IO_TIMEOUT)
+            await asyncio.wait_for(writer.drain(), HTTP_IO_TIMEOUT)
+            while not (sub.ended or sub.overflowed or gone.done()):
+                next_item = asyncio.ensure_future(sub.get())
+                await asyncio.wait({next_item, gone}, timeout=EVENT_KEEPALIVE,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                if not next_item.done():
+                    next_item.cancel()
+                    writer.write(b": keepalive\n\n")
+                else:
+                    item = next_item.result()
+                    if item is None:
+                        break
+                    writer.write(_sse(*item))
+                    # Send what else is already queued in the same write.
+                    while not sub.empty():
+                        item = sub.get_nowait()
+                        if item is None:
+                            break
+                        writer.write(_sse(*item))
+                await asyncio.wait_for(writer.drain(), HTTP_IO_TIMEOUT)
+        except (ConnectionError, asyncio.TimeoutError):
+            pass
+        finally:
+            self.unsubscribe(sub)
+            gone.cancel()
+            writer.close()
 
     async def dispatch(self, method: str, target: str, body: bytes) -> Any:
         url = urlsplit(target)
@@ -714,14 +874,7 @@ class CentralSystem:
                 return st.transactions
             if route[1] == "/frames":
                 return list(st.frames)
-            return {
-                "cp_id": cp_id,
-                "connected": st.session is not None,
-                "connect_count": st.connect_count,
-                "subprotocol": st.session.ws.subprotocol if st.session else None,
-                "path": st.session.path if st.session else None,
-                "last_boot_status": st.last_boot_status,
-            }
+            return self.status_of(st)
 
         if method != "POST":
             raise ControlError(404, "NotFound", f"no route {method} {url.path}")
@@ -878,24 +1031,59 @@ def _reply_to_result(raw: str, library_error: BaseException | None) -> dict:
     return result
 
 
-async def _read_http_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes]:
+async def _read_http_request(reader: asyncio.StreamReader) -> tuple[str, str, dict, bytes]:
+    """(method, target, headers with lower-case names, body)."""
     request_line = (await reader.readline()).decode("latin-1").strip()
     parts = request_line.split()
     if len(parts) != 3:
         raise ValueError(f"bad request line {request_line!r}")
     method, target = parts[0].upper(), parts[1]
-    length = 0
+    headers: dict[str, str] = {}
     for _ in range(100):  # bounded header count
         line = await reader.readline()
         if line in (b"\r\n", b"\n", b""):
             break
         name, _, value = line.decode("latin-1").partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value.strip())
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
     if length < 0 or length > MAX_HTTP_BODY:
         raise ValueError("bad Content-Length")
     body = await reader.readexactly(length) if length else b""
-    return method, target, body
+    return method, target, headers, body
+
+
+def _check_loopback_request(headers: dict, control_port: int) -> None:
+    """Refuse what a web page elsewhere could make a browser send here: a Host
+    that is not a loopback name (DNS rebinding) or a foreign Origin (a
+    cross-site POST /call).  Clients that send neither header pass."""
+    host = headers.get("host")
+    if host is not None and urlsplit(f"http://{host}").hostname not in LOOPBACK_NAMES:
+        raise ControlError(403, "Forbidden", f"Host {host!r} is not a loopback address")
+    origin = headers.get("origin")
+    if origin is None:
+        return
+    try:
+        url = urlsplit(origin)
+        same = (url.scheme == "http" and url.hostname in LOOPBACK_NAMES
+                and url.port == control_port)
+    except ValueError:
+        same = False
+    if not same:
+        raise ControlError(403, "Forbidden", f"requests from {origin!r} are not allowed")
+
+
+def _console_file(name: str) -> tuple[str, bytes]:
+    """(Content-Type, bytes) of one web console file; 404 for anything else."""
+    name = name or "index.html"
+    path = CONSOLE_DIR / name
+    if not _CONSOLE_NAME.match(name) or not path.is_file():
+        raise ControlError(404, "NotFound", f"no console file {name!r}")
+    return CONSOLE_TYPES[path.suffix], path.read_bytes()
+
+
+def _sse(kind: str, data: Any) -> bytes:
+    """One server-sent event (json.dumps never emits a newline)."""
+    return f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
 
 
 async def amain(args: argparse.Namespace) -> int:
@@ -916,12 +1104,16 @@ async def amain(args: argparse.Namespace) -> int:
     ctl_server = await asyncio.start_server(cs.handle_http, "127.0.0.1", args.control_port)
     ws_port = ws_server.sockets[0].getsockname()[1]
     ctl_port = ctl_server.sockets[0].getsockname()[1]
+    ws_host = f"[{args.host}]" if ":" in args.host else args.host
+    cs.ws_url, cs.control_port = f"ws://{ws_host}:{ws_port}/ocpp", ctl_port
     print(f"DEV_CS_READY ws_port={ws_port} control_port={ctl_port}", flush=True)
+    cs.event(f"web console on http://127.0.0.1:{ctl_port}/")
 
     try:
         await cs.stop_event.wait()
     finally:
         cs.event("shutting down")
+        cs.end_streams()
         ctl_server.close()
         ws_server.close()  # closes every CP connection with 1001 (going away)
         try:
