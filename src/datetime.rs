@@ -152,10 +152,20 @@ impl DateTime {
         };
         let days = days_from_civil(year, month as u32, day as u32);
         let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-        Ok(Self {
+        let time = Self {
             unix_ms: secs * 1000 + millis,
-        })
+        };
+        // A zone offset can carry 9999-12-31 into year 10000, which the text cannot say.
+        match (Self::MIN..=Self::MAX).contains(&time) {
+            true => Ok(time),
+            false => Err(BadDateTime),
+        }
     }
+
+    /// The earliest time OCPP's text can express, 0000-01-01T00:00:00.000Z.
+    pub const MIN: DateTime = DateTime::from_unix_ms(-62_167_219_200_000);
+    /// The latest, 9999-12-31T23:59:59.999Z.
+    pub const MAX: DateTime = DateTime::from_unix_ms(253_402_300_799_999);
 
     /// Start of the UTC day containing `self`.
     pub const fn midnight(self) -> Self {
@@ -207,13 +217,13 @@ impl fmt::Display for DateTime {
 }
 
 impl Serialize for DateTime {
+    /// Never fails: serde-json-core panics on a serializer error (its custom-error hook is
+    /// unreachable!()), so a time the format cannot express is written as the nearest one it can.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = self
-            .to_text()
-            .ok_or_else(|| serde::ser::Error::custom("date out of range"))?;
-        let text = core::str::from_utf8(&text)
-            .map_err(|_| serde::ser::Error::custom("date out of range"))?;
-        serializer.serialize_str(text)
+        let clamped =
+            DateTime::from_unix_ms(self.unix_ms.clamp(Self::MIN.unix_ms, Self::MAX.unix_ms));
+        let text = clamped.to_text().unwrap_or(*b"0000-01-01T00:00:00.000Z");
+        serializer.serialize_str(core::str::from_utf8(&text).unwrap_or("0000-01-01T00:00:00.000Z"))
     }
 }
 
@@ -304,6 +314,26 @@ mod tests {
             assert_eq!(t.to_string(), expected);
             ms += 86_400_000 * 3_301 + 3_723_017;
         }
+        assert_eq!(
+            DateTime::parse("9999-12-31T23:59:59-01:00"),
+            Err(BadDateTime),
+            "year 10000 in UTC"
+        );
+        assert_eq!(
+            DateTime::parse("0000-01-01T00:00:00+01:00"),
+            Err(BadDateTime)
+        );
+        assert_eq!(
+            DateTime::parse("9999-12-31T23:59:59.999Z"),
+            Ok(DateTime::MAX)
+        );
+        // Beyond the range (a wall clock running on), serialization still succeeds.
+        let mut buf = [0u8; 64];
+        let far = DateTime::from_unix_ms(DateTime::MAX.unix_ms + 86_400_000);
+        let n = serde_json_core::to_slice(&far, &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"\"9999-12-31T23:59:59.999Z\"");
+        let n = serde_json_core::to_slice(&DateTime::from_unix_ms(i64::MIN), &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"\"0000-01-01T00:00:00.000Z\"");
         assert_eq!(DateTime::from_unix_ms(-62_167_219_200_001).to_text(), None);
         assert_eq!(DateTime::from_unix_ms(253_402_300_800_000).to_text(), None);
         assert!(DateTime::from_unix_ms(253_402_300_799_999)

@@ -285,3 +285,41 @@ fn connected_again_without_disconnect_starts_over() {
     assert!(h.events().contains(&Event::Disconnected));
     h.expect_call("BootNotification");
 }
+
+/// Found by the codec study: a time past 9999-12-31 made the serializer fail, and
+/// serde-json-core panics on a serializer error. Such times are refused from the Central System
+/// and written clamped when the clock runs past them.
+#[test]
+fn times_beyond_year_9999_neither_panic_nor_break_frames() {
+    let mut h = Harness::new("year-10000", 1);
+    h.cp.handle_connected(h.now);
+    let boot =
+        json!({"status": "Accepted", "currentTime": "9999-12-31T23:59:59-01:00", "interval": 300});
+    h.answer("BootNotification", boot);
+    assert_eq!(
+        h.cp.registration(),
+        None,
+        "a bad currentTime is a bad answer"
+    );
+    h.cp.set_wall_clock(h.now, DateTime::from_unix_ms(DateTime::MAX.unix_ms - 500));
+    h.advance(30_000);
+    h.answer(
+        "BootNotification",
+        json!({"status": "Accepted", "currentTime": CS_TIME, "interval": 300}),
+    );
+    h.advance(10_000);
+    h.cp.set_connector_status(
+        h.now,
+        1,
+        ChargePointStatus::Preparing,
+        ChargePointErrorCode::NoError,
+    )
+    .unwrap();
+    let mut last = Value::Null;
+    while let Some(frame) = h.transmit() {
+        let id = frame[1].as_str().unwrap().to_string();
+        last = frame[3].clone();
+        h.result(&id, json!({}));
+    }
+    assert_eq!(last["timestamp"], "9999-12-31T23:59:59.999Z");
+}
