@@ -114,8 +114,8 @@ pub(crate) use ocpp_enum;
 ///
 /// gives the struct with serde's derives (a member typed `Option<_>` may be absent and is not
 /// written when `None`, as the schemas require) and, with feature `table-codec`, the static
-/// member table and the [`crate::codec::Fields`] / [`crate::codec::Member`] impls of the
-/// table-driven codec.
+/// member table and the [`crate::codec::DecodeFields`], [`crate::codec::EncodeFields`] and
+/// [`crate::codec::Member`] impls of the table-driven codec.
 macro_rules! ocpp_message {
     ($(#[$meta:meta])* $vis:vis struct $name:ident { $($members:tt)* }) => {
         $crate::messages::ocpp_message!(@member [$(#[$meta])* $vis struct $name] [] $($members)*);
@@ -145,38 +145,47 @@ macro_rules! ocpp_message {
         }
 
         #[cfg(feature = "table-codec")]
-        impl $crate::codec::Fields for $name {
-            fn table(&self) -> &'static $crate::codec::Table {
-                static TABLE: $crate::codec::Table =
-                    $crate::codec::Table::new(&[$($json),*], &[$($required),*]);
-                &TABLE
+        const _: () = {
+            static TABLE: $crate::codec::Table =
+                $crate::codec::Table::new(&[$($json),*], &[$($required),*]);
+
+            impl $crate::codec::DecodeFields for $name {
+                fn table(&self) -> &'static $crate::codec::Table {
+                    &TABLE
+                }
+
+                #[allow(unused_variables)]
+                fn set(
+                    &mut self,
+                    index: usize,
+                    value: $crate::codec::RawValue<'_>,
+                    scratch: &mut [u8],
+                ) -> Result<(), $crate::rpc::ErrorCode> {
+                    #[allow(non_camel_case_types, dead_code)]
+                    enum Index { $($member),* }
+                    $(if index == Index::$member as usize {
+                        return $crate::codec::Member::decode_into(&mut self.$member, value, scratch);
+                    })*
+                    Ok(())
+                }
             }
 
-            #[allow(unused_variables)]
-            fn set(
-                &mut self,
-                index: usize,
-                value: $crate::codec::RawValue<'_>,
-                scratch: &mut [u8],
-            ) -> Result<(), $crate::rpc::ErrorCode> {
-                #[allow(non_camel_case_types, dead_code)]
-                enum Index { $($member),* }
-                $(if index == Index::$member as usize {
-                    return $crate::codec::Member::decode_into(&mut self.$member, value, scratch);
-                })*
-                Ok(())
-            }
+            impl $crate::codec::EncodeFields for $name {
+                fn table(&self) -> &'static $crate::codec::Table {
+                    &TABLE
+                }
 
-            #[allow(unused_variables)]
-            fn get(&self, index: usize) -> $crate::codec::Value<'_> {
-                #[allow(non_camel_case_types, dead_code)]
-                enum Index { $($member),* }
-                $(if index == Index::$member as usize {
-                    return $crate::codec::Member::encode(&self.$member);
-                })*
-                $crate::codec::Value::Absent
+                #[allow(unused_variables)]
+                fn get(&self, index: usize) -> $crate::codec::Value<'_> {
+                    #[allow(non_camel_case_types, dead_code)]
+                    enum Index { $($member),* }
+                    $(if index == Index::$member as usize {
+                        return $crate::codec::Member::encode(&self.$member);
+                    })*
+                    $crate::codec::Value::Absent
+                }
             }
-        }
+        };
 
         #[cfg(feature = "table-codec")]
         impl $crate::codec::Member for $name {
