@@ -9,10 +9,12 @@
 //! ([`DecodeFields::set`]) or from it ([`EncodeFields::get`]). They are two traits, not one: a
 //! trait object's vtable keeps all its methods, so a message only written would otherwise carry
 //! its reader too. The work is done by functions that are *not* generic:
-//! - [`decode`] walks a payload with [`crate::json`]'s scanner, finds each member's index in the
-//!   table and hands its raw value to [`DecodeFields::set`]; required members are checked with a
-//!   bitmask. Each kind of value (CiString, u32/i32, enum, DateTime, Option, nested struct,
-//!   bounded Vec) is read by one parser shared by all messages ([`Member`]).
+//! - [`decode`] walks a payload once with [`crate::json`]'s scanner, finds each member's index
+//!   in the table and hands the scanner, at the member's value, to [`DecodeFields::set`];
+//!   required members are checked with a bitmask. Each kind of value (CiString, u32/i32, enum,
+//!   DateTime, Option, nested struct, bounded Vec) is read from the scanner by one parser shared
+//!   by all messages ([`Member`]); a nested struct or list continues on the same scanner, so
+//!   no byte is scanned twice.
 //! - [`write_call`] / [`write_call_result`] write a message through [`EncodeFields::get`], which
 //!   names each member's value ([`Value`]); strings are copied run by run, not char by char.
 //!
@@ -29,7 +31,7 @@
 
 use crate::cistring::CiString;
 use crate::datetime::DateTime;
-use crate::json::{for_each_element, for_each_member};
+use crate::json::Cursor;
 use crate::rpc::{BufferTooSmall, ErrorCode, MessageId};
 
 const TYPE: ErrorCode = ErrorCode::TypeConstraintViolation;
@@ -68,21 +70,30 @@ impl Table {
     }
 }
 
-/// The JSON text of one value, syntax-checked by the framing, without surrounding whitespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RawValue<'a>(&'a [u8]);
+/// Unknown members nest at most this deep below a message (the framing allows 16 levels in
+/// the whole frame, so this never refuses a frame that got through it).
+const MAX_SKIP_DEPTH: u8 = 16;
 
-impl<'a> RawValue<'a> {
-    pub fn new(text: &'a [u8]) -> Self {
-        Self(text)
+/// One member's value: the scanner over a syntax-checked payload, standing before the value.
+/// A kind's parser reads exactly that one value from it (and leaves it after the value).
+pub struct RawValue<'c, 'a>(&'c mut Cursor<'a>);
+
+impl<'a> RawValue<'_, 'a> {
+    /// Whether the value is `null` (it is then consumed).
+    pub fn take_null(&mut self) -> bool {
+        if self.0.peek() == Some(b'n') {
+            // Syntax-checked: an `n` starts `null`.
+            let _ = self.0.skip_value();
+            true
+        } else {
+            false
+        }
     }
 
-    pub fn as_bytes(&self) -> &'a [u8] {
-        self.0
-    }
-
-    pub fn is_null(&self) -> bool {
-        self.0 == b"null"
+    /// The raw text of a scalar value (a number, say), consumed.
+    fn token(&mut self) -> Result<&'a [u8], ErrorCode> {
+        let range = self.0.skip_value().map_err(|_| TYPE)?;
+        Ok(self.0.slice(range))
     }
 }
 
@@ -106,7 +117,7 @@ pub trait DecodeFields {
     fn set(
         &mut self,
         index: usize,
-        value: RawValue<'_>,
+        value: RawValue<'_, '_>,
         scratch: &mut [u8],
     ) -> Result<(), ErrorCode>;
 }
@@ -131,7 +142,8 @@ pub trait Member: Sized {
     const EMPTY: Self;
     /// Reads `value` into `self`, which holds [`Member::EMPTY`]: an optional member absent from
     /// the input keeps it.
-    fn decode_into(&mut self, value: RawValue<'_>, scratch: &mut [u8]) -> Result<(), ErrorCode>;
+    fn decode_into(&mut self, value: RawValue<'_, '_>, scratch: &mut [u8])
+        -> Result<(), ErrorCode>;
     fn encode(&self) -> Value<'_>;
 }
 
@@ -142,7 +154,7 @@ pub fn parse<T: Member + DecodeFields>(payload: &[u8], scratch: &mut [u8]) -> Re
     Ok(message)
 }
 
-/// Reads the JSON object `object` into `message`, member by member; `scratch` is where escaped
+/// Reads the JSON object `object` (a whole payload) into `message`; `scratch` is where escaped
 /// strings are unescaped (as for serde-json-core, a string that does not fit is a
 /// PropertyConstraintViolation).
 pub fn decode(
@@ -150,23 +162,49 @@ pub fn decode(
     scratch: &mut [u8],
     message: &mut dyn DecodeFields,
 ) -> Result<(), ErrorCode> {
+    let mut cursor = Cursor::new(object);
+    decode_object(RawValue(&mut cursor), scratch, message)?;
+    // serde-json-core refuses trailing text too (the framing never hands any over).
+    if !cursor.at_end() {
+        return Err(TYPE);
+    }
+    Ok(())
+}
+
+/// Reads one JSON object from the scanner into `message`: the one function every message and
+/// nested struct is read by.
+pub fn decode_object(
+    value: RawValue<'_, '_>,
+    scratch: &mut [u8],
+    message: &mut dyn DecodeFields,
+) -> Result<(), ErrorCode> {
+    let c = value.0;
+    c.expect(b'{').map_err(|_| TYPE)?;
     let table = message.table();
     let mut seen = 0u32;
-    for_each_member(object, TYPE, |name, value| {
-        match index_of(table.names, name, scratch)? {
-            Some(index) => {
-                let bit = 1u32 << index;
-                if seen & bit != 0 {
-                    return Err(OCCURRENCE);
+    if c.peek() != Some(b'}') {
+        loop {
+            let name = c.raw_string().map_err(|_| TYPE)?;
+            c.expect(b':').map_err(|_| TYPE)?;
+            match index_of(table.names, name, scratch)? {
+                Some(index) => {
+                    let bit = 1u32 << index;
+                    if seen & bit != 0 {
+                        return Err(OCCURRENCE);
+                    }
+                    seen |= bit;
+                    message.set(index, RawValue(&mut *c), scratch)?;
                 }
-                seen |= bit;
-                message.set(index, RawValue(value), scratch)
+                // Unknown members are allowed, but read as serde reads them (their strings must
+                // unescape), so that both codecs refuse the same payloads.
+                None => skip(c, scratch, 0)?,
             }
-            // Unknown members are allowed, but read like serde reads them (their strings must
-            // unescape), so that both codecs refuse the same payloads.
-            None => skip(RawValue(value), scratch),
+            if c.expect(b',').is_err() {
+                break;
+            }
         }
-    })?;
+    }
+    c.expect(b'}').map_err(|_| TYPE)?;
     if table.required & !seen != 0 {
         return Err(OCCURRENCE);
     }
@@ -182,24 +220,44 @@ fn index_of(
     Ok(names.iter().position(|n| *n == name))
 }
 
-fn skip(value: RawValue<'_>, scratch: &mut [u8]) -> Result<(), ErrorCode> {
-    match value.0.first() {
-        Some(b'"') => string(value, scratch).map(drop),
-        Some(b'{') => for_each_member(value.0, TYPE, |name, member| {
-            unescape(name, scratch)?;
-            skip(RawValue(member), scratch)
-        }),
-        Some(b'[') => for_each_element(value.0, TYPE, |element| skip(RawValue(element), scratch)),
-        _ => Ok(()),
+/// Skips an unknown member's value, unescaping its strings (names included) as serde does.
+fn skip(c: &mut Cursor<'_>, scratch: &mut [u8], depth: u8) -> Result<(), ErrorCode> {
+    let (open, close) = match c.peek() {
+        Some(b'"') => {
+            let raw = c.raw_string().map_err(|_| TYPE)?;
+            return unescape(raw, scratch).map(drop);
+        }
+        Some(b'{') => (b'{', b'}'),
+        Some(b'[') => (b'[', b']'),
+        _ => return c.skip_value().map(drop).map_err(|_| TYPE),
+    };
+    if depth >= MAX_SKIP_DEPTH {
+        return Err(TYPE);
     }
+    c.expect(open).map_err(|_| TYPE)?;
+    if c.peek() != Some(close) {
+        loop {
+            if open == b'{' {
+                let name = c.raw_string().map_err(|_| TYPE)?;
+                unescape(name, scratch)?;
+                c.expect(b':').map_err(|_| TYPE)?;
+            }
+            skip(c, scratch, depth + 1)?;
+            if c.expect(b',').is_err() {
+                break;
+            }
+        }
+    }
+    c.expect(close).map_err(|_| TYPE)
 }
 
 /// The text of a JSON string value, unescaped into `scratch` when it has escapes.
-pub fn string<'t>(value: RawValue<'t>, scratch: &'t mut [u8]) -> Result<&'t str, ErrorCode> {
-    match value.0 {
-        [b'"', inner @ .., b'"'] => unescape(inner, scratch),
-        _ => Err(TYPE),
-    }
+pub fn string<'t, 'a: 't>(
+    value: RawValue<'_, 'a>,
+    scratch: &'t mut [u8],
+) -> Result<&'t str, ErrorCode> {
+    let raw = value.0.raw_string().map_err(|_| TYPE)?;
+    unescape(raw, scratch)
 }
 
 /// Unescapes the bytes between a string's quotes, in order, like serde-json-core: text that is
@@ -251,8 +309,8 @@ fn unescape<'t>(raw: &'t [u8], scratch: &'t mut [u8]) -> Result<&'t str, ErrorCo
 
 /// A JSON integer's sign and magnitude (32-bit arithmetic: no 64-bit helpers on Cortex-M);
 /// anything else, a fraction or an exponent included, is a TypeConstraintViolation.
-fn integer(value: RawValue<'_>) -> Result<(bool, u32), ErrorCode> {
-    let (negative, digits) = match value.0 {
+fn integer(mut value: RawValue<'_, '_>) -> Result<(bool, u32), ErrorCode> {
+    let (negative, digits) = match value.token()? {
         [b'-', digits @ ..] => (true, digits),
         digits => (false, digits),
     };
@@ -274,7 +332,7 @@ fn integer(value: RawValue<'_>) -> Result<(bool, u32), ErrorCode> {
 
 impl Member for u32 {
     const EMPTY: Self = 0;
-    fn decode_into(&mut self, value: RawValue<'_>, _: &mut [u8]) -> Result<(), ErrorCode> {
+    fn decode_into(&mut self, value: RawValue<'_, '_>, _: &mut [u8]) -> Result<(), ErrorCode> {
         // As serde-json-core: a minus sign is refused, even on zero.
         match integer(value)? {
             (false, magnitude) => *self = magnitude,
@@ -289,7 +347,7 @@ impl Member for u32 {
 
 impl Member for i32 {
     const EMPTY: Self = 0;
-    fn decode_into(&mut self, value: RawValue<'_>, _: &mut [u8]) -> Result<(), ErrorCode> {
+    fn decode_into(&mut self, value: RawValue<'_, '_>, _: &mut [u8]) -> Result<(), ErrorCode> {
         let (negative, magnitude) = integer(value)?;
         let wide = if negative {
             -i64::from(magnitude)
@@ -306,7 +364,11 @@ impl Member for i32 {
 
 impl<const N: usize> Member for CiString<N> {
     const EMPTY: Self = CiString::new();
-    fn decode_into(&mut self, value: RawValue<'_>, scratch: &mut [u8]) -> Result<(), ErrorCode> {
+    fn decode_into(
+        &mut self,
+        value: RawValue<'_, '_>,
+        scratch: &mut [u8],
+    ) -> Result<(), ErrorCode> {
         let text = string(value, scratch)?;
         self.clear();
         self.push_str(text).map_err(|_| PROPERTY)
@@ -318,7 +380,11 @@ impl<const N: usize> Member for CiString<N> {
 
 impl Member for DateTime {
     const EMPTY: Self = DateTime::from_unix_ms(0);
-    fn decode_into(&mut self, value: RawValue<'_>, scratch: &mut [u8]) -> Result<(), ErrorCode> {
+    fn decode_into(
+        &mut self,
+        value: RawValue<'_, '_>,
+        scratch: &mut [u8],
+    ) -> Result<(), ErrorCode> {
         *self = DateTime::parse(string(value, scratch)?).map_err(|_| PROPERTY)?;
         Ok(())
     }
@@ -330,8 +396,12 @@ impl Member for DateTime {
 /// An optional member: `null` or absent is `None`, and `None` is not written.
 impl<T: Member> Member for Option<T> {
     const EMPTY: Self = None;
-    fn decode_into(&mut self, value: RawValue<'_>, scratch: &mut [u8]) -> Result<(), ErrorCode> {
-        if value.is_null() {
+    fn decode_into(
+        &mut self,
+        mut value: RawValue<'_, '_>,
+        scratch: &mut [u8],
+    ) -> Result<(), ErrorCode> {
+        if value.take_null() {
             *self = None;
             return Ok(());
         }
@@ -345,23 +415,33 @@ impl<T: Member> Member for Option<T> {
 /// A bounded list: one element too many is an OccurenceConstraintViolation.
 impl<T: Member, const N: usize> Member for heapless::Vec<T, N> {
     const EMPTY: Self = heapless::Vec::new();
-    fn decode_into(&mut self, value: RawValue<'_>, scratch: &mut [u8]) -> Result<(), ErrorCode> {
+    fn decode_into(
+        &mut self,
+        value: RawValue<'_, '_>,
+        scratch: &mut [u8],
+    ) -> Result<(), ErrorCode> {
         self.clear();
-        for_each_element(value.0, TYPE, |element| {
-            if self.is_full() {
-                // serde reads the extra element before refusing it, so its own error comes
-                // first; the list is refused either way, so it may land on the last slot.
-                if let Some(last) = self.last_mut() {
-                    last.decode_into(RawValue(element), scratch)?;
+        let c = value.0;
+        c.expect(b'[').map_err(|_| TYPE)?;
+        if c.peek() != Some(b']') {
+            loop {
+                if self.is_full() {
+                    // serde reads the extra element before refusing it, so its own error comes
+                    // first; the list is refused either way, so it may land on the last slot.
+                    if let Some(last) = self.last_mut() {
+                        last.decode_into(RawValue(&mut *c), scratch)?;
+                    }
+                    return Err(OCCURRENCE);
                 }
-                return Err(OCCURRENCE);
+                self.push(T::EMPTY).map_err(|_| OCCURRENCE)?;
+                let slot = self.last_mut().ok_or(OCCURRENCE)?;
+                slot.decode_into(RawValue(&mut *c), scratch)?;
+                if c.expect(b',').is_err() {
+                    break;
+                }
             }
-            self.push(T::EMPTY).map_err(|_| OCCURRENCE)?;
-            match self.last_mut() {
-                Some(slot) => slot.decode_into(RawValue(element), scratch),
-                None => Err(OCCURRENCE),
-            }
-        })
+        }
+        c.expect(b']').map_err(|_| TYPE)
     }
     fn encode(&self) -> Value<'_> {
         Value::Array(self)

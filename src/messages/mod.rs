@@ -84,7 +84,7 @@ macro_rules! ocpp_enum {
             const EMPTY: Self = Self::ALL[0];
             fn decode_into(
                 &mut self,
-                value: $crate::codec::RawValue<'_>,
+                value: $crate::codec::RawValue<'_, '_>,
                 scratch: &mut [u8],
             ) -> Result<(), $crate::rpc::ErrorCode> {
                 *self = Self::from_name($crate::codec::string(value, scratch)?)
@@ -158,7 +158,7 @@ macro_rules! ocpp_message {
                 fn set(
                     &mut self,
                     index: usize,
-                    value: $crate::codec::RawValue<'_>,
+                    value: $crate::codec::RawValue<'_, '_>,
                     scratch: &mut [u8],
                 ) -> Result<(), $crate::rpc::ErrorCode> {
                     #[allow(non_camel_case_types, dead_code)]
@@ -192,10 +192,10 @@ macro_rules! ocpp_message {
             const EMPTY: Self = Self { $($member: <$ty as $crate::codec::Member>::EMPTY),* };
             fn decode_into(
                 &mut self,
-                value: $crate::codec::RawValue<'_>,
+                value: $crate::codec::RawValue<'_, '_>,
                 scratch: &mut [u8],
             ) -> Result<(), $crate::rpc::ErrorCode> {
-                $crate::codec::decode(value.as_bytes(), scratch, self)
+                $crate::codec::decode_object(value, scratch, self)
             }
             fn encode(&self) -> $crate::codec::Value<'_> {
                 $crate::codec::Value::Object(self)
