@@ -41,32 +41,43 @@ const OCCURRENCE: ErrorCode = ErrorCode::OccurenceConstraintViolation;
 /// The most members a message may have (the sets of members seen and required are `u32` masks).
 pub const MAX_MEMBERS: usize = 32;
 
-/// A message's static description: its JSON member names, in declaration order, and which of
-/// them must be present.
+/// A message's static description: its JSON members, in declaration order, and which of them
+/// must be present.
 #[derive(Debug)]
 pub struct Table {
-    pub names: &'static [&'static str],
-    /// Bit `i` set: member `names[i]` is required.
+    /// Each member as the writer puts it, `"name":` (one copy instead of three); the name is
+    /// the text between the quotes ([`Table::name`]).
+    pub keys: &'static [&'static str],
+    /// Bit `i` set: member `keys[i]` is required.
     pub required: u32,
 }
 
 impl Table {
     /// Evaluated at compile time (the macro builds a `static`): more than [`MAX_MEMBERS`]
-    /// members, or a `required` list of another length, fails the build, not a parse.
-    pub const fn new(names: &'static [&'static str], required: &[bool]) -> Self {
-        assert!(names.len() <= MAX_MEMBERS && names.len() == required.len());
+    /// members, a key not of the form `"name":`, or a `required` list of another length fails
+    /// the build, not a parse.
+    pub const fn new(keys: &'static [&'static str], required: &[bool]) -> Self {
+        assert!(keys.len() <= MAX_MEMBERS && keys.len() == required.len());
         let mut mask = 0u32;
         let mut i = 0;
-        while i < required.len() {
+        while i < keys.len() {
+            let key = keys[i].as_bytes();
+            assert!(key.len() >= 3 && key[0] == b'"');
+            assert!(key[key.len() - 2] == b'"' && key[key.len() - 1] == b':');
             if required[i] {
                 mask |= 1 << i;
             }
             i += 1;
         }
         Self {
-            names,
+            keys,
             required: mask,
         }
+    }
+
+    /// The JSON name in a key `"name":`.
+    pub fn name(key: &str) -> &str {
+        key.get(1..key.len().saturating_sub(2)).unwrap_or_default()
     }
 }
 
@@ -186,7 +197,7 @@ pub fn decode_object(
         loop {
             let name = c.raw_string().map_err(|_| TYPE)?;
             c.expect(b':').map_err(|_| TYPE)?;
-            match index_of(table.names, name, scratch)? {
+            match index_of(table.keys, name, scratch)? {
                 Some(index) => {
                     let bit = 1u32 << index;
                     if seen & bit != 0 {
@@ -212,12 +223,12 @@ pub fn decode_object(
 }
 
 fn index_of(
-    names: &[&str],
+    keys: &[&str],
     raw_name: &[u8],
     scratch: &mut [u8],
 ) -> Result<Option<usize>, ErrorCode> {
     let name = unescape(raw_name, scratch)?;
-    Ok(names.iter().position(|n| *n == name))
+    Ok(keys.iter().position(|key| Table::name(key) == name))
 }
 
 /// Skips an unknown member's value, unescaping its strings (names included) as serde does.
@@ -474,10 +485,16 @@ impl Writer<'_> {
         Ok(())
     }
 
+    fn byte(&mut self, byte: u8) -> Result<(), BufferTooSmall> {
+        *self.buf.get_mut(self.len).ok_or(BufferTooSmall)? = byte;
+        self.len += 1;
+        Ok(())
+    }
+
     /// A JSON string, escaped as serde-json-core escapes it; unescaped runs in one copy each.
     fn string(&mut self, text: &str) -> Result<(), BufferTooSmall> {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
-        self.put(b"\"")?;
+        self.byte(b'"')?;
         let bytes = text.as_bytes();
         let mut start = 0;
         for (i, &byte) in bytes.iter().enumerate() {
@@ -502,7 +519,7 @@ impl Writer<'_> {
             start = i + 1;
         }
         self.put(bytes.get(start..).unwrap_or_default())?;
-        self.put(b"\"")
+        self.byte(b'"')
     }
 
     fn unsigned(&mut self, negative: bool, mut magnitude: u32) -> Result<(), BufferTooSmall> {
@@ -527,49 +544,65 @@ impl Writer<'_> {
         self.put(digits.get(start..).unwrap_or_default())
     }
 
+    /// A timestamp, or `BufferTooSmall` for a year the format cannot express (as serde's
+    /// DateTime refuses it). Its own frame: the text is built on the stack.
+    #[inline(never)]
+    fn time(&mut self, time: DateTime) -> Result<(), BufferTooSmall> {
+        let text = time.to_text().ok_or(BufferTooSmall)?;
+        self.byte(b'"')?;
+        self.put(&text)?;
+        self.byte(b'"')
+    }
+
+    /// Any value. Objects and arrays recurse; the leaves (strings, numbers, timestamps) are
+    /// written by functions of their own, so a recursion level costs only a small frame.
     fn value(&mut self, value: Value<'_>) -> Result<(), BufferTooSmall> {
         match value {
-            Value::Absent => self.put(b"null"),
+            Value::Object(fields) => self.object(fields),
+            Value::Array(elements) => self.array(elements),
+            leaf => self.leaf(leaf),
+        }
+    }
+
+    #[inline(never)]
+    fn leaf(&mut self, value: Value<'_>) -> Result<(), BufferTooSmall> {
+        match value {
             Value::Str(text) => self.string(text),
             Value::U32(n) => self.unsigned(false, n),
             Value::I32(n) => self.unsigned(n < 0, n.unsigned_abs()),
-            Value::Time(time) => {
-                // serde refuses a year the format cannot express; so does this writer.
-                let text = time.to_text().ok_or(BufferTooSmall)?;
-                self.put(b"\"")?;
-                self.put(&text)?;
-                self.put(b"\"")
-            }
-            Value::Object(fields) => {
-                self.put(b"{")?;
-                let mut first = true;
-                for (index, name) in fields.table().names.iter().enumerate() {
-                    let member = fields.get(index);
-                    if matches!(member, Value::Absent) {
-                        continue;
-                    }
-                    if !first {
-                        self.put(b",")?;
-                    }
-                    first = false;
-                    self.put(b"\"")?;
-                    self.put(name.as_bytes())?;
-                    self.put(b"\":")?;
-                    self.value(member)?;
-                }
-                self.put(b"}")
-            }
-            Value::Array(elements) => {
-                self.put(b"[")?;
-                for index in 0..elements.count() {
-                    if index > 0 {
-                        self.put(b",")?;
-                    }
-                    self.value(elements.element(index))?;
-                }
-                self.put(b"]")
-            }
+            Value::Time(time) => self.time(time),
+            Value::Absent | Value::Object(_) | Value::Array(_) => self.put(b"null"),
         }
+    }
+
+    fn object(&mut self, fields: &dyn EncodeFields) -> Result<(), BufferTooSmall> {
+        self.byte(b'{')?;
+        let mut first = true;
+        for (index, key) in fields.table().keys.iter().enumerate() {
+            let member = fields.get(index);
+            if matches!(member, Value::Absent) {
+                continue;
+            }
+            if !first {
+                self.byte(b',')?;
+            }
+            first = false;
+            // Member names are the spec's: nothing to escape.
+            self.put(key.as_bytes())?;
+            self.value(member)?;
+        }
+        self.byte(b'}')
+    }
+
+    fn array(&mut self, elements: &dyn Elements) -> Result<(), BufferTooSmall> {
+        self.byte(b'[')?;
+        for index in 0..elements.count() {
+            if index > 0 {
+                self.byte(b',')?;
+            }
+            self.value(elements.element(index))?;
+        }
+        self.byte(b']')
     }
 }
 

@@ -856,10 +856,11 @@ fn member_tables() {
         kind: AvailabilityType::Inoperative,
     };
     let table = DecodeFields::table(&request);
-    assert_eq!(table.names, ["connectorId", "type"]);
+    assert_eq!(table.keys, [r#""connectorId":"#, r#""type":"#]);
+    assert_eq!(Table::name(table.keys[1]), "type");
     assert_eq!(table.required, 0b11);
     let table = EncodeFields::table(&RemoteStartTransactionRequest::EMPTY);
-    assert_eq!(table.names, ["connectorId", "idTag"]);
+    assert_eq!(table.keys, [r#""connectorId":"#, r#""idTag":"#]);
     assert_eq!(table.required, 0b10, "connectorId is optional");
     assert!(matches!(request.get(2), Value::Absent));
 }

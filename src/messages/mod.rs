@@ -147,7 +147,10 @@ macro_rules! ocpp_message {
         #[cfg(feature = "table-codec")]
         const _: () = {
             static TABLE: $crate::codec::Table =
-                $crate::codec::Table::new(&[$($json),*], &[$($required),*]);
+                $crate::codec::Table::new(
+                    &[$(concat!("\"", $json, "\":")),*],
+                    &[$($required),*],
+                );
 
             impl $crate::codec::DecodeFields for $name {
                 fn table(&self) -> &'static $crate::codec::Table {

@@ -78,11 +78,23 @@ macro_rules! reach {
 /// # Safety
 /// `input` must point to `len` readable bytes and `out` to `cap` writable bytes.
 #[no_mangle]
-pub unsafe extern "C" fn ocpp_codec_probe(input: *const u8, len: usize, out: *mut u8, cap: usize) -> usize {
+pub unsafe extern "C" fn ocpp_codec_probe(
+    input: *const u8,
+    len: usize,
+    out: *mut u8,
+    cap: usize,
+) -> usize {
     // SAFETY: the caller guarantees both buffers.
-    let (frame, buf) = unsafe { (core::slice::from_raw_parts(input, len), core::slice::from_raw_parts_mut(out, cap)) };
+    let (frame, buf) = unsafe {
+        (
+            core::slice::from_raw_parts(input, len),
+            core::slice::from_raw_parts_mut(out, cap),
+        )
+    };
     // The framing is shared by both codecs (and by the engine): it is in every probe.
-    let Ok(Frame::Call { id, payload, .. }) = rpc::parse_frame(frame) else { return 0 };
+    let Ok(Frame::Call { id, payload, .. }) = rpc::parse_frame(frame) else {
+        return 0;
+    };
     let mut scratch = [0u8; 512];
     let mut total = 0;
     reach!(total, payload, scratch, buf, id;
