@@ -114,6 +114,17 @@ flash_table() {
     # answers, or a request it sends and the answer it reads).
     break_even "message (1 parse + 1 write)" $((extra[de] + extra[ser])) \
         $((saving[de] + saving[ser]))
+    # In the middle of a migration both codecs are linked: what the table codec's machinery
+    # costs in a build that already has serde's (DateTime::parse, UTF-8 checks, the scanner,
+    # memcpy are then shared), and after how many types moved to it that is paid back.
+    local all18=("${DE[@]/#/de-}" "${SER[@]/#/ser-}") both sum_table=0 t
+    both=$(flash serde "${all18[@]}" both)
+    for t in "${DE[@]}" "${SER[@]}"; do sum_table=$((sum_table + marginal[table.$t])); done
+    local mixed_fixed=$((both - total[serde.both] - sum_table))
+    echo "  table codec beside serde (both linked, all 18 types through both): +$((both - total[serde.both])) B;"
+    echo "    of which its own fixed cost: $mixed_fixed B (the rest: the 18 table marginals)"
+    break_even "partial migration (both codecs linked)" "$mixed_fixed" \
+        $(((saving[de] + saving[ser]) / 2))
 }
 
 break_even() { # label extra-fixed-bytes saving-per-type

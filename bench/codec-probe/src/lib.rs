@@ -4,6 +4,9 @@
 //! Inputs are opaque (`black_box`), so `--gc-sections` keeps exactly the code of the selected
 //! types' (de)serialization; `bench/codec.sh` weighs each type as the flash it adds.
 //!
+//! With feature `both`, each selected type is handled by serde and by the table codec: the
+//! flash of a build in the middle of a migration, with both codecs linked.
+//!
 //! With feature `stack`, `ocpp_codec_stack_case` runs one realistic case at a time instead, for
 //! the stack measurement on a Cortex-M7 (`bench/codec-stack/`).
 #![no_std]
@@ -22,6 +25,8 @@ macro_rules! parse {
         let parsed = ocpp::messages::parse_payload::<$ty>($payload, $scratch);
         #[cfg(feature = "table")]
         let parsed = ocpp::codec::parse::<$ty>($payload, $scratch);
+        #[cfg(feature = "both")]
+        black_box(ocpp::codec::parse::<$ty>(black_box($payload), $scratch).is_ok());
         parsed
     }};
 }
@@ -34,6 +39,8 @@ macro_rules! write {
         let written = rpc::write_call($buf, $id, action, $value);
         #[cfg(feature = "table")]
         let written = ocpp::codec::write_call($buf, $id, action, $value);
+        #[cfg(feature = "both")]
+        black_box(ocpp::codec::write_call($buf, $id, action, black_box($value)).is_ok());
         written
     }};
     (result $ty:ty, $value:expr, $buf:expr, $id:expr) => {{
@@ -41,6 +48,8 @@ macro_rules! write {
         let written = rpc::write_call_result($buf, $id, $value);
         #[cfg(feature = "table")]
         let written = ocpp::codec::write_call_result($buf, $id, $value);
+        #[cfg(feature = "both")]
+        black_box(ocpp::codec::write_call_result($buf, $id, black_box($value)).is_ok());
         written
     }};
 }
