@@ -50,6 +50,11 @@ else
     fail "no_std build"
 fi
 
+stage "fuzzing (short pass)"
+bash scripts/fuzz.sh 2>&1 | tee "$log_dir/fuzz.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "fuzzing" 0
+count "$log_dir/fuzz.log" "fuzzing"
+
 stage "dev Central System tests (pytest)"
 python3 -m pytest tests/cs -q 2>&1 | tee "$log_dir/pytest-cs.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "pytest tests/cs" 0

@@ -174,6 +174,18 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
+    /// The code unit of the `\uXXXX` escape at `at`.
+    fn unicode_escape(&self, at: usize) -> Result<u16, SyntaxError> {
+        if self.buf.get(at..at + 2) != Some(b"\\u") {
+            return Err(SyntaxError);
+        }
+        let hex = self.buf.get(at + 2..at + 6).ok_or(SyntaxError)?;
+        hex.iter().try_fold(0u16, |acc, &c| {
+            let digit = (c as char).to_digit(16).ok_or(SyntaxError)?;
+            Ok(acc * 16 + digit as u16)
+        })
+    }
+
     fn skip_string(&mut self) -> Result<(), SyntaxError> {
         self.pos += 1; // opening quote, checked by the caller
         loop {
@@ -185,14 +197,16 @@ impl<'a> Cursor<'a> {
                 b'\\' => match self.buf.get(self.pos + 1).ok_or(SyntaxError)? {
                     b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 2,
                     b'u' => {
-                        let hex = self
-                            .buf
-                            .get(self.pos + 2..self.pos + 6)
-                            .ok_or(SyntaxError)?;
-                        if !hex.iter().all(u8::is_ascii_hexdigit) {
-                            return Err(SyntaxError);
+                        // A UTF-16 surrogate must come in a high-low pair: a lone one is not
+                        // a character, and echoing it would make our own frames invalid.
+                        match self.unicode_escape(self.pos)? {
+                            0xD800..=0xDBFF => match self.unicode_escape(self.pos + 6)? {
+                                0xDC00..=0xDFFF => self.pos += 12,
+                                _ => return Err(SyntaxError),
+                            },
+                            0xDC00..=0xDFFF => return Err(SyntaxError),
+                            _ => self.pos += 6,
                         }
-                        self.pos += 6;
                     }
                     _ => return Err(SyntaxError),
                 },
@@ -264,6 +278,7 @@ mod tests {
             "0",
             "\"\"",
             "[[[]]]",
+            "\"\\ud83d\\ude00 \\u00e9\"",
         ] {
             assert!(valid(ok), "{ok}");
         }
@@ -287,6 +302,10 @@ mod tests {
             "[1 2]",
             "\"a\nb\"",
             "{\"a\":1,}",
+            "\"\\ude00\"",
+            "\"\\ud83d\"",
+            "\"\\ud83dx\"",
+            "\"\\ud83d\\u0041\"",
         ] {
             assert!(!valid(bad), "{bad:?}");
         }

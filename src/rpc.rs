@@ -88,6 +88,9 @@ pub struct FrameError {
     pub id: Option<MessageId>,
     /// Whether the frame looked like a CALL, i.e. whether a CALLERROR answer is expected.
     pub is_call: bool,
+    /// Whether it looked like a CALLRESULT or CALLERROR: answers are never answered, even
+    /// when their id cannot be read.
+    pub is_answer: bool,
     pub code: ErrorCode,
     pub reason: &'static str,
 }
@@ -98,29 +101,31 @@ const CALL_ERROR: i64 = 4;
 
 /// Parses and syntax-checks one OCPP-J frame (whitespace-tolerant).
 pub fn parse_frame(text: &[u8]) -> Result<Frame<'_>, FrameError> {
-    let fail =
-        |id: Option<MessageId>, is_call: bool, code: ErrorCode, reason: &'static str| FrameError {
-            id,
-            is_call,
-            code,
-            reason,
-        };
+    let fail = |id: Option<MessageId>, type_id: Option<i64>, code: ErrorCode, reason| FrameError {
+        id,
+        is_call: type_id == Some(CALL),
+        is_answer: matches!(type_id, Some(CALL_RESULT | CALL_ERROR)),
+        code,
+        reason,
+    };
     let mut c = Cursor::new(text);
-    // Syntax first: a frame that is not JSON at all is a formation violation.
+    // Syntax first: a frame that is not JSON at all (JSON text is UTF-8; a WebSocket text frame
+    // must be too) is a formation violation.
     {
         let mut whole = Cursor::new(text);
-        if whole.skip_value().is_err() || !whole.at_end() {
+        let utf8 = core::str::from_utf8(text).is_ok();
+        if !utf8 || whole.skip_value().is_err() || !whole.at_end() {
             // Best effort to recover the id, so the peer can match our CALLERROR.
-            let (id, is_call) = recover_call_id(text);
+            let (type_id, id) = recover_head(text);
             return Err(fail(
                 id,
-                is_call,
+                type_id,
                 ErrorCode::FormationViolation,
                 "frame is not valid JSON",
             ));
         }
     }
-    let not_rpc = |c: ErrorCode, r| fail(None, false, c, r);
+    let not_rpc = |c: ErrorCode, r| fail(None, None, c, r);
     c.expect(b'[')
         .map_err(|_| not_rpc(ErrorCode::ProtocolError, "frame is not a JSON array"))?;
     let type_id = c.integer().map_err(|_| {
@@ -129,11 +134,11 @@ pub fn parse_frame(text: &[u8]) -> Result<Frame<'_>, FrameError> {
             "message type id is not an integer",
         )
     })?;
-    let is_call = type_id == CALL;
+    let known_type = Some(type_id);
     c.expect(b',').map_err(|_| {
         fail(
             None,
-            is_call,
+            known_type,
             ErrorCode::ProtocolError,
             "frame has no message id",
         )
@@ -141,7 +146,7 @@ pub fn parse_frame(text: &[u8]) -> Result<Frame<'_>, FrameError> {
     let id_raw = c.raw_string().map_err(|_| {
         fail(
             None,
-            is_call,
+            known_type,
             ErrorCode::ProtocolError,
             "message id is not a string",
         )
@@ -149,12 +154,12 @@ pub fn parse_frame(text: &[u8]) -> Result<Frame<'_>, FrameError> {
     let id = MessageId::from_raw(id_raw).ok_or_else(|| {
         fail(
             None,
-            is_call,
+            known_type,
             ErrorCode::ProtocolError,
             "message id longer than 36 characters",
         )
     })?;
-    let with_id = |code, reason| fail(Some(id.clone()), is_call, code, reason);
+    let with_id = |code, reason| fail(Some(id.clone()), known_type, code, reason);
     c.expect(b',')
         .map_err(|_| with_id(ErrorCode::ProtocolError, "frame is incomplete"))?;
     let frame = match type_id {
@@ -229,15 +234,24 @@ fn object<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], ()> {
 /// Reads `[2, "id"` from the front of a frame that is not (or not entirely) valid JSON,
 /// e.g. the first bytes of a frame too large for the receive buffer.
 pub fn recover_call_id(prefix: &[u8]) -> (Option<MessageId>, bool) {
+    let (type_id, id) = recover_head(prefix);
+    (id, type_id == Some(CALL))
+}
+
+/// The message type id and message id at the front of a frame, as far as they can be read.
+fn recover_head(prefix: &[u8]) -> (Option<i64>, Option<MessageId>) {
     let mut c = Cursor::new(prefix);
-    let head = (|| {
-        c.expect(b'[').ok()?;
-        let is_call = c.integer().ok()? == CALL;
+    if c.expect(b'[').is_err() {
+        return (None, None);
+    }
+    let Ok(type_id) = c.integer() else {
+        return (None, None);
+    };
+    let id = (|| {
         c.expect(b',').ok()?;
-        let id = c.raw_string().ok().and_then(MessageId::from_raw);
-        Some((id, is_call))
+        c.raw_string().ok().and_then(MessageId::from_raw)
     })();
-    head.unwrap_or((None, false))
+    (Some(type_id), id)
 }
 
 /// The output buffer was too small for the frame; nothing useful was written.
@@ -359,6 +373,11 @@ mod tests {
     fn malformed_frames_name_the_right_error() {
         let cases: &[(&[u8], Option<&str>, ErrorCode)] = &[
             (b"not json", None, ErrorCode::FormationViolation),
+            (
+                b"[2,\"6\",\"Reset\",{\"type\":\"\xff\"}]",
+                Some("6"),
+                ErrorCode::FormationViolation,
+            ),
             (
                 b"[2,\"5\",\"Reset\",{\"type\":}]",
                 Some("5"),

@@ -16,6 +16,7 @@ impl<S: Station> ChargePoint<S> {
     /// AllowOfflineTxForUnknownId).
     pub fn authorize(&mut self, now: Instant, id_tag: &str) -> Result<Ticket, CommandError> {
         let tag = tag(id_tag)?;
+        self.reserve_answer()?;
         let ticket = self.new_ticket();
         let cached = self.known_tag(now, &tag);
         if self.is_online() {

@@ -34,7 +34,7 @@ impl<S: Station> ChargePoint<S> {
             }
             Err(e) => {
                 warn!("bad frame ({}): {}", e.code, e.reason);
-                if !e.is_call && e.id.is_some() {
+                if e.is_answer || (!e.is_call && e.id.is_some()) {
                     // A malformed answer to one of our CALLs: answering it would be a protocol error.
                     return None;
                 }

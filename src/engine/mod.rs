@@ -199,6 +199,40 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Only informs the application (the state can be read again); dropped first when the
+    /// event queue overflows.
+    fn is_informative(&self) -> bool {
+        match self {
+            Event::ConfigurationChanged(_)
+            | Event::CacheCleared
+            | Event::TransactionMessageDiscarded { .. } => true,
+            #[cfg(feature = "remote-trigger")]
+            Event::MessageTriggered { .. } => true,
+            #[cfg(feature = "reservation")]
+            Event::Reservation { .. } => true,
+            #[cfg(feature = "local-auth-list")]
+            Event::LocalListUpdated { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The event's name, for logs.
+    fn kind(&self) -> &'static str {
+        match self {
+            Event::Registration(_) => "Registration",
+            Event::Disconnected => "Disconnected",
+            Event::Authorized { .. } => "Authorized",
+            Event::TransactionStarted { .. } => "TransactionStarted",
+            Event::TransactionStopped { .. } => "TransactionStopped",
+            Event::DataTransferred { .. } => "DataTransferred",
+            Event::ResetRequested(_) => "ResetRequested",
+            Event::AvailabilityChanged { .. } => "AvailabilityChanged",
+            _ => "an informative event",
+        }
+    }
+}
+
 /// Misuse of a command by the application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommandError {
@@ -379,14 +413,68 @@ impl<S: Station> ChargePoint<S> {
         t
     }
 
+    /// Queues an event. When the queue is full, the oldest event that only informs (a changed
+    /// key, a triggered message...) makes room: the answers to commands and the connection's
+    /// state are never the ones lost, as commands keep room for their answers
+    /// ([`ChargePoint::reserve_answer`]).
     fn emit(&mut self, event: Event) {
-        if self.events.push_back(event).is_err() {
-            warn!("event queue full, dropping an event");
+        if self.events.is_full() {
+            let oldest_informative = self.events.iter().position(Event::is_informative);
+            let dropped = match oldest_informative {
+                Some(index) => {
+                    // Rotate the queue once, leaving that one out (order is kept).
+                    let mut dropped = None;
+                    for i in 0..self.events.len() {
+                        if let Some(e) = self.events.pop_front() {
+                            match i == index {
+                                true => dropped = Some(e),
+                                false => {
+                                    let _ = self.events.push_back(e);
+                                }
+                            }
+                        }
+                    }
+                    dropped
+                }
+                None => self.events.pop_front(),
+            };
+            let dropped = dropped.as_ref().map_or("nothing", Event::kind);
+            warn!("event queue full: dropped {dropped}");
+        }
+        let _ = self.events.push_back(event);
+    }
+
+    /// A command that will answer with an event first makes sure that event, the answers of
+    /// every command still outstanding and a Disconnected will all fit the event queue.
+    fn reserve_answer(&self) -> Result<(), CommandError> {
+        let answers = |o: &Outgoing| {
+            matches!(
+                o,
+                Outgoing::Authorize {
+                    ticket: Some(_),
+                    ..
+                } | Outgoing::DataTransfer { .. }
+            )
+        };
+        let in_flight = self
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| matches!(&f.origin, Origin::Outbox(o) if answers(o)));
+        let outstanding = self.outbox.iter().filter(|(_, o)| answers(o)).count()
+            + usize::from(in_flight)
+            + self.transactions.waiting_len();
+        match self.events.len() + outstanding + 2 <= EVENT_QUEUE_DEPTH {
+            true => Ok(()),
+            false => Err(CommandError::QueueFull),
         }
     }
 
     /// The WebSocket to the Central System is open: a BootNotification goes first.
     pub fn handle_connected(&mut self, now: Instant) {
+        if self.connected {
+            // A new connection without news of the old one's end: end it first.
+            self.handle_disconnected(now);
+        }
         info!("connected to the Central System");
         self.connected = true;
         self.registration = None;

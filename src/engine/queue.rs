@@ -172,13 +172,15 @@ impl TransactionQueue {
         self.free_bytes() >= MAX_RECORD
     }
 
-    /// Appends a record; `waiting` is the application call to tell about its outcome.
+    /// Appends a record; `waiting` is the application call to tell about its outcome. Returns
+    /// whether that call is kept waiting: when too many are, the record is queued all the same
+    /// and the caller must be told at once that it is queued.
     pub fn push(
         &mut self,
         seq: u32,
         message: &TxMessage,
         waiting: Option<Ticket>,
-    ) -> Result<(), QueueFull> {
+    ) -> Result<bool, QueueFull> {
         let mut record = Writer::<MAX_RECORD>::default();
         record.u16(0); // length, patched below
         record.u32(seq);
@@ -189,7 +191,7 @@ impl TransactionQueue {
             .get_mut(..2)
             .ok_or(QueueFull)?
             .copy_from_slice(&len.to_le_bytes());
-        if encoded.len() > self.free_bytes() || (waiting.is_some() && self.waiting.is_full()) {
+        if encoded.len() > self.free_bytes() {
             return Err(QueueFull);
         }
         let local_id = message.local_id();
@@ -205,10 +207,7 @@ impl TransactionQueue {
             .extend_from_slice(&encoded)
             .map_err(|()| QueueFull)?;
         self.count += 1;
-        if let Some(ticket) = waiting {
-            let _ = self.waiting.push((seq, ticket));
-        }
-        Ok(())
+        Ok(waiting.is_some_and(|ticket| self.waiting.push((seq, ticket)).is_ok()))
     }
 
     fn records(&self) -> impl Iterator<Item = &[u8]> {
@@ -222,6 +221,7 @@ impl TransactionQueue {
     }
 
     fn decode_record(&self, record: &[u8]) -> Option<QueuedTx> {
+        // Layout: length (u16), seq (u32), then the message: kind (u8), local id (u32), ...
         let mut r = Reader {
             bytes: record.get(RECORD_HEADER..)?,
         };
@@ -262,6 +262,11 @@ impl TransactionQueue {
         self.head_attempts
     }
 
+    /// How many application calls wait on queued records.
+    pub fn waiting_len(&self) -> usize {
+        self.waiting.len()
+    }
+
     /// Forgets the call waiting on record `seq` (its caller was already answered).
     pub fn release_waiting(&mut self, seq: u32) -> Option<Ticket> {
         let index = self.waiting.iter().position(|(s, _)| *s == seq)?;
@@ -282,30 +287,33 @@ impl TransactionQueue {
         out
     }
 
-    /// Removes the head (delivered or given up); forgets the transaction's id once none of its
-    /// messages is left and it has stopped.
+    /// Removes the head (delivered or given up) and returns it decoded.
     pub fn pop_front(&mut self) -> Option<QueuedTx> {
-        let record_len = self.records().next()?.len();
-        let item = self.records().next().and_then(|r| self.decode_record(r));
+        let item = self.front();
+        self.drop_front();
+        item
+    }
+
+    /// Removes the head without decoding it (the confirmation path: the caller decoded it
+    /// already); forgets the transaction's id once none of its messages is left and it has
+    /// stopped. Returns the ticket that was waiting on it.
+    pub fn drop_front(&mut self) -> Option<Ticket> {
+        let head = self.records().next()?;
+        let (record_len, (seq, kind, local_id)) = (head.len(), record_head(head)?);
         let rest = self.bytes.len() - record_len;
         self.bytes.copy_within(record_len.., 0);
         self.bytes.truncate(rest);
         self.count -= 1;
         self.head_attempts = 0;
         self.head_not_before = None;
-        let item = item?;
-        self.release_waiting(item.seq);
-        let local_id = item.message.local_id();
-        let stopped = matches!(item.message, TxMessage::Stop { .. });
-        if stopped
-            && !self.records().any(|r| {
-                self.decode_record(r)
-                    .is_some_and(|q| q.message.local_id() == local_id)
-            })
-        {
+        let ticket = self.release_waiting(seq);
+        let others = self
+            .records()
+            .any(|r| record_head(r).is_some_and(|(_, _, id)| id == local_id));
+        if kind == STOP && !others {
             self.ids.retain(|m| m.local_id != local_id);
         }
-        Some(item)
+        ticket
     }
 
     /// Records the Central System's transactionId for a local transaction.
@@ -551,6 +559,15 @@ fn encode<const N: usize>(w: &mut Writer<N>, message: &TxMessage) {
     }
 }
 
+/// A record's seq, message kind and local transaction id: fixed offsets, nothing decoded.
+fn record_head(record: &[u8]) -> Option<(u32, u8, LocalTxId)> {
+    let field = |at: usize| -> Option<[u8; 4]> { record.get(at..at + 4)?.try_into().ok() };
+    let seq = u32::from_le_bytes(field(RECORD_HEADER)?);
+    let kind = *record.get(RECORD_HEADER + 4)?;
+    let local_id = u32::from_le_bytes(field(RECORD_HEADER + 5)?);
+    Some((seq, kind, local_id))
+}
+
 fn decode(r: &mut Reader) -> Option<TxMessage> {
     let kind = r.u8()?;
     let local_id = r.u32()?;
@@ -676,6 +693,22 @@ mod tests {
             "forgotten after its StopTransaction"
         );
         assert!(q.as_bytes().is_empty());
+    }
+
+    #[test]
+    fn drop_front_reads_only_the_record_head() {
+        let mut q = TransactionQueue::new();
+        for (seq, m) in messages().iter().enumerate() {
+            q.push(seq as u32, m, (seq == 2).then_some(77)).unwrap();
+        }
+        q.assign(7, 4242);
+        assert_eq!(q.drop_front(), None);
+        assert_eq!(q.drop_front(), None);
+        assert_eq!(q.transaction_id(7), Some(4242), "its Stop is still queued");
+        assert_eq!(q.drop_front(), Some(77), "the caller waiting on the Stop");
+        assert_eq!(q.transaction_id(7), None);
+        assert_eq!(q.drop_front(), None);
+        assert!(q.is_empty() && q.as_bytes().is_empty());
     }
 
     #[test]

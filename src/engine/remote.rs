@@ -156,6 +156,7 @@ impl<S: Station> ChargePoint<S> {
                 .map_err(bad)?,
             data: data.map(CiString::try_from_str).transpose().map_err(bad)?,
         };
+        self.reserve_answer()?;
         let ticket = self.new_ticket();
         self.push_outgoing(Outgoing::DataTransfer { ticket })?;
         self.data_transfer_request = Some(request);

@@ -83,6 +83,7 @@ impl<S: Station> ChargePoint<S> {
         if self.transactions.free_bytes() < MAX_RECORD * (self.running_transactions() + 2) {
             return Err(CommandError::QueueFull);
         }
+        self.reserve_answer()?;
         let local_id = self.next_local_tx;
         self.next_local_tx = self.next_local_tx.wrapping_add(1);
         let ticket = self.new_ticket();
@@ -96,7 +97,8 @@ impl<S: Station> ChargePoint<S> {
             at: self.stamp(now),
         };
         let seq = self.next_seq();
-        self.transactions
+        let waits = self
+            .transactions
             .push(seq, &message, online.then_some(ticket))
             .map_err(|_| CommandError::QueueFull)?;
         #[cfg(feature = "reservation")]
@@ -121,7 +123,8 @@ impl<S: Station> ChargePoint<S> {
             ChargePointStatus::Charging,
             ChargePointErrorCode::NoError,
         );
-        if !online {
+        if !waits {
+            // Offline, or too many calls wait already: the caller learns now that it is queued.
             self.emit(Event::TransactionStarted {
                 ticket,
                 connector,
@@ -179,7 +182,15 @@ impl<S: Station> ChargePoint<S> {
             return;
         };
         let measurands = self.config.StopTxnSampledData.clone();
-        let end_values = self.sample(connector, &measurands, ReadingContext::TransactionEnd);
+        let mut end_values = self.sample(connector, &measurands, ReadingContext::TransactionEnd);
+        // One end reading: the register in the Transaction.End sample is meterStop itself, not
+        // a second reading taken a moment later.
+        for value in end_values
+            .iter_mut()
+            .filter(|v| v.measurand == Some(Measurand::EnergyActiveImportRegister))
+        {
+            value.value = sample_text(i64::from(meter_stop));
+        }
         let online = self.is_online();
         let message = TxMessage::Stop {
             local_id: tx.local_id,
@@ -192,19 +203,24 @@ impl<S: Station> ChargePoint<S> {
             aligned: tx.last_aligned,
         };
         let seq = self.next_seq();
-        if self
+        // Room for the stop of every running transaction is kept free (start_transaction and
+        // the meter samples reserve it), so this cannot fail for want of bytes.
+        let result = match self
             .transactions
             .push(seq, &message, ticket.filter(|_| online))
-            .is_err()
         {
-            // Callers check free space first; internal stops (reset, unlock) can still hit this.
-            warn!("transaction queue full: StopTransaction of connector {connector} lost");
-        }
-        if let Some(ticket) = ticket.filter(|_| !online) {
+            Ok(true) => None,
+            Ok(false) => Some(Ok(StopOutcome::Queued)),
+            Err(_) => {
+                warn!("transaction queue full: StopTransaction of connector {connector} lost");
+                Some(Err(RequestError::TooLarge))
+            }
+        };
+        if let (Some(ticket), Some(result)) = (ticket, result) {
             self.emit(Event::TransactionStopped {
                 ticket,
                 connector,
-                result: Ok(StopOutcome::Queued),
+                result,
             });
         }
         self.set_status_inner(
@@ -247,7 +263,7 @@ impl<S: Station> ChargePoint<S> {
                         RequestError::BadResponse,
                     );
                 };
-                let _ = self.transactions.pop_front();
+                let _ = self.transactions.drop_front();
                 self.transactions.assign(local_id, conf.transaction_id);
                 self.remember_tag(&id_tag, &conf.id_tag_info);
                 let running = self
@@ -287,12 +303,12 @@ impl<S: Station> ChargePoint<S> {
                 }
             }
             TxMessage::MeterValues { .. } => {
-                let _ = self.transactions.pop_front();
+                let _ = self.transactions.drop_front();
             }
             TxMessage::Stop {
                 connector, id_tag, ..
             } => {
-                let _ = self.transactions.pop_front();
+                let _ = self.transactions.drop_front();
                 if let (Some(tag), Ok(conf)) = (
                     id_tag,
                     parse_payload::<StopTransactionResponse>(payload, scratch),
@@ -447,7 +463,7 @@ impl<S: Station> ChargePoint<S> {
             .head_failed(|n| now.plus_secs(retry.saturating_mul(u32::from(n))));
         let result = if u32::from(attempts) >= max_attempts {
             warn!("{action} failed {attempts} times; discarded");
-            let _ = self.transactions.pop_front();
+            let _ = self.transactions.drop_front();
             self.emit(Event::TransactionMessageDiscarded { connector, action });
             Err(error)
         } else {

@@ -855,7 +855,7 @@ enum SessionTx {
 struct Session {
     open: bool,
     /// Part of the handle: a handle of a closed session never matches its reused slot.
-    generation: u16,
+    generation: usize,
     /// The idTag of the last ocpp_authorize: the one ocpp_start_transaction uses.
     id_tag: Option<CiString20>,
     tx: SessionTx,
@@ -868,15 +868,29 @@ const _: () = assert!(
 );
 
 /// A handle is `generation << 8 | (slot + 1)`: never NULL, and stale once the slot is reused.
-fn handle(slot: usize, generation: u16) -> ocpp_session_handle_t {
-    ((usize::from(generation) << 8) | (slot + 1)) as ocpp_session_handle_t
+fn handle(slot: usize, generation: usize) -> ocpp_session_handle_t {
+    ((generation << 8) | (slot + 1)) as ocpp_session_handle_t
 }
 
-fn decode(hndl: ocpp_session_handle_t) -> Option<(usize, u16)> {
+fn decode(hndl: ocpp_session_handle_t) -> Option<(usize, usize)> {
     let raw = hndl as usize;
     let slot = (raw & 0xff).checked_sub(1)?;
-    let generation = u16::try_from(raw >> 8).ok()?;
-    Some((slot, generation))
+    Some((slot, raw >> 8))
+}
+
+/// The generation of the next session handle, for the life of the program: across ocpp_deinit
+/// and ocpp_init, so a handle from before never becomes valid again. It wraps only after
+/// 2^56 sessions on 64-bit targets and 2^24 (16.7 million) on 32-bit ones.
+/// cbindgen:ignore
+static NEXT_GENERATION: AtomicUsize = AtomicUsize::new(1);
+
+fn next_generation() -> usize {
+    loop {
+        let generation = NEXT_GENERATION.fetch_add(1, SeqCst) & (usize::MAX >> 8);
+        if generation != 0 {
+            return generation;
+        }
+    }
 }
 
 type Callback = unsafe extern "C" fn(ocpp_notify_reason, *mut ocpp_io_value, *mut c_void) -> c_int;
@@ -887,7 +901,6 @@ pub(crate) struct CallbackStation {
     callback: Callback,
     user_data: *mut c_void,
     sessions: [Session; MAX_SESSIONS],
-    next_generation: u16,
 }
 
 // SAFETY: `user_data` is never dereferenced here, only handed back to the application's callback,
@@ -905,7 +918,6 @@ impl CallbackStation {
                 id_tag: None,
                 tx: SessionTx::Idle,
             }),
-            next_generation: 1,
         }
     }
 
@@ -927,14 +939,13 @@ impl CallbackStation {
     }
 
     fn open(&mut self) -> Result<ocpp_session_handle_t, c_int> {
-        let generation = self.next_generation;
         let (slot, session) = self
             .sessions
             .iter_mut()
             .enumerate()
             .find(|(_, s)| !s.open)
             .ok_or(Errno::NoMem.ret())?;
-        self.next_generation = generation.wrapping_add(1).max(1);
+        let generation = next_generation();
         *session = Session {
             open: true,
             generation,
@@ -1076,6 +1087,10 @@ trait Runtime: Sized + Sync {
     /// Waits up to `timeout_ms` for a recent event `pred` accepts and no wait returned yet.
     fn wait_for(&self, pred: impl FnMut(&Event) -> bool, timeout_ms: u32) -> Option<Event>;
 
+    /// Wakes every call waiting for an event (they return None) and stops the background
+    /// thread(s) from doing more; `close` follows.
+    fn interrupt(&self);
+
     /// Stops the background thread(s) and closes the connection.
     fn close(self);
 
@@ -1142,6 +1157,10 @@ mod host_runtime {
 
         fn wait_for(&self, pred: impl FnMut(&Event) -> bool, timeout_ms: u32) -> Option<Event> {
             HostChargePoint::wait_event(self, pred, Duration::from_millis(timeout_ms.into()))
+        }
+
+        fn interrupt(&self) {
+            HostChargePoint::interrupt(self)
         }
 
         fn close(self) {
@@ -1243,6 +1262,10 @@ mod zephyr_runtime {
             ZephyrChargePoint::wait_event(self, pred, timeout_ms)
         }
 
+        fn interrupt(&self) {
+            ZephyrChargePoint::interrupt(self)
+        }
+
         fn close(self) {
             ZephyrChargePoint::shutdown(self)
         }
@@ -1329,6 +1352,7 @@ mod no_runtime {
         fn wait_for(&self, _: impl FnMut(&Event) -> bool, _: u32) -> Option<Event> {
             unreachable!("{NEVER}")
         }
+        fn interrupt(&self) {}
         fn close(self) {}
         fn sleep_ms(_: u32) {}
         fn callback_scope<R>(f: impl FnOnce() -> R) -> R {
@@ -2061,7 +2085,8 @@ pub unsafe extern "C" fn ocpp_change_configuration(
 ///
 /// @return 0 on success or a negative error code (errno.h)
 /// @retval -EAGAIN no event within timeout_ms
-/// @retval -EINVAL event is NULL or not initialized
+/// @retval -EINVAL event is NULL, not initialized, or ocpp_deinit was called
+///         while waiting (it wakes every waiter)
 /// @retval -EBUSY called from the callback
 #[no_mangle]
 pub unsafe extern "C" fn ocpp_poll_event(event: *mut ocpp_event, timeout_ms: u32) -> c_int {
@@ -2073,6 +2098,10 @@ pub unsafe extern "C" fn ocpp_poll_event(event: *mut ocpp_event, timeout_ms: u32
         let found = lib
             .runtime
             .wait_for(|e| ocpp_event::from_event(e).is_some(), timeout_ms);
+        if GLOBAL.state.load(SeqCst) != READY {
+            // Woken by ocpp_deinit.
+            return Err(Errno::Inval.ret());
+        }
         let out = found
             .as_ref()
             .and_then(ocpp_event::from_event)
@@ -2086,8 +2115,8 @@ pub unsafe extern "C" fn ocpp_poll_event(event: *mut ocpp_event, timeout_ms: u32
 /// @brief Shut the library down: close the connection, stop its thread and
 ///        forget the sessions, so that ocpp_init may be called again.
 ///
-/// Transaction messages not delivered yet are lost. Waits for ocpp_* calls
-/// running in other threads to return. Meant for tests and orderly
+/// Transaction messages not delivered yet are lost. Calls waiting in other
+/// threads are woken (they return an error), and it waits for them to return. Meant for tests and orderly
 /// shutdown; not in Zephyr's API.
 ///
 /// @return 0 on success or a negative error code (errno.h)
@@ -2105,6 +2134,10 @@ pub extern "C" fn ocpp_deinit() -> c_int {
     {
         return Errno::Inval.ret();
     }
+    // Calls blocked in a wait (ocpp_poll_event with UINT32_MAX...) return now.
+    // SAFETY: READY until the exchange above, so `context` is initialized; it is only read
+    // here, as by the users, and not taken before they are gone.
+    Runtime::interrupt(&unsafe { (*GLOBAL.context.get()).assume_init_ref() }.runtime);
     while GLOBAL.users.load(SeqCst) != 0 {
         Platform::sleep_ms(1);
     }
@@ -2194,7 +2227,7 @@ mod tests {
     #[test]
     fn handles_are_never_null_and_decode_back() {
         for slot in [0, 1, MAX_SESSIONS - 1] {
-            for generation in [1u16, 2, u16::MAX] {
+            for generation in [1usize, 2, usize::MAX >> 8] {
                 let h = handle(slot, generation);
                 assert!(!h.is_null());
                 assert_eq!(decode(h), Some((slot, generation)));

@@ -233,6 +233,10 @@ impl<S: Station> Shared<S> {
         // Events before `next` were already shown to `pred`.
         let mut next = from.unwrap_or(0);
         loop {
+            if self.stopped() {
+                // Shutting down (HostChargePoint::interrupt): no event is coming.
+                return None;
+            }
             for record in log.recent.iter_mut().filter(|r| r.seq >= next && !r.taken) {
                 if pred(&record.event) {
                     record.taken = true;
@@ -427,6 +431,15 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
     /// Connected and the BootNotification accepted.
     pub fn is_online(&self) -> bool {
         self.shared.engine().is_online()
+    }
+
+    /// Begins the shutdown: the IO thread stops, and every call waiting for an event returns
+    /// None at once (a `shutdown` follows).
+    pub fn interrupt(&self) {
+        self.shared.stop.store(true, Ordering::Release);
+        // Under the log lock, so no waiter is between its check and its wait.
+        let _log = lock(&self.shared.log);
+        self.shared.logged.notify_all();
     }
 
     /// Stops the IO thread: closes the WebSocket with a close frame (waiting briefly for the

@@ -4,6 +4,8 @@
  *
  * SPDX-License-Identifier: Apache-2.0
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -43,6 +45,13 @@ static struct ocpp_cs_info cs_info(void)
 	struct ocpp_cs_info csi = {cs_ip, ws_url, 1, AF_INET};
 
 	return csi;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
 }
 
 static double now_ms(void)
@@ -348,9 +357,61 @@ static void deinit_allows_a_new_init(void)
 	cpi.num_of_con = 1;
 	CHECK_EQ(ocpp_init(&cpi, &csi, user_cb, NULL), 0);
 	CHECK_EQ(ocpp_session_open(&h2), 0);
+	CHECK(h2 != h, "a new handle, not the one from before ocpp_deinit");
+	CHECK_EQ(ocpp_start_transaction(h, 0, 1, 10), -EINVAL); /* stale, though its slot is open */
 	CHECK_EQ(ocpp_start_transaction(h2, 0, 2, 10), -EINVAL); /* now one connector */
 	CHECK_EQ(ocpp_deinit(), 0);
 	CHECK_EQ(callbacks, 0);
+}
+
+static void *wait_forever(void *result)
+{
+	struct ocpp_event ev;
+	int ret;
+
+	while ((ret = ocpp_poll_event(&ev, UINT32_MAX)) == 0) {
+	}
+	*(int *)result = ret;
+	return NULL;
+}
+
+/* Regression: ocpp_deinit used to wait forever for a thread blocked in ocpp_poll_event. */
+static void deinit_wakes_a_thread_waiting_for_events(void)
+{
+	struct ocpp_cp_info cpi = cp_info();
+	struct ocpp_cs_info csi = cs_info();
+	pthread_t waiter;
+	int result = 1;
+	double t0;
+
+	CHECK_EQ(ocpp_init(&cpi, &csi, user_cb, NULL), 0);
+	CHECK_EQ(pthread_create(&waiter, NULL, wait_forever, &result), 0);
+	sleep_ms(200); /* the waiter is blocked by now */
+	t0 = now_ms();
+	CHECK_EQ(ocpp_deinit(), 0);
+	CHECK(now_ms() - t0 < 3000, "ocpp_deinit took %.0f ms", now_ms() - t0);
+	CHECK_EQ(pthread_join(waiter, NULL), 0);
+	CHECK_EQ(result, -EINVAL);
+}
+
+/* Regression: handles are never reused, even after many open/close cycles. */
+static void handles_stay_unique_over_many_sessions(void)
+{
+	struct ocpp_cp_info cpi = cp_info();
+	struct ocpp_cs_info csi = cs_info();
+	ocpp_session_handle_t first, h;
+	struct ocpp_transaction_info tx;
+
+	CHECK_EQ(ocpp_init(&cpi, &csi, user_cb, NULL), 0);
+	CHECK_EQ(ocpp_session_open(&first), 0);
+	ocpp_session_close(first);
+	for (int i = 0; i < 70000; i++) { /* beyond a 16-bit generation */
+		CHECK_EQ(ocpp_session_open(&h), 0);
+		CHECK(h != first, "handle of session %d repeats the first one", i);
+		ocpp_session_close(h);
+	}
+	CHECK_EQ(ocpp_get_transaction(first, &tx), -EINVAL);
+	CHECK_EQ(ocpp_deinit(), 0);
 }
 
 int main(void)
@@ -366,5 +427,7 @@ int main(void)
 	RUN(connector_status_arguments);
 	RUN(profile_functions_check_their_arguments);
 	RUN(deinit_allows_a_new_init);
+	RUN(deinit_wakes_a_thread_waiting_for_events);
+	RUN(handles_stay_unique_over_many_sessions);
 	return finish();
 }

@@ -973,7 +973,8 @@ int ocpp_change_configuration(const char *key, const char *value, bool *reboot_r
  *
  * @return 0 on success or a negative error code (errno.h)
  * @retval -EAGAIN no event within timeout_ms
- * @retval -EINVAL event is NULL or not initialized
+ * @retval -EINVAL event is NULL, not initialized, or ocpp_deinit was called
+ *         while waiting (it wakes every waiter)
  * @retval -EBUSY called from the callback
  */
 int ocpp_poll_event(struct ocpp_event *event, uint32_t timeout_ms);
@@ -982,8 +983,8 @@ int ocpp_poll_event(struct ocpp_event *event, uint32_t timeout_ms);
  * @brief Shut the library down: close the connection, stop its thread and
  *        forget the sessions, so that ocpp_init may be called again.
  *
- * Transaction messages not delivered yet are lost. Waits for ocpp_* calls
- * running in other threads to return. Meant for tests and orderly
+ * Transaction messages not delivered yet are lost. Calls waiting in other
+ * threads are woken (they return an error), and it waits for them to return. Meant for tests and orderly
  * shutdown; not in Zephyr's API.
  *
  * @return 0 on success or a negative error code (errno.h)

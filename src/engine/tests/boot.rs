@@ -231,3 +231,57 @@ fn callerror_ends_the_pending_request() {
         }]
     );
 }
+
+/// Regression: with more outstanding commands than the event queue could answer, a disconnect
+/// lost answers and the Disconnected event itself. Commands now keep room for their answers.
+#[test]
+fn every_answer_and_disconnected_fit_the_event_queue() {
+    let mut h = Harness::new("events-on-disconnect", MAX_CONNECTORS as u8);
+    h.online();
+    let mut tickets = StdVec::new();
+    let mut refused = 0;
+    for i in 0..40 {
+        let tag = format!("TAG{i}");
+        let issued = match i % 3 {
+            0 => h.cp.authorize(h.now, &tag),
+            1 => h.cp.data_transfer("acme", None, None),
+            _ => {
+                h.cp.start_transaction(h.now, (i % MAX_CONNECTORS + 1) as u8, &tag, 0, None)
+            }
+        };
+        match issued {
+            Ok(ticket) => tickets.push(ticket),
+            Err(CommandError::QueueFull) => refused += 1,
+            Err(_) => {}
+        }
+    }
+    assert!(refused > 0, "the queue bound was reached");
+    // Informative events never crowd answers out.
+    for _ in 0..EVENT_QUEUE_DEPTH {
+        h.cp.change_configuration(h.now, "HeartbeatInterval", "60");
+    }
+    h.cp.handle_disconnected(h.now);
+    let events = h.events();
+    assert_eq!(events.last(), Some(&Event::Disconnected), "{events:?}");
+    for ticket in tickets {
+        let answered = events.iter().any(|e| match e {
+            Event::Authorized { ticket: t, .. }
+            | Event::DataTransferred { ticket: t, .. }
+            | Event::TransactionStarted { ticket: t, .. } => *t == ticket,
+            _ => false,
+        });
+        assert!(answered, "ticket {ticket} unanswered: {events:?}");
+    }
+}
+
+/// Found by fuzzing: a second handle_connected without a handle_disconnected kept the old
+/// connection's CALL in flight, so the new connection's BootNotification never went.
+#[test]
+fn connected_again_without_disconnect_starts_over() {
+    let mut h = Harness::new("connected-twice", 1);
+    h.cp.handle_connected(h.now);
+    h.expect_call("BootNotification");
+    h.cp.handle_connected(h.now);
+    assert!(h.events().contains(&Event::Disconnected));
+    h.expect_call("BootNotification");
+}

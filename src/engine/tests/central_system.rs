@@ -495,3 +495,31 @@ fn status_notification_carries_the_time_of_the_change() {
     assert_eq!(status["errorCode"], "GroundFailure");
     assert_eq!(status["timestamp"], "2026-11-21T10:01:00.000Z");
 }
+
+#[test]
+fn answers_are_never_answered_and_bad_ids_are_not_echoed() {
+    let mut h = Harness::new("answers-not-answered", 1);
+    h.online();
+    // Answers whose id cannot be read: too long, a number, missing; valid JSON or not.
+    let long_id = "x".repeat(37);
+    for frame in [
+        format!("[3,\"{long_id}\",{{}}]"),
+        format!("[4,\"{long_id}\",\"GenericError\",\"\",{{}}]"),
+        "[3,42,{}]".to_string(),
+        "[4,42,\"GenericError\",\"\",{}]".to_string(),
+        "[3]".to_string(),
+        "[3,\"a\",{]".to_string(),
+        "[4,\"\\ude00\",\"GenericError\",\"\",{}]".to_string(),
+    ] {
+        assert_eq!(h.cs_raw(&frame), None, "{frame}");
+    }
+    // A CALL with a lone surrogate in its id is not valid JSON: answered, without that id.
+    let reply = h.cs_raw(r#"[2,"\ude00","Reset",{"type":"Soft"}]"#).unwrap();
+    assert_eq!(
+        (reply[1].as_str(), reply[2].as_str()),
+        (Some("-1"), Some("FormationViolation"))
+    );
+    let reply = h.cs_raw(r#"[2,"ok\ud83d\ude00","ClearCache",{}]"#).unwrap();
+    assert_eq!(reply[0], 3, "a surrogate pair is fine: {reply}");
+    h.nothing_sent();
+}

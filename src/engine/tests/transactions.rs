@@ -354,3 +354,87 @@ fn clock_aligned_meter_values() {
     );
     assert!(mv.get("transactionId").is_none());
 }
+
+/// Regression: with every waiting slot taken (2 per connector), a stop used to be accepted and
+/// then silently not queued. It is queued, and its caller told so at once.
+#[test]
+fn stop_is_queued_even_when_every_waiting_slot_is_taken() {
+    let connectors = MAX_CONNECTORS as u8;
+    let mut h = Harness::new("stop-waiting-full", connectors);
+    h.online();
+    let mut tickets = StdVec::new();
+    for c in 1..=connectors {
+        tickets.push(h.start(c, "TAG", 0));
+    }
+    for c in 1..connectors {
+        tickets.push(h.cp.stop_transaction(h.now, c, 10, None, None).unwrap());
+    }
+    tickets.push(h.start(1, "TAG", 10));
+    assert_eq!(
+        h.cp.transactions.waiting_len(),
+        2 * MAX_CONNECTORS,
+        "every slot taken"
+    );
+    let last =
+        h.cp.stop_transaction(h.now, connectors, 10, None, None)
+            .unwrap();
+    assert!(h.events().contains(&Event::TransactionStopped {
+        ticket: last,
+        connector: connectors,
+        result: Ok(StopOutcome::Queued)
+    }));
+    // Everything reaches the Central System, in order.
+    let (mut starts, mut stops, mut id) = (0, 0, 0);
+    while let Some(frame) = h.transmit() {
+        let (action, msg_id) = (frame[2].as_str().unwrap().to_string(), frame[1].clone());
+        let payload = match action.as_str() {
+            "StartTransaction" => {
+                starts += 1;
+                id += 1;
+                json!({"transactionId": id, "idTagInfo": {"status": "Accepted"}})
+            }
+            "StopTransaction" => {
+                stops += 1;
+                json!({})
+            }
+            _ => json!({}),
+        };
+        h.result(msg_id.as_str().unwrap(), payload);
+    }
+    assert_eq!((starts, stops), (MAX_CONNECTORS + 1, MAX_CONNECTORS));
+    let answered = h
+        .events()
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::TransactionStarted { .. } | Event::TransactionStopped { .. }
+            )
+        })
+        .count();
+    assert_eq!(answered, tickets.len(), "every other caller got its answer");
+}
+
+/// Regression: meterStop came from the caller while the Transaction.End sample was read from
+/// the station a moment later, so one StopTransaction carried two end readings.
+#[test]
+fn stop_carries_one_end_reading() {
+    let mut h = Harness::new("stop-one-reading", 1);
+    h.online();
+    h.start(1, "T", 0);
+    h.answer(
+        "StartTransaction",
+        json!({"idTagInfo": {"status": "Accepted"}, "transactionId": 3}),
+    );
+    h.answer("StatusNotification", json!({}));
+    // The station's register has moved on since the application read 4200 for the stop.
+    h.cp.station_mut().energy_wh[1] = 4250;
+    h.cp.stop_transaction(h.now, 1, 4200, None, None).unwrap();
+    let stop = h.answer("StopTransaction", json!({}));
+    assert_eq!(stop["meterStop"], 4200);
+    let end = &stop["transactionData"][0]["sampledValue"][0];
+    assert_eq!(
+        (end["value"].clone(), end["context"].clone()),
+        (json!("4200"), json!("Transaction.End"))
+    );
+}

@@ -272,6 +272,15 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
         wait(&mut locked, None, pred, timeout_ms)
     }
 
+    /// Begins the shutdown: the OCPP thread stops, and every call waiting for an event returns
+    /// None at once (a `shutdown` follows).
+    pub fn interrupt(&self) {
+        self.state.stop.store(true, Ordering::Release);
+        let _locked = Locked::new(self.state);
+        // SAFETY: plain call into the C port, with its mutex held (by `_locked`).
+        unsafe { port::ocpp_port_notify_all() };
+    }
+
     /// Stops the OCPP thread (it closes the connection) and waits for it.
     pub fn shutdown(self) {
         self.state.stop.store(true, Ordering::Release);
@@ -317,6 +326,10 @@ fn wait<S: Station>(
     let deadline = now().plus_millis(u64::from(timeout_ms));
     let mut next = from;
     loop {
+        if locked.state.stop.load(Ordering::Acquire) {
+            // Shutting down (ZephyrChargePoint::interrupt): no event is coming.
+            return None;
+        }
         let inner = locked.inner();
         for record in inner.recent.iter_mut() {
             let fresh = next.is_none_or(|n| record.seq.wrapping_sub(n) < u32::MAX / 2);
