@@ -195,7 +195,7 @@ pub fn decode_object(
     let mut seen = 0u32;
     if c.peek() != Some(b'}') {
         loop {
-            let name = c.raw_string().map_err(|_| TYPE)?;
+            let name = c.checked_string().map_err(|_| TYPE)?;
             c.expect(b':').map_err(|_| TYPE)?;
             match index_of(table.keys, name, scratch)? {
                 Some(index) => {
@@ -224,7 +224,7 @@ pub fn decode_object(
 
 fn index_of(
     keys: &[&str],
-    raw_name: &[u8],
+    raw_name: (&[u8], bool),
     scratch: &mut [u8],
 ) -> Result<Option<usize>, ErrorCode> {
     let name = unescape(raw_name, scratch)?;
@@ -235,7 +235,7 @@ fn index_of(
 fn skip(c: &mut Cursor<'_>, scratch: &mut [u8], depth: u8) -> Result<(), ErrorCode> {
     let (open, close) = match c.peek() {
         Some(b'"') => {
-            let raw = c.raw_string().map_err(|_| TYPE)?;
+            let raw = c.checked_string().map_err(|_| TYPE)?;
             return unescape(raw, scratch).map(drop);
         }
         Some(b'{') => (b'{', b'}'),
@@ -249,7 +249,7 @@ fn skip(c: &mut Cursor<'_>, scratch: &mut [u8], depth: u8) -> Result<(), ErrorCo
     if c.peek() != Some(close) {
         loop {
             if open == b'{' {
-                let name = c.raw_string().map_err(|_| TYPE)?;
+                let name = c.checked_string().map_err(|_| TYPE)?;
                 unescape(name, scratch)?;
                 c.expect(b':').map_err(|_| TYPE)?;
             }
@@ -267,16 +267,20 @@ pub fn string<'t, 'a: 't>(
     value: RawValue<'_, 'a>,
     scratch: &'t mut [u8],
 ) -> Result<&'t str, ErrorCode> {
-    let raw = value.0.raw_string().map_err(|_| TYPE)?;
+    let raw = value.0.checked_string().map_err(|_| TYPE)?;
     unescape(raw, scratch)
 }
 
-/// Unescapes the bytes between a string's quotes, in order, like serde-json-core: text that is
-/// not UTF-8 or a bad escape (`\u` of a surrogate included) is a TypeConstraintViolation, text
-/// that outgrows `scratch` a PropertyConstraintViolation, whichever comes first.
-fn unescape<'t>(raw: &'t [u8], scratch: &'t mut [u8]) -> Result<&'t str, ErrorCode> {
+/// Unescapes the bytes between a string's quotes (and whether they hold an escape), in order,
+/// like serde-json-core: text that is not UTF-8 or a bad escape (`\u` of a surrogate included)
+/// is a TypeConstraintViolation, text that outgrows `scratch` a PropertyConstraintViolation,
+/// whichever comes first.
+fn unescape<'t>(
+    (raw, escaped): (&'t [u8], bool),
+    scratch: &'t mut [u8],
+) -> Result<&'t str, ErrorCode> {
     let text = core::str::from_utf8(raw).map_err(|_| TYPE)?;
-    if !raw.contains(&b'\\') {
+    if !escaped {
         return Ok(text);
     }
     let mut len = 0;
