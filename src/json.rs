@@ -61,6 +61,32 @@ impl<'a> Cursor<'a> {
         self.buf.get(start..self.pos - 1).ok_or(SyntaxError)
     }
 
+    /// The raw bytes between the quotes of a JSON string in text the framing has already
+    /// syntax-checked, and whether they hold an escape: one pass that only looks for the
+    /// closing quote (escapes are not checked again; whoever unescapes checks them).
+    pub fn checked_string(&mut self) -> Result<(&'a [u8], bool), SyntaxError> {
+        if self.peek() != Some(b'"') {
+            return Err(SyntaxError);
+        }
+        let rest = self.buf.get(self.pos + 1..).ok_or(SyntaxError)?;
+        let mut escaped = false;
+        let mut i = 0;
+        while let Some(&byte) = rest.get(i) {
+            match byte {
+                b'"' => {
+                    self.pos += i + 2;
+                    return rest.get(..i).map(|raw| (raw, escaped)).ok_or(SyntaxError);
+                }
+                b'\\' => {
+                    escaped = true;
+                    i += 2;
+                }
+                _ => i += 1,
+            }
+        }
+        Err(SyntaxError)
+    }
+
     /// Skips one JSON value, checking its syntax; returns its byte range.
     pub fn skip_value(&mut self) -> Result<(usize, usize), SyntaxError> {
         self.skip_ws();
@@ -379,6 +405,19 @@ mod tests {
             (Err(8), 2),
             "the element's error stops the walk"
         );
+    }
+
+    #[test]
+    fn checked_strings() {
+        let mut c = Cursor::new(br#" "ab" , "a\"b\\" "" "#);
+        assert_eq!(c.checked_string(), Ok((&b"ab"[..], false)));
+        c.expect(b',').unwrap();
+        assert_eq!(c.checked_string(), Ok((&br#"a\"b\\"#[..], true)));
+        assert_eq!(c.checked_string(), Ok((&b""[..], false)));
+        assert!(c.at_end());
+        assert_eq!(Cursor::new(b"\"open").checked_string(), Err(SyntaxError));
+        assert_eq!(Cursor::new(b"\"a\\\"").checked_string(), Err(SyntaxError));
+        assert_eq!(Cursor::new(b"1").checked_string(), Err(SyntaxError));
     }
 
     #[test]

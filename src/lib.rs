@@ -18,6 +18,9 @@ pub mod capacity {
 /// cbindgen:ignore
 pub mod cistring;
 /// cbindgen:ignore
+#[cfg(feature = "table-codec")]
+pub mod codec;
+/// cbindgen:ignore
 pub mod datetime;
 /// cbindgen:ignore
 pub mod engine;

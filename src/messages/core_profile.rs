@@ -4,8 +4,8 @@
 use heapless::Vec;
 use serde::{Deserialize, Serialize};
 
-use super::parse_payload;
 use super::types::*;
+use super::{ocpp_message, parse_payload};
 use crate::capacity::DATA_TRANSFER_CAPACITY;
 use crate::cistring::{CiString, CiString20, CiString25, CiString255, CiString50, CiString500};
 use crate::datetime::DateTime;
@@ -35,46 +35,43 @@ macro_rules! request {
 #[allow(unused_imports)]
 pub(crate) use request;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthorizeRequest {
-    pub id_tag: CiString20,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct AuthorizeRequest {
+        "idTag" pub id_tag: CiString20,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthorizeResponse {
-    pub id_tag_info: IdTagInfo,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct AuthorizeResponse {
+        "idTagInfo" pub id_tag_info: IdTagInfo,
+    }
 }
 request!(AuthorizeRequest => AuthorizeResponse, Authorize);
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BootNotificationRequest {
-    pub charge_point_vendor: CiString20,
-    pub charge_point_model: CiString20,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub charge_point_serial_number: Option<CiString25>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub charge_box_serial_number: Option<CiString25>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub firmware_version: Option<CiString50>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iccid: Option<CiString20>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub imsi: Option<CiString20>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meter_type: Option<CiString25>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meter_serial_number: Option<CiString25>,
+ocpp_message! {
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct BootNotificationRequest {
+        "chargePointVendor" pub charge_point_vendor: CiString20,
+        "chargePointModel" pub charge_point_model: CiString20,
+        "chargePointSerialNumber" pub charge_point_serial_number: Option<CiString25>,
+        "chargeBoxSerialNumber" pub charge_box_serial_number: Option<CiString25>,
+        "firmwareVersion" pub firmware_version: Option<CiString50>,
+        "iccid" pub iccid: Option<CiString20>,
+        "imsi" pub imsi: Option<CiString20>,
+        "meterType" pub meter_type: Option<CiString25>,
+        "meterSerialNumber" pub meter_serial_number: Option<CiString25>,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BootNotificationResponse {
-    pub status: RegistrationStatus,
-    pub current_time: DateTime,
-    pub interval: i32,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct BootNotificationResponse {
+        "status" pub status: RegistrationStatus,
+        "currentTime" pub current_time: DateTime,
+        "interval" pub interval: i32,
+    }
 }
 request!(BootNotificationRequest => BootNotificationResponse, BootNotification);
 
@@ -139,56 +136,58 @@ pub struct HeartbeatResponse {
 }
 request!(HeartbeatRequest => HeartbeatResponse, Heartbeat);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MeterValuesRequest {
-    pub connector_id: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transaction_id: Option<i32>,
-    pub meter_value: Vec<MeterValue, 1>,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct MeterValuesRequest {
+        "connectorId" pub connector_id: u32,
+        "transactionId" pub transaction_id: Option<i32>,
+        "meterValue" pub meter_value: Vec<MeterValue, 1>,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MeterValuesResponse {}
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct MeterValuesResponse {}
+}
 request!(MeterValuesRequest => MeterValuesResponse, MeterValues);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StartTransactionRequest {
-    pub connector_id: u32,
-    pub id_tag: CiString20,
-    pub meter_start: i32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reservation_id: Option<i32>,
-    pub timestamp: DateTime,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct StartTransactionRequest {
+        "connectorId" pub connector_id: u32,
+        "idTag" pub id_tag: CiString20,
+        "meterStart" pub meter_start: i32,
+        "reservationId" pub reservation_id: Option<i32>,
+        "timestamp" pub timestamp: DateTime,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StartTransactionResponse {
-    pub id_tag_info: IdTagInfo,
-    pub transaction_id: i32,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct StartTransactionResponse {
+        "idTagInfo" pub id_tag_info: IdTagInfo,
+        "transactionId" pub transaction_id: i32,
+    }
 }
 request!(StartTransactionRequest => StartTransactionResponse, StartTransaction);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusNotificationRequest {
-    pub connector_id: u32,
-    pub error_code: ChargePointErrorCode,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub info: Option<CiString50>,
-    pub status: ChargePointStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vendor_id: Option<CiString255>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vendor_error_code: Option<CiString50>,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct StatusNotificationRequest {
+        "connectorId" pub connector_id: u32,
+        "errorCode" pub error_code: ChargePointErrorCode,
+        "info" pub info: Option<CiString50>,
+        "status" pub status: ChargePointStatus,
+        "timestamp" pub timestamp: Option<DateTime>,
+        "vendorId" pub vendor_id: Option<CiString255>,
+        "vendorErrorCode" pub vendor_error_code: Option<CiString50>,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusNotificationResponse {}
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct StatusNotificationResponse {}
+}
 request!(StatusNotificationRequest => StatusNotificationResponse, StatusNotification);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,17 +215,19 @@ request!(StopTransactionRequest => StopTransactionResponse, StopTransaction);
 
 // ---- Central System to Charge Point ----
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChangeAvailabilityRequest {
-    pub connector_id: u32,
-    #[serde(rename = "type")]
-    pub kind: AvailabilityType,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ChangeAvailabilityRequest {
+        "connectorId" pub connector_id: u32,
+        "type" pub kind: AvailabilityType,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChangeAvailabilityResponse {
-    pub status: AvailabilityStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ChangeAvailabilityResponse {
+        "status" pub status: AvailabilityStatus,
+    }
 }
 request!(ChangeAvailabilityRequest => ChangeAvailabilityResponse, ChangeAvailability);
 
@@ -299,17 +300,19 @@ pub struct GetConfigurationResponse<const KEYS: usize> {
     pub unknown_key: Option<Vec<CiString50, GET_CONFIGURATION_MAX_KEYS>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RemoteStartTransactionRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connector_id: Option<u32>,
-    pub id_tag: CiString20,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct RemoteStartTransactionRequest {
+        "connectorId" pub connector_id: Option<u32>,
+        "idTag" pub id_tag: CiString20,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoteStartStopResponse {
-    pub status: RemoteStartStopStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct RemoteStartStopResponse {
+        "status" pub status: RemoteStartStopStatus,
+    }
 }
 request!(RemoteStartTransactionRequest => RemoteStartStopResponse, RemoteStartTransaction);
 

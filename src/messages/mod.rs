@@ -78,9 +78,135 @@ macro_rules! ocpp_enum {
                 deserializer.deserialize_str(EnumVisitor)
             }
         }
+
+        #[cfg(feature = "table-codec")]
+        impl $crate::codec::Member for $name {
+            const EMPTY: Self = Self::ALL[0];
+            fn decode_into(
+                &mut self,
+                value: $crate::codec::RawValue<'_, '_>,
+                scratch: &mut [u8],
+            ) -> Result<(), $crate::rpc::ErrorCode> {
+                *self = Self::from_name($crate::codec::string(value, scratch)?)
+                    .ok_or($crate::rpc::ErrorCode::PropertyConstraintViolation)?;
+                Ok(())
+            }
+            fn encode(&self) -> $crate::codec::Value<'_> {
+                $crate::codec::Value::Str(self.as_str())
+            }
+        }
     };
 }
 pub(crate) use ocpp_enum;
+
+/// Defines a message, or a struct nested in one, once: each member with its JSON name first,
+///
+/// ```text
+/// ocpp_message! {
+///     #[derive(Debug, Clone, PartialEq, Eq)]
+///     pub struct ReserveNowRequest {
+///         /// 0: any connector of the Charge Point.
+///         "connectorId" pub connector_id: u32,
+///         "parentIdTag" pub parent_id_tag: Option<CiString20>,
+///     }
+/// }
+/// ```
+///
+/// gives the struct with serde's derives (a member typed `Option<_>` may be absent and is not
+/// written when `None`, as the schemas require) and, with feature `table-codec`, the static
+/// member table and the [`crate::codec::DecodeFields`], [`crate::codec::EncodeFields`] and
+/// [`crate::codec::Member`] impls of the table-driven codec.
+macro_rules! ocpp_message {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($members:tt)* }) => {
+        $crate::messages::ocpp_message!(@member [$(#[$meta])* $vis struct $name] [] $($members)*);
+    };
+    // An optional member.
+    (@member $head:tt [$($done:tt)*]
+        $(#[$attr:meta])* $json:literal $mvis:vis $member:ident : Option<$ty:ty> $(, $($rest:tt)*)?
+    ) => {
+        $crate::messages::ocpp_message!(@member $head [$($done)* [false $json
+            [$(#[$attr])* #[serde(rename = $json, default, skip_serializing_if = "Option::is_none")]]
+            $mvis $member Option<$ty>]] $($($rest)*)?);
+    };
+    // A required member.
+    (@member $head:tt [$($done:tt)*]
+        $(#[$attr:meta])* $json:literal $mvis:vis $member:ident : $ty:ty $(, $($rest:tt)*)?
+    ) => {
+        $crate::messages::ocpp_message!(@member $head [$($done)* [true $json
+            [$(#[$attr])* #[serde(rename = $json)]] $mvis $member $ty]] $($($rest)*)?);
+    };
+    (@member [$(#[$meta:meta])* $vis:vis struct $name:ident]
+        [$([$required:literal $json:literal [$(#[$attr:meta])*] $mvis:vis $member:ident $ty:ty])*]
+    ) => {
+        $(#[$meta])*
+        #[derive(::serde::Serialize, ::serde::Deserialize)]
+        $vis struct $name {
+            $($(#[$attr])* $mvis $member: $ty,)*
+        }
+
+        #[cfg(feature = "table-codec")]
+        const _: () = {
+            static TABLE: $crate::codec::Table =
+                $crate::codec::Table::new(
+                    &[$(concat!("\"", $json, "\":")),*],
+                    &[$($required),*],
+                );
+
+            impl $crate::codec::DecodeFields for $name {
+                fn table(&self) -> &'static $crate::codec::Table {
+                    &TABLE
+                }
+
+                #[allow(unused_variables)]
+                fn set(
+                    &mut self,
+                    index: usize,
+                    value: $crate::codec::RawValue<'_, '_>,
+                    scratch: &mut [u8],
+                ) -> Result<(), $crate::rpc::ErrorCode> {
+                    #[allow(non_camel_case_types, dead_code)]
+                    enum Index { $($member),* }
+                    $(if index == Index::$member as usize {
+                        return $crate::codec::Member::decode_into(&mut self.$member, value, scratch);
+                    })*
+                    Ok(())
+                }
+            }
+
+            impl $crate::codec::EncodeFields for $name {
+                fn table(&self) -> &'static $crate::codec::Table {
+                    &TABLE
+                }
+
+                #[allow(unused_variables)]
+                fn get(&self, index: usize) -> $crate::codec::Value<'_> {
+                    #[allow(non_camel_case_types, dead_code)]
+                    enum Index { $($member),* }
+                    $(if index == Index::$member as usize {
+                        return $crate::codec::Member::encode(&self.$member);
+                    })*
+                    $crate::codec::Value::Absent
+                }
+            }
+        };
+
+        #[cfg(feature = "table-codec")]
+        impl $crate::codec::Member for $name {
+            const EMPTY: Self = Self { $($member: <$ty as $crate::codec::Member>::EMPTY),* };
+            fn decode_into(
+                &mut self,
+                value: $crate::codec::RawValue<'_, '_>,
+                scratch: &mut [u8],
+            ) -> Result<(), $crate::rpc::ErrorCode> {
+                $crate::codec::decode_object(value, scratch, self)
+            }
+            fn encode(&self) -> $crate::codec::Value<'_> {
+                $crate::codec::Value::Object(self)
+            }
+        }
+    };
+}
+pub(crate) use ocpp_message;
 
 /// Tells a payload's deserialization failures apart (which CALLERROR code to answer).
 ///

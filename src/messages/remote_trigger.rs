@@ -1,10 +1,8 @@
 //! Remote Trigger profile messages (OCPP 1.6 TriggerMessage): the Central System asks the Charge
 //! Point to send one of its own messages now. Compiled with feature `remote-trigger`.
 
-use serde::{Deserialize, Serialize};
-
 use super::core_profile::{request, Request};
-use super::ocpp_enum;
+use super::{ocpp_enum, ocpp_message};
 
 ocpp_enum! {
     /// The message a TriggerMessage.req asks for.
@@ -26,18 +24,20 @@ ocpp_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TriggerMessageRequest {
-    pub requested_message: MessageTrigger,
-    /// The connector the message is about (MeterValues, StatusNotification); absent: all.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connector_id: Option<u32>,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct TriggerMessageRequest {
+        "requestedMessage" pub requested_message: MessageTrigger,
+        /// The connector the message is about (MeterValues, StatusNotification); absent: all.
+        "connectorId" pub connector_id: Option<u32>,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TriggerMessageResponse {
-    pub status: TriggerMessageStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct TriggerMessageResponse {
+        "status" pub status: TriggerMessageStatus,
+    }
 }
 request!(TriggerMessageRequest => TriggerMessageResponse, TriggerMessage);
 

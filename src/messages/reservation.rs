@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::core_profile::{request, Request};
-use super::ocpp_enum;
+use super::{ocpp_enum, ocpp_message};
 use crate::cistring::CiString20;
 use crate::datetime::DateTime;
 
@@ -23,21 +23,23 @@ ocpp_enum! {
     CancelReservationStatus { Accepted = "Accepted", Rejected = "Rejected" }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReserveNowRequest {
-    /// 0: any connector of the Charge Point.
-    pub connector_id: u32,
-    pub expiry_date: DateTime,
-    pub id_tag: CiString20,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_id_tag: Option<CiString20>,
-    pub reservation_id: i32,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ReserveNowRequest {
+        /// 0: any connector of the Charge Point.
+        "connectorId" pub connector_id: u32,
+        "expiryDate" pub expiry_date: DateTime,
+        "idTag" pub id_tag: CiString20,
+        "parentIdTag" pub parent_id_tag: Option<CiString20>,
+        "reservationId" pub reservation_id: i32,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReserveNowResponse {
-    pub status: ReservationStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ReserveNowResponse {
+        "status" pub status: ReservationStatus,
+    }
 }
 request!(ReserveNowRequest => ReserveNowResponse, ReserveNow);
 

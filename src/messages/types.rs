@@ -1,9 +1,8 @@
 //! Types shared by several messages (OCPP 1.6 section 7).
 
 use heapless::Vec;
-use serde::{Deserialize, Serialize};
 
-use super::ocpp_enum;
+use super::{ocpp_enum, ocpp_message};
 use crate::capacity::MAX_SAMPLED_VALUES;
 use crate::cistring::{CiString, CiString20};
 use crate::datetime::DateTime;
@@ -213,37 +212,32 @@ ocpp_enum! {
     UnlockStatus { Unlocked = "Unlocked", UnlockFailed = "UnlockFailed", NotSupported = "NotSupported" }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IdTagInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expiry_date: Option<DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_id_tag: Option<CiString20>,
-    pub status: AuthorizationStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct IdTagInfo {
+        "expiryDate" pub expiry_date: Option<DateTime>,
+        "parentIdTag" pub parent_id_tag: Option<CiString20>,
+        "status" pub status: AuthorizationStatus,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SampledValue {
-    pub value: SampleText,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub context: Option<ReadingContext>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<ValueFormat>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub measurand: Option<Measurand>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phase: Option<Phase>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<Location>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<UnitOfMeasure>,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct SampledValue {
+        "value" pub value: SampleText,
+        "context" pub context: Option<ReadingContext>,
+        "format" pub format: Option<ValueFormat>,
+        "measurand" pub measurand: Option<Measurand>,
+        "phase" pub phase: Option<Phase>,
+        "location" pub location: Option<Location>,
+        "unit" pub unit: Option<UnitOfMeasure>,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MeterValue {
-    pub timestamp: DateTime,
-    pub sampled_value: Vec<SampledValue, MAX_SAMPLED_VALUES>,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct MeterValue {
+        "timestamp" pub timestamp: DateTime,
+        "sampledValue" pub sampled_value: Vec<SampledValue, MAX_SAMPLED_VALUES>,
+    }
 }
