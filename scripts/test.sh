@@ -31,6 +31,7 @@ stage "format and lint"
 cargo fmt --all -- --check || fail "cargo fmt"
 cargo clippy --all-targets -- -D warnings || fail "cargo clippy"
 cargo clippy --lib --tests --features selftest -- -D warnings || fail "cargo clippy (selftest)"
+cargo clippy --lib --tests --features table-codec -- -D warnings || fail "cargo clippy (table-codec)"
 
 stage "Rust unit and integration tests"
 rm -rf target/frames
@@ -41,6 +42,11 @@ count "$log_dir/cargo-test.log" "cargo test"
 cargo test --lib --features selftest selftest:: 2>&1 | tee "$log_dir/cargo-selftest.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "cargo test (selftest)" 0
 count "$log_dir/cargo-selftest.log" "cargo test (selftest)"
+
+# The table-driven codec prototype (bench/CODEC.md), differentially tested against serde.
+cargo test --lib --features table-codec codec:: 2>&1 | tee "$log_dir/cargo-codec.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "cargo test (table-codec)" 0
+count "$log_dir/cargo-codec.log" "cargo test (table-codec)"
 
 stage "no_std build (thumbv7em-none-eabihf, no alloc)"
 if cargo build --lib --no-default-features --target thumbv7em-none-eabihf --release; then
