@@ -2,7 +2,6 @@
 
 use super::*;
 
-
 /// A new charge point with every connector the build allows: offline, Available, nothing
 /// queued or sent. (Its stack use is that of `ChargePoint::init_in` alone, as in `ocpp_init`.)
 #[no_mangle]

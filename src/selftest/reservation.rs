@@ -30,10 +30,7 @@ fn reserve(
     Ok(h.call(&request)?.status)
 }
 
-fn cancel(
-    h: &mut Harness<'_>,
-    reservation_id: i32,
-) -> Result<CancelReservationStatus, Failure> {
+fn cancel(h: &mut Harness<'_>, reservation_id: i32) -> Result<CancelReservationStatus, Failure> {
     Ok(h.call(&CancelReservationRequest { reservation_id })?.status)
 }
 
