@@ -32,7 +32,7 @@
 use crate::cistring::CiString;
 use crate::datetime::DateTime;
 use crate::json::Cursor;
-use crate::rpc::{BufferTooSmall, ErrorCode, MessageId};
+use crate::rpc::{self, BufferTooSmall, ErrorCode, MessageId, Out as Writer};
 
 const TYPE: ErrorCode = ErrorCode::TypeConstraintViolation;
 const PROPERTY: ErrorCode = ErrorCode::PropertyConstraintViolation;
@@ -472,23 +472,8 @@ impl<T: Member, const N: usize> Elements for heapless::Vec<T, N> {
     }
 }
 
-/// Writes into a caller's buffer; `BufferTooSmall` when it does not fit.
-struct Writer<'b> {
-    buf: &'b mut [u8],
-    len: usize,
-}
-
+// The codec writes through the framing's own output buffer.
 impl Writer<'_> {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), BufferTooSmall> {
-        let end = self.len.checked_add(bytes.len()).ok_or(BufferTooSmall)?;
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(BufferTooSmall)?
-            .copy_from_slice(bytes);
-        self.len = end;
-        Ok(())
-    }
-
     fn byte(&mut self, byte: u8) -> Result<(), BufferTooSmall> {
         *self.buf.get_mut(self.len).ok_or(BufferTooSmall)? = byte;
         self.len += 1;
@@ -617,15 +602,7 @@ pub fn write_call(
     action: &str,
     payload: &dyn EncodeFields,
 ) -> Result<usize, BufferTooSmall> {
-    let mut out = Writer { buf, len: 0 };
-    out.put(b"[2,\"")?;
-    out.put(id.as_str().as_bytes())?;
-    out.put(b"\",\"")?;
-    out.put(action.as_bytes())?;
-    out.put(b"\",")?;
-    out.value(Value::Object(payload))?;
-    out.put(b"]")?;
-    Ok(out.len)
+    rpc::call_frame(buf, id, action, |out| out.value(Value::Object(payload)))
 }
 
 /// Writes `[3,"id",payload]`, like [`crate::rpc::write_call_result`]; returns the length.
@@ -634,13 +611,7 @@ pub fn write_call_result(
     id: &MessageId,
     payload: &dyn EncodeFields,
 ) -> Result<usize, BufferTooSmall> {
-    let mut out = Writer { buf, len: 0 };
-    out.put(b"[3,\"")?;
-    out.put(id.as_str().as_bytes())?;
-    out.put(b"\",")?;
-    out.value(Value::Object(payload))?;
-    out.put(b"]")?;
-    Ok(out.len)
+    rpc::result_frame(buf, id, |out| out.value(Value::Object(payload)))
 }
 
 /// Writes one payload alone (no frame), for tests and the transaction queue's records.

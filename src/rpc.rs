@@ -258,13 +258,15 @@ fn recover_head(prefix: &[u8]) -> (Option<i64>, Option<MessageId>) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BufferTooSmall;
 
-struct Out<'b> {
-    buf: &'b mut [u8],
-    len: usize,
+/// Writes into a caller's buffer: `BufferTooSmall` when it does not fit. The payload codecs
+/// (serde here, `crate::codec`) write through it too.
+pub(crate) struct Out<'b> {
+    pub(crate) buf: &'b mut [u8],
+    pub(crate) len: usize,
 }
 
 impl Out<'_> {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), BufferTooSmall> {
+    pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<(), BufferTooSmall> {
         let end = self.len.checked_add(bytes.len()).ok_or(BufferTooSmall)?;
         self.buf
             .get_mut(self.len..end)
@@ -281,12 +283,12 @@ impl Out<'_> {
     }
 }
 
-/// Writes `[2,"id","Action",payload]`; returns the frame length.
-pub fn write_call<T: Serialize>(
+/// Writes `[2,"id","Action",payload]` with `payload` writing the payload; returns the length.
+pub(crate) fn call_frame(
     buf: &mut [u8],
     id: &MessageId,
     action: &str,
-    payload: &T,
+    payload: impl FnOnce(&mut Out<'_>) -> Result<(), BufferTooSmall>,
 ) -> Result<usize, BufferTooSmall> {
     let mut out = Out { buf, len: 0 };
     out.put(b"[2,\"")?;
@@ -294,9 +296,34 @@ pub fn write_call<T: Serialize>(
     out.put(b"\",\"")?;
     out.put(action.as_bytes())?;
     out.put(b"\",")?;
-    out.json(payload)?;
+    payload(&mut out)?;
     out.put(b"]")?;
     Ok(out.len)
+}
+
+/// Writes `[3,"id",payload]` with `payload` writing the payload; returns the length.
+pub(crate) fn result_frame(
+    buf: &mut [u8],
+    id: &MessageId,
+    payload: impl FnOnce(&mut Out<'_>) -> Result<(), BufferTooSmall>,
+) -> Result<usize, BufferTooSmall> {
+    let mut out = Out { buf, len: 0 };
+    out.put(b"[3,\"")?;
+    out.put(id.as_str().as_bytes())?;
+    out.put(b"\",")?;
+    payload(&mut out)?;
+    out.put(b"]")?;
+    Ok(out.len)
+}
+
+/// Writes `[2,"id","Action",payload]`; returns the frame length.
+pub fn write_call<T: Serialize>(
+    buf: &mut [u8],
+    id: &MessageId,
+    action: &str,
+    payload: &T,
+) -> Result<usize, BufferTooSmall> {
+    call_frame(buf, id, action, |out| out.json(payload))
 }
 
 /// Writes `[3,"id",payload]`; returns the frame length.
@@ -305,13 +332,7 @@ pub fn write_call_result<T: Serialize>(
     id: &MessageId,
     payload: &T,
 ) -> Result<usize, BufferTooSmall> {
-    let mut out = Out { buf, len: 0 };
-    out.put(b"[3,\"")?;
-    out.put(id.as_str().as_bytes())?;
-    out.put(b"\",")?;
-    out.json(payload)?;
-    out.put(b"]")?;
-    Ok(out.len)
+    result_frame(buf, id, |out| out.json(payload))
 }
 
 /// Writes `[4,"id","code","description",{}]`; returns the frame length.
