@@ -64,6 +64,11 @@ pub(super) enum ReservationCheck {
 }
 
 impl<S: Station> ChargePoint<S> {
+    /// Reservations seen from the outside (for a store, the shell, the C API).
+    pub fn reservations(&self) -> &Reservations {
+        &self.reservations
+    }
+
     /// The reservation on `connector` (0: the charge-point-wide one), if any.
     pub fn reservation(&self, connector: u8) -> Option<&Reservation> {
         self.reservations.on_connector(connector)
@@ -303,12 +308,5 @@ impl<S: Station> ChargePoint<S> {
                 });
             }
         }
-    }
-}
-
-impl<S: Station> ChargePoint<S> {
-    /// Reservations seen from the outside (for a store, the shell, the C API).
-    pub fn reservations(&self) -> &Reservations {
-        &self.reservations
     }
 }
