@@ -1,43 +1,66 @@
-//! Compile-time capacities. On Zephyr the module's CMake exports the Kconfig values as
-//! environment variables (one source of truth: Kconfig); on the host the defaults below apply.
+//! Compile-time capacities and defaults. Kconfig is their one source: on Zephyr the module's
+//! CMake exports the configured values as environment variables; elsewhere (the host) the
+//! `default` lines of this repository's `Kconfig` apply, read here, so no copy can drift.
 use std::{env, fs, path::PathBuf};
 
-/// (environment variable, Rust constant, default, doc)
-const CAPACITIES: &[(&str, &str, u32, &str)] = &[
-    ("OCPP_MAX_CONNECTORS", "MAX_CONNECTORS", 4, "Connectors (excluding connector 0) a charge point may have."),
-    ("OCPP_RECV_BUFFER_SIZE", "FRAME_CAPACITY", 4096, "Largest OCPP-J text frame, in bytes, received or sent (GetConfiguration of every key needs ~2.3 KB)."),
-    ("OCPP_TX_QUEUE_SIZE", "TX_QUEUE_BYTES", 4096, "Bytes of encoded transaction messages held while offline (a Start or a one-value MeterValues takes ~40)."),
-    ("OCPP_MAX_SAMPLED_VALUES", "MAX_SAMPLED_VALUES", 6, "Measurands per meter sample (MeterValues*Data lists)."),
-    ("OCPP_AUTH_CACHE_SIZE", "AUTH_CACHE_SIZE", 16, "Entries in the authorization cache."),
-    ("OCPP_LOCAL_AUTH_LIST_SIZE", "LOCAL_AUTH_LIST_SIZE", 16, "Entries in the Local Authorization List (LocalAuthListMaxLength, SendLocalListMaxLength)."),
-    ("OCPP_OUTBOX_DEPTH", "OUTBOX_DEPTH", 8, "Non-transaction requests (Authorize, DataTransfer, ...) waiting to be sent."),
-    ("OCPP_EVENT_QUEUE_DEPTH", "EVENT_QUEUE_DEPTH", 16, "Application events not yet polled."),
-    ("OCPP_DATA_TRANSFER_SIZE", "DATA_TRANSFER_CAPACITY", 256, "Bytes of a DataTransfer `data` field."),
-    ("OCPP_MAX_SESSIONS", "MAX_SESSIONS", 8, "C API sessions (`ocpp_session_open`) open at once (at most 255)."),
-    ("OCPP_SEND_BUFFER_SIZE", "SEND_CAPACITY", 4096, "Largest frame sent, in bytes (the platform's transmit buffer)."),
-    ("OCPP_RESPONSE_TIMEOUT_MS", "RESPONSE_TIMEOUT_MS", 30_000, "Time to wait for the Central System's answer to a CALL."),
-    ("OCPP_RECONNECT_MIN_MS", "RECONNECT_MIN_MS", 1_000, "First reconnect delay; it doubles after each failure."),
-    ("OCPP_RECONNECT_MAX_MS", "RECONNECT_MAX_MS", 60_000, "Longest reconnect delay."),
-    ("OCPP_METER_VALUE_SAMPLE_INTERVAL", "DEFAULT_METER_VALUE_SAMPLE_INTERVAL", 60, "Default of MeterValueSampleInterval, seconds (Zephyr's C library used 5)."),
+/// (environment variable = Kconfig symbol without `CONFIG_`, Rust constant, doc)
+const CAPACITIES: &[(&str, &str, &str)] = &[
+    ("OCPP_MAX_CONNECTORS", "MAX_CONNECTORS", "Connectors (excluding connector 0) a charge point may have."),
+    ("OCPP_RECV_BUFFER_SIZE", "FRAME_CAPACITY", "Largest OCPP-J text frame, in bytes, received."),
+    ("OCPP_TX_QUEUE_SIZE", "TX_QUEUE_BYTES", "Bytes of encoded transaction messages held while offline (a Start or a one-value MeterValues takes ~40)."),
+    ("OCPP_MAX_SAMPLED_VALUES", "MAX_SAMPLED_VALUES", "Measurands per meter sample (MeterValues*Data lists)."),
+    ("OCPP_AUTH_CACHE_SIZE", "AUTH_CACHE_SIZE", "Entries in the authorization cache."),
+    ("OCPP_LOCAL_AUTH_LIST_SIZE", "LOCAL_AUTH_LIST_SIZE", "Entries in the Local Authorization List (LocalAuthListMaxLength, SendLocalListMaxLength)."),
+    ("OCPP_OUTBOX_DEPTH", "OUTBOX_DEPTH", "Non-transaction requests (Authorize, DataTransfer, ...) waiting to be sent."),
+    ("OCPP_EVENT_QUEUE_DEPTH", "EVENT_QUEUE_DEPTH", "Application events not yet polled."),
+    ("OCPP_DATA_TRANSFER_SIZE", "DATA_TRANSFER_CAPACITY", "Bytes of a DataTransfer `data` field."),
+    ("OCPP_MAX_SESSIONS", "MAX_SESSIONS", "C API sessions (`ocpp_session_open`) open at once (at most 255)."),
+    ("OCPP_SEND_BUFFER_SIZE", "SEND_CAPACITY", "Largest frame sent, in bytes (the platform's transmit buffer)."),
+    ("OCPP_RESPONSE_TIMEOUT_MS", "RESPONSE_TIMEOUT_MS", "Time to wait for the Central System's answer to a CALL."),
+    ("OCPP_RECONNECT_MIN_MS", "RECONNECT_MIN_MS", "First reconnect delay; it doubles after each failure."),
+    ("OCPP_RECONNECT_MAX_MS", "RECONNECT_MAX_MS", "Longest reconnect delay."),
+    ("OCPP_CONNECT_TIMEOUT_MS", "CONNECT_TIMEOUT_MS", "Longest TCP connect plus WebSocket handshake."),
+    ("OCPP_MAX_CHARGING_PROFILES", "MAX_CHARGING_PROFILES", "Charging profiles installed at once (MaxChargingProfilesInstalled)."),
+    ("OCPP_MAX_SCHEDULE_PERIODS", "MAX_SCHEDULE_PERIODS", "Periods of one charging schedule (ChargingScheduleMaxPeriods)."),
+    ("OCPP_CHARGE_PROFILE_MAX_STACK_LEVEL", "CHARGE_PROFILE_MAX_STACK_LEVEL", "Highest stackLevel of a charging profile (ChargeProfileMaxStackLevel)."),
+    ("OCPP_NOMINAL_VOLTAGE", "NOMINAL_VOLTAGE", "Phase-to-neutral voltage, volts, for converting charging limits between A and W."),
+    ("OCPP_PERSIST_METER_INTERVAL", "PERSIST_METER_INTERVAL", "Seconds between two writes of a running transaction's meter reading to the store (flash wear)."),
+    ("OCPP_METER_VALUE_SAMPLE_INTERVAL", "DEFAULT_METER_VALUE_SAMPLE_INTERVAL", "Default of MeterValueSampleInterval, seconds."),
+    ("OCPP_WEBSOCKET_PING_INTERVAL", "DEFAULT_WEBSOCKET_PING_INTERVAL", "Default of WebSocketPingInterval, seconds (0: no pings)."),
+    ("OCPP_RESET_TIMEOUT_MS", "RESET_TIMEOUT_MS", "Longest wait for the transaction queue to drain before a Reset takes effect."),
+];
+
+/// Kconfig symbols that `default ... if` conditions may use, and the Cargo feature each one is.
+const CONDITIONS: &[(&str, &str)] = &[
+    ("OCPP_PROFILE_REMOTE_TRIG", "REMOTE_TRIGGER"),
+    ("OCPP_PROFILE_RESERVATION", "RESERVATION"),
+    ("OCPP_PROFILE_LOCAL_AUTH_LIST", "LOCAL_AUTH_LIST"),
+    ("OCPP_PROFILE_SMART_CHARGE", "SMART_CHARGING"),
 ];
 
 fn main() {
+    let kconfig_path =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("Kconfig");
+    println!("cargo:rerun-if-changed={}", kconfig_path.display());
+    let kconfig = fs::read_to_string(&kconfig_path).expect("read Kconfig");
     let mut out = String::from("// Generated by build.rs from Kconfig/environment; do not edit.\n");
-    for (var, name, default, doc) in CAPACITIES {
+    for (var, name, doc) in CAPACITIES {
         println!("cargo:rerun-if-env-changed={var}");
+        let default = kconfig_default(&kconfig, var);
         let value = match env::var(var) {
             Ok(text) => text
                 .trim()
                 .parse::<u32>()
                 .unwrap_or_else(|_| panic!("{var}={text:?} is not an unsigned integer")),
-            Err(_) => *default,
+            Err(_) => default,
         };
         assert!(
             value > 0 || name.starts_with("DEFAULT_"),
             "{var} must be at least 1"
         );
         out.push_str(&format!(
-            "/// {doc} (`{var}`, default {default})\npub const {name}: usize = {value};\n"
+            "/// {doc} (`CONFIG_{var}`, Kconfig default {default})\npub const {name}: usize = {value};\n"
         ));
     }
     // Zephyr's minimal libc numbers some errno values unlike picolibc/newlib (src/ffi.rs `Errno`).
@@ -51,6 +74,97 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     #[cfg(feature = "zephyr")]
     zephyr_port_bindings();
+}
+
+/// The value of the first `default` line of `config SYMBOL` whose condition holds, as Kconfig
+/// picks it. Conditions are over the profile symbols of [`CONDITIONS`], true when the matching
+/// Cargo feature is on.
+fn kconfig_default(kconfig: &str, symbol: &str) -> u32 {
+    let mut lines = kconfig.lines().map(str::trim);
+    let header = format!("config {symbol}");
+    lines
+        .by_ref()
+        .find(|l| *l == header)
+        .unwrap_or_else(|| panic!("Kconfig has no `{header}`"));
+    for line in lines {
+        if line.starts_with("config ") || line.starts_with("endif") || line.starts_with("menu") {
+            break;
+        }
+        let Some(rest) = line.strip_prefix("default ") else {
+            continue;
+        };
+        let (value, condition) = match rest.split_once(" if ") {
+            Some((value, condition)) => (value.trim(), Some(condition)),
+            None => (rest.trim(), None),
+        };
+        if condition.is_none_or(holds) {
+            return value.parse().unwrap_or_else(|_| {
+                panic!("Kconfig: {symbol} default {value:?} is not an unsigned integer")
+            });
+        }
+    }
+    panic!("Kconfig: {symbol} has no default that applies")
+}
+
+/// Evaluates a Kconfig condition: `||`, `&&`, `!` and parentheses over the profile symbols of
+/// [`CONDITIONS`].
+fn holds(condition: &str) -> bool {
+    let tokens: Vec<String> = condition
+        .replace('(', " ( ")
+        .replace(')', " ) ")
+        .replace('!', " ! ")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let mut at = 0;
+    let value = or_expr(&tokens, &mut at);
+    assert!(
+        at == tokens.len(),
+        "build.rs cannot evaluate Kconfig condition {condition:?}"
+    );
+    value
+}
+
+fn or_expr(tokens: &[String], at: &mut usize) -> bool {
+    let mut value = and_expr(tokens, at);
+    while tokens.get(*at).is_some_and(|t| t == "||") {
+        *at += 1;
+        value |= and_expr(tokens, at);
+    }
+    value
+}
+
+fn and_expr(tokens: &[String], at: &mut usize) -> bool {
+    let mut value = atom(tokens, at);
+    while tokens.get(*at).is_some_and(|t| t == "&&") {
+        *at += 1;
+        value &= atom(tokens, at);
+    }
+    value
+}
+
+fn atom(tokens: &[String], at: &mut usize) -> bool {
+    let token = tokens.get(*at).cloned().unwrap_or_default();
+    *at += 1;
+    match token.as_str() {
+        "!" => !atom(tokens, at),
+        "(" => {
+            let value = or_expr(tokens, at);
+            assert!(
+                tokens.get(*at).is_some_and(|t| t == ")"),
+                "unbalanced Kconfig condition"
+            );
+            *at += 1;
+            value
+        }
+        symbol => {
+            let (_, feature) = CONDITIONS
+                .iter()
+                .find(|(s, _)| *s == symbol)
+                .unwrap_or_else(|| panic!("build.rs cannot evaluate Kconfig condition {symbol:?}"));
+            env::var_os(format!("CARGO_FEATURE_{feature}")).is_some()
+        }
+    }
 }
 
 /// Rust declarations of the Zephyr port (src/platform/zephyr/port.h), generated from the header

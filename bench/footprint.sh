@@ -4,7 +4,10 @@
 #                  (bench/size-probe) reaches every engine entry point and is linked with
 #                  --gc-sections, so the sections are what a firmware carries.
 #   (default)      also Zephyr's samples/net/ocpp for stm32f769i_disco with this module, from a
-#                  Zephyr workspace ($ZEPHYR_WORKSPACE, default ~/zephyrproject).
+#                  Zephyr workspace ($ZEPHYR_WORKSPACE, default ~/zephyrproject): FLASH/RAM
+#                  against Zephyr's C library, the library's bytes by origin
+#                  (bench/flash_by_origin.py) and the deepest stack per entry point
+#                  (bench/stack_depth.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -35,15 +38,22 @@ engine() {
     echo "optional profiles (Cargo feature = CONFIG_OCPP_PROFILE_*), cost over Core:"
     printf '  %-28s %9s %9s\n' profile "flash B" "RAM B"
     printf '  %-28s %9d %9d\n' "Core (all off)" "$core_flash" "$core_ram"
-    local all=remote-trigger,reservation,local-auth-list
-    for features in remote-trigger reservation local-auth-list "$all"; do
+    local all=remote-trigger,reservation,local-auth-list,smart-charging
+    for features in remote-trigger reservation local-auth-list smart-charging "$all"; do
         probe "$features"
         local label=$features
-        [ "$features" = "$all" ] && label="all three"
+        [ "$features" = "$all" ] && label="all four"
         printf '  %-28s %+9d %+9d\n' "$label" $((TEXT + RODATA + DATA - core_flash)) \
             $((DATA + BSS - core_ram))
     done
-    printf '  %-28s %9d %9d\n' "total, all three" $((TEXT + RODATA + DATA)) $((DATA + BSS))
+    printf '  %-28s %9d %9d\n' "total, all four" $((TEXT + RODATA + DATA)) $((DATA + BSS))
+    # Smart Charging's RAM is mostly its profile table: say what one entry costs.
+    local per_profile
+    per_profile=$(cargo run --quiet --release --example exchange_bench -- smart_charging_sizes 2>/dev/null || true)
+    [ -n "$per_profile" ] && echo "  smart-charging: $per_profile"
+    probe store
+    echo "persistence (the store seam: restore_record, finish_restore, poll_store), cost over Core:"
+    printf '  %-28s %+9d %+9d\n' "store" $((TEXT + RODATA + DATA - core_flash)) $((DATA + BSS - core_ram))
 }
 
 engine
@@ -52,6 +62,11 @@ if [ "${1:-}" = "--engine-only" ]; then
 fi
 if [ -x scripts/zephyr.sh ]; then
     bash scripts/zephyr.sh --footprint
+    sample=${ZEPHYR_OUT:-$ROOT/target/zephyr}/sample_stm32f769i_disco/zephyr
+    if [ -f "$sample/zephyr.map" ]; then
+        python3 bench/flash_by_origin.py "$sample/zephyr.map"
+        python3 bench/stack_depth.py "$sample/zephyr.elf"
+    fi
 else
     echo "SKIPPED: Zephyr footprint (scripts/zephyr.sh not present yet)"
 fi

@@ -16,7 +16,7 @@ count() { # exchange, iterations -> instructions
 echo "instructions per exchange (host x86_64, opt-level z, LTO; $N iterations):"
 printf '  %-52s %10s\n' exchange instructions
 declare -A per
-for exchange in boot authorize transaction transaction_meter_values get_configuration; do
+for exchange in boot authorize transaction transaction_meter_values status get_configuration get_composite_schedule; do
     base=$(count "$exchange" 0)
     total=$(count "$exchange" "$N")
     per[$exchange]=$(((total - base) / N))
@@ -27,4 +27,9 @@ printf '  %-52s %10d\n' "StartTransaction + StopTransaction + 2 StatusNotificati
 printf '  %-52s %10d\n' "MeterValues (one periodic sample)" \
     $((per[transaction_meter_values] - per[transaction]))
 printf '  %-52s %10d\n' "GetConfiguration of every key" "${per[get_configuration]}"
+printf '  %-52s %10d\n' "StatusNotification (one status change)" "${per[status]}"
+echo "  derived (an exchange minus its StatusNotifications):"
+printf '  %-52s %10d\n' "BootNotification" $((per[boot] - 3 * per[status]))
+printf '  %-52s %10d\n' "StartTransaction + StopTransaction" $((per[transaction] - 2 * per[status]))
+printf '  %-52s %10d\n' "GetCompositeSchedule, 1 day, all profiles x all periods" "${per[get_composite_schedule]}"
 rm -rf "$out"

@@ -27,14 +27,14 @@ const TIME: &str = "2026-11-21T10:00:00.000Z";
 fn parse<T: DeserializeOwned + Member + DecodeFields>(codec: Codec, payload: &str, count: usize) {
     let mut scratch = [0u8; 512];
     let ok = match codec {
-        Codec::Serde => parse_payload::<T>(payload.as_bytes(), &mut scratch).is_ok(),
+        Codec::Serde => serde_parse_payload::<T>(payload.as_bytes(), &mut scratch).is_ok(),
         Codec::Table => codec::parse::<T>(payload.as_bytes(), &mut scratch).is_ok(),
     };
     assert!(ok, "{payload}");
     for _ in 0..count {
         let payload = black_box(payload.as_bytes());
         match codec {
-            Codec::Serde => drop(black_box(parse_payload::<T>(payload, &mut scratch))),
+            Codec::Serde => drop(black_box(serde_parse_payload::<T>(payload, &mut scratch))),
             Codec::Table => drop(black_box(codec::parse::<T>(payload, &mut scratch))),
         }
     }

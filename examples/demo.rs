@@ -425,6 +425,7 @@ fn host_config(url: &str) -> HostConfig {
         },
         reconnect_min: Duration::from_millis(500),
         reconnect_max: Duration::from_secs(5),
+        ..HostConfig::new(url)
     }
 }
 

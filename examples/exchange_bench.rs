@@ -3,13 +3,16 @@
 //! the instructions of `count` = N against `count` = 0, so setup cancels out.
 //!
 //! ```text
-//! cargo run --release --example exchange_bench -- <boot|authorize|transaction|transaction_meter_values|get_configuration> <count>
+//! cargo run --release --example exchange_bench -- <boot|authorize|transaction|transaction_meter_values|status|get_configuration|get_composite_schedule> <count>
+//! cargo run --release --example exchange_bench -- smart_charging_sizes
 //! ```
 
 use std::hint::black_box;
 
 use ocpp::engine::{sample_text, ChargePoint, Options, Station};
-use ocpp::messages::{BootNotificationRequest, Measurand, SampleText};
+use ocpp::messages::{
+    BootNotificationRequest, ChargePointErrorCode, ChargePointStatus, Measurand, SampleText,
+};
 use ocpp::{CiString, Instant};
 
 struct Meter;
@@ -31,48 +34,126 @@ struct Bench {
     now: Instant,
     out: [u8; FRAME],
     reply: [u8; FRAME],
+    /// The Central System's answer being built: no allocation or formatting in the harness,
+    /// whose own instructions are counted with the engine's.
+    answer: [u8; FRAME],
 }
 
 impl Bench {
-    /// The id of the CALL the engine sends next.
-    fn sent_id(&mut self) -> String {
-        let n = self
-            .cp
-            .poll_transmit(self.now, &mut self.out)
-            .expect("a CALL");
-        let text = std::str::from_utf8(&self.out[..n]).expect("UTF-8");
-        let start = text.find('"').expect("id") + 1;
-        let end = start + text[start..].find('"').expect("id");
-        text[start..end].to_owned()
+    /// Writes `[3,"<id of the CALL just sent>",payload]` into `answer`; returns its length.
+    fn answer_to(&mut self, sent: usize, payload: &str) -> usize {
+        let frame = &self.out[..sent];
+        let start = frame.iter().position(|&b| b == b'"').expect("id") + 1;
+        let len = frame[start..].iter().position(|&b| b == b'"').expect("id");
+        let mut n = 0;
+        for part in [
+            &b"[3,\""[..],
+            &frame[start..start + len],
+            b"\",",
+            payload.as_bytes(),
+            b"]",
+        ] {
+            self.answer[n..n + part.len()].copy_from_slice(part);
+            n += part.len();
+        }
+        n
     }
 
     /// The engine sends a CALL; the Central System answers `payload`.
     fn exchange(&mut self, payload: &str) {
-        let id = self.sent_id();
-        let frame = format!("[3,\"{id}\",{payload}]");
+        let sent = self
+            .cp
+            .poll_transmit(self.now, &mut self.out)
+            .expect("a CALL");
+        let n = self.answer_to(sent, payload);
         let reply = self
             .cp
-            .handle_frame(self.now, frame.as_bytes(), &mut self.reply);
+            .handle_frame(self.now, &self.answer[..n], &mut self.reply);
         black_box(reply);
     }
 
+    /// Answers every StatusNotification (or other CALL) the engine has queued with `{}`.
     fn drain_statuses(&mut self) {
-        while let Some(n) = self.cp.poll_transmit(self.now, &mut self.out) {
-            let text = std::str::from_utf8(&self.out[..n]).expect("UTF-8");
-            let start = text.find('"').expect("id") + 1;
-            let end = start + text[start..].find('"').expect("id");
-            let frame = format!("[3,\"{}\",{{}}]", &text[start..end]);
+        while let Some(sent) = self.cp.poll_transmit(self.now, &mut self.out) {
+            let n = self.answer_to(sent, "{}");
             black_box(
                 self.cp
-                    .handle_frame(self.now, frame.as_bytes(), &mut self.reply),
+                    .handle_frame(self.now, &self.answer[..n], &mut self.reply),
             );
         }
     }
 }
 
+/// The worst case for GetCompositeSchedule: MAX_CHARGING_PROFILES profiles of
+/// MAX_SCHEDULE_PERIODS periods each, of every purpose and kind, on a running transaction.
+#[cfg(feature = "smart-charging")]
+fn install_most_profiles(b: &mut Bench) {
+    use ocpp::capacity::{MAX_CHARGING_PROFILES, MAX_SCHEDULE_PERIODS};
+    black_box(
+        b.cp.start_transaction(b.now, 1, "ZepId00", 1000, None)
+            .expect("start"),
+    );
+    b.exchange("{\"transactionId\":7,\"idTagInfo\":{\"status\":\"Accepted\"}}");
+    b.drain_statuses();
+    for id in 0..MAX_CHARGING_PROFILES {
+        let (connector, purpose, kind) = match id % 4 {
+            0 => (0, "ChargePointMaxProfile", "\"Absolute\""),
+            1 => (
+                0,
+                "TxDefaultProfile",
+                "\"Recurring\",\"recurrencyKind\":\"Daily\"",
+            ),
+            2 => (1, "TxDefaultProfile", "\"Absolute\""),
+            _ => (1, "TxProfile", "\"Relative\""),
+        };
+        let periods: Vec<String> = (0..MAX_SCHEDULE_PERIODS)
+            .map(|p| {
+                format!(
+                    "{{\"startPeriod\":{},\"limit\":{}.5}}",
+                    p * 1800 + id * 60,
+                    6 + (p + id) % 26
+                )
+            })
+            .map(|p| {
+                p.replacen(
+                    &format!("\"startPeriod\":{}", id * 60),
+                    "\"startPeriod\":0",
+                    1,
+                )
+            })
+            .collect();
+        let frame = format!(
+            "[2,\"set-{id}\",\"SetChargingProfile\",{{\"connectorId\":{connector},\"csChargingProfiles\":{{\
+             \"chargingProfileId\":{id},\"stackLevel\":{},\"chargingProfilePurpose\":\"{purpose}\",\
+             \"chargingProfileKind\":{kind},\"chargingSchedule\":{{\"startSchedule\":\"{TIME}\",\
+             \"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{}]}}}}}}]",
+            id / 4,
+            periods.join(",")
+        );
+        let n =
+            b.cp.handle_frame(b.now, frame.as_bytes(), &mut b.reply)
+                .expect("answer");
+        let answer = std::str::from_utf8(&b.reply[..n]).expect("UTF-8");
+        assert!(answer.contains("Accepted"), "{answer}");
+    }
+    assert_eq!(b.cp.charging_profiles().len(), MAX_CHARGING_PROFILES);
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let exchange = args.next().unwrap_or_default();
+    #[cfg(feature = "smart-charging")]
+    if exchange == "smart_charging_sizes" {
+        use ocpp::capacity::{MAX_CHARGING_PROFILES, MAX_SCHEDULE_PERIODS};
+        use ocpp::engine::smart_charging::{ChargingProfiles, InstalledProfile};
+        println!(
+            "{} B per installed profile ({MAX_SCHEDULE_PERIODS} periods of {} B), table of {MAX_CHARGING_PROFILES}: {} B (host layout)",
+            std::mem::size_of::<InstalledProfile>(),
+            std::mem::size_of::<ocpp::messages::ChargingSchedulePeriod>(),
+            std::mem::size_of::<ChargingProfiles>(),
+        );
+        return;
+    }
     let count: u32 = args.next().and_then(|c| c.parse().ok()).unwrap_or(0);
     let boot = BootNotificationRequest {
         charge_point_vendor: CiString::try_from_str("zephyr-ocpp").expect("fits"),
@@ -85,6 +166,7 @@ fn main() {
         now: Instant(0),
         out: [0; FRAME],
         reply: [0; FRAME],
+        answer: [0; FRAME],
     };
     b.cp.handle_connected(b.now);
     let accepted =
@@ -92,6 +174,10 @@ fn main() {
     b.exchange(&accepted);
     b.drain_statuses();
     let started = "{\"transactionId\":7,\"idTagInfo\":{\"status\":\"Accepted\"}}";
+    #[cfg(feature = "smart-charging")]
+    if exchange == "get_composite_schedule" {
+        install_most_profiles(&mut b);
+    }
     for _ in 0..count {
         b.now = b.now.plus_millis(1000);
         match exchange.as_str() {
@@ -126,9 +212,30 @@ fn main() {
                 b.exchange("{}");
                 b.drain_statuses();
             }
+            // One StatusNotification: connector 2 goes Unavailable and back, one per iteration.
+            "status" => {
+                let status = if b.now.as_millis() / 1000 % 2 == 0 {
+                    ChargePointStatus::Available
+                } else {
+                    ChargePointStatus::Unavailable
+                };
+                b.cp.set_connector_status(b.now, 2, status, ChargePointErrorCode::NoError)
+                    .expect("status");
+                b.drain_statuses();
+            }
             "get_configuration" => {
                 let frame = b"[2,\"cs-1\",\"GetConfiguration\",{}]";
                 black_box(b.cp.handle_frame(b.now, frame, &mut b.reply));
+            }
+            #[cfg(feature = "smart-charging")]
+            "get_composite_schedule" => {
+                let frame = b"[2,\"cs-1\",\"GetCompositeSchedule\",{\"connectorId\":1,\"duration\":86400,\"chargingRateUnit\":\"W\"}]";
+                let n = b.cp.handle_frame(b.now, frame, &mut b.reply);
+                if std::env::var_os("SHOW").is_some() {
+                    let n = n.unwrap_or(0);
+                    println!("{}", String::from_utf8_lossy(&b.reply[..n]));
+                }
+                black_box(n);
             }
             other => {
                 eprintln!("unknown exchange {other:?}");

@@ -16,6 +16,8 @@ fi
 
 python3 -c 'import ocpp, websockets, jsonschema, pytest' 2>/dev/null ||
     python3 -m pip install -q -r tools/requirements.txt
+# Sphinx for doc/build.sh, in its own venv (it needs a newer docutils than some system tools).
+cmp -s doc/requirements.txt doc/.venv/requirements.txt || { python3 -m venv doc/.venv && doc/.venv/bin/python -m pip install -q -r doc/requirements.txt && cp doc/requirements.txt doc/.venv/; }
 
 installed=$(rustup target list --installed)
 for target in thumbv7em-none-eabihf i686-unknown-linux-gnu; do

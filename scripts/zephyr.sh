@@ -79,7 +79,16 @@ footprint() {
     echo "Zephyr samples/net/ocpp, stm32f769i_disco, with zephyr-ocpp:"
     memory_report "$dir"
     echo "  baseline with Zephyr's C library: FLASH 146876 B, RAM 75472 B"
-    python3 "$ROOT/bench/map_share.py" "$dir/zephyr/zephyr.map"
+    python3 "$ROOT/bench/flash_by_origin.py" "$dir/zephyr/zephyr.map"
+}
+
+# The same sample with CONFIG_OCPP_PERSISTENCE (settings on NVS in the storage partition).
+persistence_footprint() {
+    local dir=$OUT/sample_stm32f769i_disco_persistence
+    build stm32f769i_disco "$ZEPHYR_BASE/samples/net/ocpp" "$dir" \
+        -DEXTRA_CONF_FILE="$ROOT/scripts/zephyr/persistence.conf" || return 1
+    echo "Zephyr samples/net/ocpp, stm32f769i_disco, with zephyr-ocpp and CONFIG_OCPP_PERSISTENCE:"
+    memory_report "$dir"
 }
 
 if [ "${1:-}" = "--footprint" ]; then
@@ -90,6 +99,7 @@ fi
 echo "--- Zephyr's samples/net/ocpp (unchanged) with this module"
 check "samples/net/ocpp builds for stm32f769i_disco" footprint
 check "stm32f769i_disco links libocpp.a, not Zephyr's C library" ours_linked "$OUT/sample_stm32f769i_disco"
+check "samples/net/ocpp builds for stm32f769i_disco with CONFIG_OCPP_PERSISTENCE" persistence_footprint
 check "samples/net/ocpp builds for native_sim/native/64" \
     build native_sim/native/64 "$ZEPHYR_BASE/samples/net/ocpp" "$OUT/sample_native_sim" \
     -DEXTRA_CONF_FILE="$ROOT/scripts/zephyr/native_sim_nsos.conf" \

@@ -1,5 +1,5 @@
-//! A table-driven JSON codec for OCPP payloads: a prototype, compiled with the Cargo feature
-//! `table-codec` and measured against serde + serde-json-core in `bench/CODEC.md`.
+//! The table-driven JSON codec every OCPP payload is read and written with (measured against
+//! serde + serde-json-core in `bench/CODEC.md`, which decided to move every message type to it).
 //!
 //! serde's derive gives every message type its own deserializer and serializer, each a
 //! monomorphized copy of serde-json-core's machinery (~1 KB of flash per message on Cortex-M).
@@ -18,7 +18,7 @@
 //! - [`write_call`] / [`write_call_result`] write a message through [`EncodeFields::get`], which
 //!   names each member's value ([`Value`]); strings are copied run by run, not char by char.
 //!
-//! The CALLERROR codes are exactly those of [`crate::messages::parse_payload`] (the differential
+//! The CALLERROR codes are exactly those of [`crate::messages::serde_parse_payload`] (the differential
 //! test below runs one corpus through both): a value of the wrong JSON type (including `1.5` or
 //! `-1` for an unsigned integer, `null` for a required member) is a TypeConstraintViolation; a
 //! string too long for its CiString, an unknown enumeration value, a bad date-time, or an
@@ -106,6 +106,35 @@ impl<'a> RawValue<'_, 'a> {
         let range = self.0.skip_value().map_err(|_| TYPE)?;
         Ok(self.0.slice(range))
     }
+
+    /// The text of a JSON number, consumed (for kinds that parse numbers themselves, such as
+    /// fixed-point decimals); anything else is a TypeConstraintViolation.
+    pub fn number(mut self) -> Result<&'a [u8], ErrorCode> {
+        match self.0.peek() {
+            Some(b'-' | b'0'..=b'9') => self.token(),
+            _ => Err(TYPE),
+        }
+    }
+
+    /// Reads a JSON array, handing each element to `each` (for lists that are not a plain
+    /// bounded `Vec`).
+    pub fn elements(
+        self,
+        scratch: &mut [u8],
+        mut each: impl FnMut(RawValue<'_, '_>, &mut [u8]) -> Result<(), ErrorCode>,
+    ) -> Result<(), ErrorCode> {
+        let c = self.0;
+        c.expect(b'[').map_err(|_| TYPE)?;
+        if c.peek() != Some(b']') {
+            loop {
+                each(RawValue(&mut *c), scratch)?;
+                if c.expect(b',').is_err() {
+                    break;
+                }
+            }
+        }
+        c.expect(b']').map_err(|_| TYPE)
+    }
 }
 
 /// One member's value, as the writer sees it.
@@ -116,6 +145,9 @@ pub enum Value<'a> {
     Str(&'a str),
     U32(u32),
     I32(i32),
+    /// A decimal in tenths (`165` is written `16.5`).
+    Tenths(i32),
+    Bool(bool),
     Time(DateTime),
     Object(&'a dyn EncodeFields),
     Array(&'a dyn Elements),
@@ -144,6 +176,16 @@ pub trait EncodeFields {
 pub trait Elements {
     fn count(&self) -> usize;
     fn element(&self, index: usize) -> Value<'_>;
+    /// Hands element `index` to `write`. Lists that build their elements on the fly (the
+    /// configuration keys of GetConfiguration.conf) override it, so an element needs to exist
+    /// only while it is written.
+    fn with_element(
+        &self,
+        index: usize,
+        write: &mut dyn FnMut(Value<'_>) -> Result<(), BufferTooSmall>,
+    ) -> Result<(), BufferTooSmall> {
+        write(self.element(index))
+    }
 }
 
 /// A kind of member value: how it is read and written. One implementation per kind, shared by
@@ -163,6 +205,18 @@ pub fn parse<T: Member + DecodeFields>(payload: &[u8], scratch: &mut [u8]) -> Re
     let mut message = T::EMPTY;
     decode(payload, scratch, &mut message)?;
     Ok(message)
+}
+
+/// Parses one JSON value (syntax-checked) of any kind, e.g. a member a hand-written parser
+/// picked out of a payload; the codes are those of the same value inside a message.
+pub fn parse_value<T: Member>(value: &[u8], scratch: &mut [u8]) -> Result<T, ErrorCode> {
+    let mut cursor = Cursor::new(value);
+    let mut out = T::EMPTY;
+    out.decode_into(RawValue(&mut cursor), scratch)?;
+    if !cursor.at_end() {
+        return Err(TYPE);
+    }
+    Ok(out)
 }
 
 /// Reads the JSON object `object` (a whole payload) into `message`; `scratch` is where escaped
@@ -227,6 +281,17 @@ fn index_of(
     raw_name: (&[u8], bool),
     scratch: &mut [u8],
 ) -> Result<Option<usize>, ErrorCode> {
+    let (raw, escaped) = raw_name;
+    if !escaped {
+        // Member names are ASCII: bytes equal to one are that name, with no UTF-8 check needed.
+        let found = keys
+            .iter()
+            .position(|key| key.as_bytes().get(1..key.len().saturating_sub(2)) == Some(raw));
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    // An unknown member's name is still checked (and unescaped) as serde does.
     let name = unescape(raw_name, scratch)?;
     Ok(keys.iter().position(|key| Table::name(key) == name))
 }
@@ -360,6 +425,24 @@ impl Member for u32 {
     }
 }
 
+/// A small count (numberPhases): beyond 255 is a TypeConstraintViolation, as serde's `u8`.
+impl Member for u8 {
+    const EMPTY: Self = 0;
+    fn decode_into(
+        &mut self,
+        value: RawValue<'_, '_>,
+        scratch: &mut [u8],
+    ) -> Result<(), ErrorCode> {
+        let mut wide = 0u32;
+        wide.decode_into(value, scratch)?;
+        *self = u8::try_from(wide).map_err(|_| TYPE)?;
+        Ok(())
+    }
+    fn encode(&self) -> Value<'_> {
+        Value::U32(u32::from(*self))
+    }
+}
+
 impl Member for i32 {
     const EMPTY: Self = 0;
     fn decode_into(&mut self, value: RawValue<'_, '_>, _: &mut [u8]) -> Result<(), ErrorCode> {
@@ -374,6 +457,21 @@ impl Member for i32 {
     }
     fn encode(&self) -> Value<'_> {
         Value::I32(*self)
+    }
+}
+
+impl Member for bool {
+    const EMPTY: Self = false;
+    fn decode_into(&mut self, mut value: RawValue<'_, '_>, _: &mut [u8]) -> Result<(), ErrorCode> {
+        *self = match value.token()? {
+            b"true" => true,
+            b"false" => false,
+            _ => return Err(TYPE),
+        };
+        Ok(())
+    }
+    fn encode(&self) -> Value<'_> {
+        Value::Bool(*self)
     }
 }
 
@@ -480,13 +578,22 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// A JSON string, escaped as serde-json-core escapes it; unescaped runs in one copy each.
-    fn string(&mut self, text: &str) -> Result<(), BufferTooSmall> {
+    /// A JSON string, escaped as serde-json-core escapes it; unescaped runs in one copy each,
+    /// found by one tight scan.
+    pub(crate) fn string(&mut self, text: &str) -> Result<(), BufferTooSmall> {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
         self.byte(b'"')?;
-        let bytes = text.as_bytes();
-        let mut start = 0;
-        for (i, &byte) in bytes.iter().enumerate() {
+        let mut rest = text.as_bytes();
+        loop {
+            let run = rest
+                .iter()
+                .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+                .unwrap_or(rest.len());
+            let (plain, tail) = rest.split_at_checked(run).unwrap_or((rest, &[]));
+            self.put(plain)?;
+            let Some((&byte, after)) = tail.split_first() else {
+                break;
+            };
             let short: &[u8] = match byte {
                 b'"' => b"\\\"",
                 b'\\' => b"\\\\",
@@ -495,49 +602,40 @@ impl Writer<'_> {
                 b'\n' => b"\\n",
                 0x0c => b"\\f",
                 b'\r' => b"\\r",
-                0x00..=0x1f => b"",
-                _ => continue,
+                _ => b"",
             };
-            self.put(bytes.get(start..i).unwrap_or_default())?;
             if short.is_empty() {
                 let hex = |nibble: u8| HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
                 self.put(&[b'\\', b'u', b'0', b'0', hex(byte >> 4), hex(byte & 0xf)])?;
             } else {
                 self.put(short)?;
             }
-            start = i + 1;
+            rest = after;
         }
-        self.put(bytes.get(start..).unwrap_or_default())?;
         self.byte(b'"')
     }
 
-    fn unsigned(&mut self, negative: bool, mut magnitude: u32) -> Result<(), BufferTooSmall> {
-        let mut digits = [0u8; 11];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            if let Some(slot) = digits.get_mut(start) {
-                *slot = b'0' + (magnitude % 10) as u8;
-            }
-            magnitude /= 10;
-            if magnitude == 0 || start == 1 {
-                break;
-            }
-        }
+    fn unsigned(&mut self, negative: bool, magnitude: u32) -> Result<(), BufferTooSmall> {
         if negative {
-            start -= 1;
-            if let Some(slot) = digits.get_mut(start) {
-                *slot = b'-';
-            }
+            self.byte(b'-')?;
         }
-        self.put(digits.get(start..).unwrap_or_default())
+        self.put(crate::json::decimal(magnitude, &mut [0; 10]).as_bytes())
     }
 
-    /// A timestamp, or `BufferTooSmall` for a year the format cannot express (as serde's
-    /// DateTime refuses it). Its own frame: the text is built on the stack.
+    fn tenths(&mut self, n: i32) -> Result<(), BufferTooSmall> {
+        let magnitude = n.unsigned_abs();
+        self.unsigned(n < 0, magnitude / 10)?;
+        match magnitude % 10 {
+            0 => Ok(()),
+            tenth => self.put(&[b'.', b'0' + tenth as u8]),
+        }
+    }
+
+    /// A timestamp, clamped to the years the format can express (as serde's DateTime writes
+    /// it). Its own frame: the text is built on the stack.
     #[inline(never)]
     fn time(&mut self, time: DateTime) -> Result<(), BufferTooSmall> {
-        let text = time.to_text().ok_or(BufferTooSmall)?;
+        let text = time.to_text_clamped();
         self.byte(b'"')?;
         self.put(&text)?;
         self.byte(b'"')
@@ -559,7 +657,10 @@ impl Writer<'_> {
             Value::Str(text) => self.string(text),
             Value::U32(n) => self.unsigned(false, n),
             Value::I32(n) => self.unsigned(n < 0, n.unsigned_abs()),
+            Value::Tenths(n) => self.tenths(n),
             Value::Time(time) => self.time(time),
+            Value::Bool(true) => self.put(b"true"),
+            Value::Bool(false) => self.put(b"false"),
             Value::Absent | Value::Object(_) | Value::Array(_) => self.put(b"null"),
         }
     }
@@ -589,7 +690,7 @@ impl Writer<'_> {
             if index > 0 {
                 self.byte(b',')?;
             }
-            self.value(elements.element(index))?;
+            elements.with_element(index, &mut |element| self.value(element))?;
         }
         self.byte(b']')
     }

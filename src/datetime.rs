@@ -52,16 +52,21 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Howard Hinnant's civil-from-days for days since 1970-01-01 from year -400 on, in 32-bit
+/// unsigned arithmetic (a 64-bit division is a library call on Cortex-M): the day number is
+/// counted from 0400-03-01 BC, so January and February of year 0 are not negative.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
+    let Ok(z) = u32::try_from(days + 719_468 + 146_097) else {
+        return (-401, 1, 1);
+    };
+    let era = z / 146_097;
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = i64::from(yoe) + i64::from(era) * 400 + i64::from(month <= 2) - 400;
     (year, month, day)
 }
 
@@ -180,28 +185,47 @@ impl DateTime {
     /// every frame carries timestamps, and `core::fmt` would cost ~2,000 instructions each.
     /// None outside the years 0000..=9999, which the format cannot express.
     pub fn to_text(self) -> Option<[u8; 24]> {
+        if !(Self::MIN..=Self::MAX).contains(&self) {
+            return None;
+        }
         let secs = self.unix_ms.div_euclid(1000);
-        let millis = self.unix_ms.rem_euclid(1000);
-        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-        let tod = secs.rem_euclid(86_400);
-        let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
+        let days = secs.div_euclid(86_400);
+        // In range, the rest fits 32 bits.
+        let millis = (self.unix_ms - secs * 1000) as u32;
+        let tod = (secs - days * 86_400) as u32;
+        let (year, month, day) = civil_from_days(days);
+        let year = year as u32;
         let mut out = *b"0000-00-00T00:00:00.000Z";
-        let fields: [(usize, usize, u32); 7] = [
-            (0, 4, year),
-            (5, 2, month),
-            (8, 2, day),
-            (11, 2, (tod / 3600) as u32),
-            (14, 2, (tod % 3600 / 60) as u32),
-            (17, 2, (tod % 60) as u32),
-            (20, 3, millis as u32),
+        // Two digits at a time, at fixed places.
+        let pairs = [
+            (0, year / 100),
+            (2, year % 100),
+            (5, month),
+            (8, day),
+            (11, tod / 3600),
+            (14, tod % 3600 / 60),
+            (17, tod % 60),
+            (21, millis % 100),
         ];
-        for (start, width, mut value) in fields {
-            for slot in out.iter_mut().skip(start).take(width).rev() {
-                *slot = b'0' + (value % 10) as u8;
-                value /= 10;
+        for (at, value) in pairs {
+            if let Some([tens, ones]) = out.get_mut(at..at + 2) {
+                *tens = b'0' + (value / 10) as u8;
+                *ones = b'0' + (value % 10) as u8;
             }
         }
+        if let Some(hundreds) = out.get_mut(20) {
+            *hundreds = b'0' + (millis / 100) as u8;
+        }
         Some(out)
+    }
+}
+
+impl DateTime {
+    /// [`DateTime::to_text`] of the nearest time the format can express: what every frame
+    /// carries, so a clock past 9999 never breaks (or, with serde-json-core, panics) a write.
+    pub fn to_text_clamped(self) -> [u8; 24] {
+        let clamped = Self::from_unix_ms(self.unix_ms.clamp(Self::MIN.unix_ms, Self::MAX.unix_ms));
+        clamped.to_text().unwrap_or(*b"0000-01-01T00:00:00.000Z")
     }
 }
 
@@ -220,9 +244,7 @@ impl Serialize for DateTime {
     /// Never fails: serde-json-core panics on a serializer error (its custom-error hook is
     /// unreachable!()), so a time the format cannot express is written as the nearest one it can.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let clamped =
-            DateTime::from_unix_ms(self.unix_ms.clamp(Self::MIN.unix_ms, Self::MAX.unix_ms));
-        let text = clamped.to_text().unwrap_or(*b"0000-01-01T00:00:00.000Z");
+        let text = self.to_text_clamped();
         serializer.serialize_str(core::str::from_utf8(&text).unwrap_or("0000-01-01T00:00:00.000Z"))
     }
 }

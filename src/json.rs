@@ -89,10 +89,54 @@ impl<'a> Cursor<'a> {
 
     /// Skips one JSON value, checking its syntax; returns its byte range.
     pub fn skip_value(&mut self) -> Result<(usize, usize), SyntaxError> {
+        self.skip_value_at(0)
+    }
+
+    /// [`Cursor::skip_value`] for a value nested `depth` levels deep in the text being checked
+    /// (the nesting limit counts from the top).
+    pub fn skip_value_at(&mut self, depth: u8) -> Result<(usize, usize), SyntaxError> {
         self.skip_ws();
         let start = self.pos;
-        self.skip_nested(0)?;
+        self.skip_nested(depth)?;
         Ok((start, self.pos))
+    }
+
+    /// Skips one value of text that [`Cursor::skip_value`] has already checked, looking only for
+    /// where it ends (brackets and string quotes): the framing checks a frame once, then finds
+    /// its payload with this.
+    pub fn skip_checked_value(&mut self) -> Result<(usize, usize), SyntaxError> {
+        self.skip_ws();
+        let start = self.pos;
+        let mut depth = 0usize;
+        while let Some(&byte) = self.buf.get(self.pos) {
+            match byte {
+                b'"' => {
+                    self.checked_string()?;
+                    if depth == 0 {
+                        break;
+                    }
+                    continue;
+                }
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    if depth <= 1 {
+                        // The end of a scalar (not consumed) or of the value's own container.
+                        self.pos += depth;
+                        break;
+                    }
+                    depth -= 1;
+                }
+                b',' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => break,
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        Ok((start, self.pos))
+    }
+
+    /// The offset of the next byte.
+    pub fn position(&self) -> usize {
+        self.pos
     }
 
     pub fn slice(&self, range: (usize, usize)) -> &'a [u8] {
@@ -215,6 +259,14 @@ impl<'a> Cursor<'a> {
     fn skip_string(&mut self) -> Result<(), SyntaxError> {
         self.pos += 1; // opening quote, checked by the caller
         loop {
+            // Plain text in one tight pass: the checks below only run at a quote, a backslash
+            // or a control character.
+            let rest = self.buf.get(self.pos..).unwrap_or_default();
+            let run = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .ok_or(SyntaxError)?;
+            self.pos += run;
             match *self.buf.get(self.pos).ok_or(SyntaxError)? {
                 b'"' => {
                     self.pos += 1;
@@ -241,6 +293,23 @@ impl<'a> Cursor<'a> {
             }
         }
     }
+}
+
+/// The decimal text of `value`, written digit by digit into `digits` (`core::fmt` costs a few
+/// hundred instructions per number, and every frame carries some).
+pub fn decimal(mut value: u32, digits: &mut [u8; 10]) -> &str {
+    let mut start = digits.len();
+    while start > 0 {
+        start -= 1;
+        if let Some(slot) = digits.get_mut(start) {
+            *slot = b'0' + (value % 10) as u8;
+        }
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    core::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default()
 }
 
 /// Calls `member(name, value)` for each member of a JSON object already syntax-checked, with

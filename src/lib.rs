@@ -18,7 +18,6 @@ pub mod capacity {
 /// cbindgen:ignore
 pub mod cistring;
 /// cbindgen:ignore
-#[cfg(feature = "table-codec")]
 pub mod codec;
 /// cbindgen:ignore
 pub mod datetime;

@@ -1,8 +1,6 @@
 //! OCPP-J RPC framing (OCPP 1.6 JSON spec, section 4):
 //! CALL `[2,"id","Action",{...}]`, CALLRESULT `[3,"id",{...}]`, CALLERROR `[4,"id","code","desc",{...}]`.
 
-use core::fmt::Write as _;
-
 use serde::Serialize;
 
 use crate::json::Cursor;
@@ -25,7 +23,7 @@ impl MessageId {
     pub fn from_counter(counter: u32) -> Self {
         let mut id = heapless::String::new();
         // A u32 has at most 10 digits: always fits.
-        let _ = write!(id, "{counter}");
+        let _ = id.push_str(crate::json::decimal(counter, &mut [0; 10]));
         Self(id)
     }
 
@@ -36,7 +34,10 @@ impl MessageId {
     }
 
     fn from_raw(raw: &[u8]) -> Option<Self> {
-        let text = core::str::from_utf8(raw).ok()?;
+        Self::from_text(core::str::from_utf8(raw).ok()?)
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
         let mut id = heapless::String::new();
         id.push_str(text).ok()?;
         Some(Self(id))
@@ -101,6 +102,77 @@ const CALL_ERROR: i64 = 4;
 
 /// Parses and syntax-checks one OCPP-J frame (whitespace-tolerant).
 pub fn parse_frame(text: &[u8]) -> Result<Frame<'_>, FrameError> {
+    // A well-formed frame is checked and split in one pass; anything else goes through the
+    // full diagnosis below, which names the same error it always did.
+    match well_formed(text) {
+        Some(frame) => Ok(frame),
+        None => diagnose(text),
+    }
+}
+
+/// One pass over a frame that is well-formed: every element is syntax-checked as it is read,
+/// and together they cover the whole text, so the frame is valid JSON and [`diagnose`] would
+/// return the same frame. None at the first thing that is not as expected.
+fn well_formed(text: &[u8]) -> Option<Frame<'_>> {
+    // Checked as UTF-8 once: its strings are then cut out of it at their quotes (always char
+    // boundaries) instead of being checked again.
+    let whole = core::str::from_utf8(text).ok()?;
+    let mut c = Cursor::new(text);
+    let string = |c: &mut Cursor<'_>| -> Option<&str> {
+        let raw = c.raw_string().ok()?;
+        let end = c.position().checked_sub(1)?;
+        whole.get(end.checked_sub(raw.len())?..end)
+    };
+    c.expect(b'[').ok()?;
+    let type_id = c.integer().ok()?;
+    c.expect(b',').ok()?;
+    let id = MessageId::from_text(string(&mut c)?)?;
+    c.expect(b',').ok()?;
+    // The payload is one level below the frame's array, as in the whole-frame check.
+    let object = |c: &mut Cursor<'_>| -> Option<(usize, usize)> {
+        (c.peek() == Some(b'{')).then_some(())?;
+        c.skip_value_at(1).ok()
+    };
+    let frame = match type_id {
+        CALL => {
+            let action = string(&mut c)?;
+            c.expect(b',').ok()?;
+            let payload = object(&mut c)?;
+            Frame::Call {
+                id,
+                action,
+                payload: c.slice(payload),
+            }
+        }
+        CALL_RESULT => {
+            let payload = object(&mut c)?;
+            Frame::CallResult {
+                id,
+                payload: c.slice(payload),
+            }
+        }
+        CALL_ERROR => {
+            let code = core::str::from_utf8(c.raw_string().ok()?)
+                .ok()
+                .and_then(ErrorCode::from_name);
+            c.expect(b',').ok()?;
+            let description = c.raw_string().ok()?;
+            c.expect(b',').ok()?;
+            object(&mut c)?;
+            Frame::CallError {
+                id,
+                code,
+                description,
+            }
+        }
+        _ => return None,
+    };
+    c.expect(b']').ok()?;
+    c.at_end().then_some(frame)
+}
+
+/// Parses a frame the one-pass reader refused, naming why.
+fn diagnose(text: &[u8]) -> Result<Frame<'_>, FrameError> {
     let fail = |id: Option<MessageId>, type_id: Option<i64>, code: ErrorCode, reason| FrameError {
         id,
         is_call: type_id == Some(CALL),
@@ -223,11 +295,12 @@ pub fn parse_frame(text: &[u8]) -> Result<Frame<'_>, FrameError> {
     Ok(frame)
 }
 
+/// An object in a frame already checked whole: found, not checked again.
 fn object<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], ()> {
     if c.peek() != Some(b'{') {
         return Err(());
     }
-    let range = c.skip_value().map_err(|_| ())?;
+    let range = c.skip_checked_value().map_err(|_| ())?;
     Ok(c.slice(range))
 }
 
@@ -348,7 +421,8 @@ pub fn write_call_error(
     out.put(b"\",\"")?;
     out.put(code.as_str().as_bytes())?;
     out.put(b"\",")?;
-    out.json(description)?;
+    // The codec's string writer, not serde-json-core's: firmware carries no serde at all.
+    out.string(description)?;
     out.put(b",{}]")?;
     Ok(out.len)
 }
@@ -440,6 +514,41 @@ mod tests {
                 core::str::from_utf8(text).unwrap()
             );
             assert_eq!(e.code, *code, "{}", core::str::from_utf8(text).unwrap());
+        }
+    }
+
+    #[test]
+    fn the_one_pass_reader_agrees_with_the_full_diagnosis() {
+        let deep = |levels: usize| {
+            let mut f = std::string::String::from("[3,\"1\",");
+            f += &"{\"a\":".repeat(levels);
+            f += "1";
+            f += &"}".repeat(levels);
+            f + "]"
+        };
+        let frames: std::vec::Vec<std::vec::Vec<u8>> = [
+            &b"[2,\"1\",\"Reset\",{\"type\":\"Hard\"}]"[..],
+            b" [ 3 , \"a\" , { } ] ",
+            b"[4,\"7\",\"NotImplemented\",\"no \\\"x\\\"\",{}]",
+            b"[4,\"7\",\"Weird\",\"\",{\"x\":[1,{}]}]",
+            b"[2,\"1\",\"Reset\",{}] x",
+            b"[2,\"1\",\"Reset\",{},]",
+            b"[2,\"1\",\"Re\\u00e9set\",{\"s\":\"\\ud83d\\ude00\"}]",
+            b"[2,\"1\",\"Reset\",{\"s\":\"\\ud83d\"}]",
+            b"[3,\"1\",{\"a\":1.5e3,\"b\":[true,false,null]}]",
+            b"[3,\"1\",{\"a\":01}]",
+            b"[5,\"1\",{}]",
+        ]
+        .iter()
+        .map(|f| f.to_vec())
+        .chain([15, 16, 17].map(|n| deep(n).into_bytes()))
+        .collect();
+        for text in &frames {
+            let shown = core::str::from_utf8(text).unwrap();
+            match well_formed(text) {
+                Some(frame) => assert_eq!(diagnose(text), Ok(frame), "{shown}"),
+                None => assert!(diagnose(text).is_err(), "{shown}"),
+            }
         }
     }
 

@@ -583,6 +583,20 @@ fn reset_soft_and_hard_stop_transactions() {
     assert!(!cp
         .host
         .with(|cp, _| cp.has_transaction(1) || cp.has_transaction(2)));
+    // Defect 11 of issue 10: the reset takes effect once the stops are delivered; the host
+    // cannot reboot, so it reconnects and registers anew.
+    assert!(cp
+        .host
+        .wait_event_since(mark, |e| *e == Event::ResetDue(ResetType::Soft), SOON)
+        .is_some());
+    assert!(
+        wait_until(SOON, || (cs.messages(id, Some("BootNotification")).len()
+            >= 2)
+            .then_some(()))
+        .is_some(),
+        "no new BootNotification after the Soft reset"
+    );
+    cp.wait_online(SOON);
 
     let tx3 = accepted_id(cp.start_tx(1, "TAG-R3").0);
     let mark = cp.host.event_mark();
@@ -596,6 +610,13 @@ fn reset_soft_and_hard_stop_transactions() {
         .is_some());
     let record = wait_stopped(&cs, id, tx3);
     assert_eq!(record["reason"], "HardReset");
+    assert!(
+        wait_until(SOON, || (cs.messages(id, Some("BootNotification")).len()
+            >= 3)
+            .then_some(()))
+        .is_some(),
+        "no new BootNotification after the Hard reset"
+    );
     assert!(
         record["meter_stop"].as_i64().unwrap_or(0)
             >= record["meter_start"].as_i64().unwrap_or(i64::MAX)

@@ -1,4 +1,5 @@
-//! The optional profiles (Remote Trigger, Reservation, Local Auth List Management) over real
+//! The optional profiles (Remote Trigger, Reservation, Local Auth List Management, Smart
+//! Charging) over real
 //! sockets against the dev Central System (tools/dev_cs.py): every frame goes to
 //! `target/frames/<test>.jsonl` and is schema-validated by scripts/test.sh.
 
@@ -208,4 +209,231 @@ fn local_list_full_differential_and_offline_authorization() {
     assert_eq!(blocked.status, AuthorizationStatus::Blocked);
     let started = cp.start_tx(1, "LIST-OK").0;
     assert_eq!(started, Ok(StartOutcome::Queued));
+}
+
+/// A csChargingProfiles object: `periods` are (startPeriod, limit).
+fn charging_profile(
+    id: i32,
+    stack: u32,
+    purpose: &str,
+    kind: &str,
+    periods: &[(u32, f64)],
+) -> Value {
+    let periods: Vec<Value> = periods
+        .iter()
+        .map(|&(start, limit)| json!({"startPeriod": start, "limit": limit}))
+        .collect();
+    json!({"chargingProfileId": id, "stackLevel": stack, "chargingProfilePurpose": purpose,
+        "chargingProfileKind": kind,
+        "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": periods}})
+}
+
+#[test]
+fn smart_charging_set_replace_clear_composite_and_remote_start() {
+    use ocpp::capacity::{
+        CHARGE_PROFILE_MAX_STACK_LEVEL, MAX_CHARGING_PROFILES, MAX_SCHEDULE_PERIODS,
+    };
+    use ocpp::engine::smart_charging::ChargingLimit;
+    use ocpp::messages::{ChargingRateUnitType, Tenths};
+
+    let cs = DevCs::start("profiles_smart_charging");
+    let id = "CP_SMART";
+    let cp = TestCp::start(&cs, id, 2);
+    cp.wait_online(SOON);
+    let set = |connector: u32, profile: Value| {
+        let payload = json!({"connectorId": connector, "csChargingProfiles": profile});
+        cs.call_ok(id, "SetChargingProfile", payload)["status"].clone()
+    };
+    let clear = |payload: Value| cs.call_ok(id, "ClearChargingProfile", payload)["status"].clone();
+    let composite = |connector: u32, unit: &str| {
+        let payload = json!({"connectorId": connector, "duration": 600, "chargingRateUnit": unit});
+        cs.call_ok(id, "GetCompositeSchedule", payload)
+    };
+    let limit = |connector| cp.host.with(|cp, now| cp.charging_limit(connector, now));
+    let amps = |a: i32| {
+        Some(ChargingLimit {
+            limit: Tenths(a * 10),
+            unit: ChargingRateUnitType::A,
+            phases: 3,
+        })
+    };
+
+    assert_eq!(
+        set(
+            0,
+            charging_profile(1, 0, "ChargePointMaxProfile", "Absolute", &[(0, 20.0)])
+        ),
+        "Accepted"
+    );
+    assert_eq!(
+        set(
+            0,
+            charging_profile(2, 0, "TxDefaultProfile", "Absolute", &[(0, 16.0)])
+        ),
+        "Accepted"
+    );
+    assert_eq!(limit(1), amps(16));
+    // Same chargingProfileId: replaced.
+    assert_eq!(
+        set(
+            0,
+            charging_profile(2, 0, "TxDefaultProfile", "Absolute", &[(0, 10.0)])
+        ),
+        "Accepted"
+    );
+    assert_eq!(limit(2), amps(10));
+    let schedule = composite(1, "A");
+    assert_eq!(schedule["status"], "Accepted", "{schedule}");
+    assert_eq!(
+        schedule["chargingSchedule"]["chargingSchedulePeriod"],
+        json!([{"startPeriod": 0, "limit": 10, "numberPhases": 3}])
+    );
+    assert_eq!(
+        composite(1, "W")["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"],
+        6900
+    );
+    assert_eq!(
+        composite(0, "A")["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"],
+        20,
+        "capped total"
+    );
+    assert_eq!(composite(3, "A")["status"], "Rejected");
+    assert!(wait_until(SOON, || cp
+        .events()
+        .iter()
+        .any(|e| matches!(
+        e, Event::ChargingLimitChanged { connector: 1, limit } if *limit == amps(10)))
+        .then_some(()))
+    .is_some());
+
+    // A TxProfile with RemoteStartTransaction applies to that transaction and ends with it.
+    let tx = charging_profile(3, 1, "TxProfile", "Relative", &[(0, 6.0)]);
+    let answer = cs.call_ok(
+        id,
+        "RemoteStartTransaction",
+        json!({"connectorId": 1, "idTag": "SMART", "chargingProfile": tx}),
+    );
+    assert_eq!(answer["status"], "Accepted");
+    assert_eq!(
+        cp.record(|r| r.remote_starts.clone()),
+        [(1, "SMART".to_owned())]
+    );
+    assert!(matches!(
+        cp.start_tx(1, "SMART").0,
+        Ok(StartOutcome::Accepted { .. })
+    ));
+    assert_eq!(limit(1), amps(6));
+    assert_eq!(
+        composite(1, "A")["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"],
+        6
+    );
+    // SetChargingProfile TxProfile: only for the running transaction's id.
+    let tx_id = cp
+        .host
+        .with(|cp, _| cp.transaction_id(1))
+        .expect("transactionId");
+    let mut wrong = charging_profile(4, 2, "TxProfile", "Absolute", &[(0, 8.0)]);
+    wrong["transactionId"] = json!(tx_id + 1);
+    assert_eq!(set(1, wrong.clone()), "Rejected");
+    wrong["transactionId"] = json!(tx_id);
+    assert_eq!(set(1, wrong), "Accepted");
+    assert_eq!(limit(1), amps(8));
+    assert_eq!(
+        set(
+            2,
+            charging_profile(5, 0, "TxProfile", "Absolute", &[(0, 8.0)])
+        ),
+        "Rejected",
+        "no transaction"
+    );
+    cp.stop_tx(1, None).0.expect("stopped");
+    assert_eq!(limit(1), amps(10), "its TxProfiles went with it");
+    assert_eq!(cp.host.with(|cp, _| cp.charging_profiles().len()), 2);
+
+    // Every capacity: one over is Rejected.
+    let periods: Vec<(u32, f64)> = (0..=MAX_SCHEDULE_PERIODS as u32)
+        .map(|i| (i * 60, 10.0))
+        .collect();
+    assert_eq!(
+        set(
+            0,
+            charging_profile(6, 3, "TxDefaultProfile", "Absolute", &periods)
+        ),
+        "Rejected"
+    );
+    assert_eq!(
+        set(
+            0,
+            charging_profile(
+                6,
+                3,
+                "TxDefaultProfile",
+                "Absolute",
+                &periods[1..]
+                    .iter()
+                    .map(|&(s, l)| (s - 60, l))
+                    .collect::<Vec<_>>()
+            )
+        ),
+        "Accepted"
+    );
+    let level = CHARGE_PROFILE_MAX_STACK_LEVEL as u32;
+    assert_eq!(
+        set(
+            0,
+            charging_profile(7, level + 1, "TxDefaultProfile", "Absolute", &[(0, 9.0)])
+        ),
+        "Rejected"
+    );
+    for n in 0..MAX_CHARGING_PROFILES as i32 - 3 {
+        assert_eq!(
+            set(
+                2,
+                charging_profile(
+                    10 + n,
+                    n as u32,
+                    "TxDefaultProfile",
+                    "Absolute",
+                    &[(0, 9.0)]
+                )
+            ),
+            "Accepted"
+        );
+    }
+    assert_eq!(
+        set(
+            1,
+            charging_profile(99, 0, "TxDefaultProfile", "Absolute", &[(0, 9.0)])
+        ),
+        "Rejected",
+        "full"
+    );
+    let keys = cs.call_ok(
+        id,
+        "GetConfiguration",
+        json!({"key": ["MaxChargingProfilesInstalled", "ChargingScheduleMaxPeriods"]}),
+    );
+    assert_eq!(
+        keys["configurationKey"][0]["value"],
+        MAX_CHARGING_PROFILES.to_string()
+    );
+    assert_eq!(
+        keys["configurationKey"][1]["value"],
+        MAX_SCHEDULE_PERIODS.to_string()
+    );
+
+    // Clearing.
+    assert_eq!(clear(json!({"connectorId": 2})), "Accepted");
+    assert_eq!(clear(json!({"connectorId": 2})), "Unknown");
+    assert_eq!(clear(json!({"id": 1})), "Accepted");
+    assert_eq!(
+        clear(json!({"chargingProfilePurpose": "TxDefaultProfile", "stackLevel": 0})),
+        "Accepted"
+    );
+    assert_eq!(clear(json!({})), "Accepted");
+    assert_eq!(clear(json!({})), "Unknown");
+    assert_eq!(limit(1), None);
+    let empty = composite(1, "A");
+    assert_eq!(empty["status"], "Accepted");
+    assert!(empty.get("chargingSchedule").is_none(), "{empty}");
 }

@@ -28,6 +28,7 @@ import functools
 import importlib.resources
 import json
 import logging
+import os
 import re
 import signal
 import sys
@@ -289,6 +290,10 @@ class TappedConnection:
                 ]
                 await self.send(json.dumps(err, separators=(",", ":")))
                 return True
+            # Persisted before the library answers: a reply the charge point sees was
+            # always recorded first (exactly-once across restarts, see TransactionLog).
+            if self._cs.tx_log is not None and action in TRANSACTION_ACTIONS:
+                self._cs.tx_log.record(self._state.cp_id, action, msg[1], payload)
             return False
 
         if msg[0] in (MessageType.CallResult, MessageType.CallError):
@@ -347,7 +352,11 @@ class DevChargePoint(V16ChargePoint):
                              reservation_id=None, **kwargs):
         info = self._cs.id_tag_info(id_tag)
         # OCPP 1.6 requires a transactionId even when the idTag is not accepted.
-        tx_id = self._cs.next_transaction_id()
+        known = self._cs.tx_log.take_start_id(self._state.cp_id) if self._cs.tx_log else None
+        tx_id = known if known is not None else self._cs.next_transaction_id()
+        if any(t["transaction_id"] == tx_id for t in self._state.transactions):
+            # A re-delivered StartTransaction (--state): the same answer again.
+            return call_result.StartTransaction(transaction_id=tx_id, id_tag_info=info)
         self._state.transactions.append(
             {
                 "transaction_id": tx_id,
@@ -436,6 +445,78 @@ class Session:
     path: str
 
 
+TRANSACTION_ACTIONS = ("StartTransaction", "MeterValues", "StopTransaction")
+
+
+class TransactionLog:
+    """The --state file: the transactionId counter and every transaction message received,
+    kept across restarts (even SIGKILL) so that a restarted Central System neither reuses a
+    transactionId nor forgets what it already accepted.
+
+    A charge point resends a transaction message whose answer it did not get (OCPP 1.6
+    allows it; each attempt has a new unique id). Such a re-delivery has the same payload:
+    it is logged with ``duplicate_of`` (the index of the first one) and answered as the first
+    was (a repeated StartTransaction gets the same transactionId), so each message counts
+    once. The file is rewritten atomically (temporary file, fsync, rename) before the answer
+    is sent.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self.tx_counter = 0
+        self.received: list[dict] = []
+        self.start_ids: dict[str, int] = {}
+        self._first: dict[str, int] = {}
+        self._pending_start: dict[str, int] = {}
+        try:
+            with open(path, encoding="utf-8") as f:
+                saved = json.load(f)
+        except FileNotFoundError:
+            saved = {}
+        self.tx_counter = int(saved.get("tx_counter", 0))
+        self.start_ids = dict(saved.get("start_ids", {}))
+        self.received = list(saved.get("received", []))
+        for i, rec in enumerate(self.received):
+            self._first.setdefault(self._key(rec["cp_id"], rec["action"], rec["payload"]), i)
+
+    @staticmethod
+    def _key(cp_id: str, action: str, payload: Any) -> str:
+        return json.dumps([cp_id, action, payload], sort_keys=True, separators=(",", ":"))
+
+    def next_transaction_id(self) -> int:
+        self.tx_counter += 1
+        return self.tx_counter
+
+    def record(self, cp_id: str, action: str, unique_id: Any, payload: Any) -> None:
+        key = self._key(cp_id, action, payload)
+        first = self._first.get(key)
+        if first is None:
+            self._first[key] = len(self.received)
+        record = {
+            "cp_id": cp_id, "action": action, "unique_id": unique_id, "payload": payload,
+            "ts": time.time(), "duplicate_of": first,
+        }
+        if action == "StartTransaction":
+            if key not in self.start_ids:
+                self.start_ids[key] = self.next_transaction_id()
+            self._pending_start[cp_id] = record["transaction_id"] = self.start_ids[key]
+        self.received.append(record)
+        self.save()
+
+    def take_start_id(self, cp_id: str) -> int | None:
+        """The transactionId record() chose for the StartTransaction being answered."""
+        return self._pending_start.pop(cp_id, None)
+
+    def save(self) -> None:
+        tmp = self.path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"tx_counter": self.tx_counter, "start_ids": self.start_ids,
+                       "received": self.received}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+
 class CentralSystem:
     def __init__(self, args: argparse.Namespace):
         self.quiet = args.quiet
@@ -455,6 +536,7 @@ class CentralSystem:
         }
         self.cps: dict[str, CpState] = {}
         self._tx_counter = 0
+        self.tx_log = TransactionLog(args.state) if args.state else None
         self._frames_log = open(args.frames_log, "a", encoding="utf-8") if args.frames_log else None
         self.stop_event = asyncio.Event()
         self._background: set[asyncio.Task] = set()
@@ -471,6 +553,8 @@ class CentralSystem:
         return self.cps[cp_id]
 
     def next_transaction_id(self) -> int:
+        if self.tx_log is not None:
+            return self.tx_log.next_transaction_id()
         self._tx_counter += 1
         return self._tx_counter
 
@@ -1145,6 +1229,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--allow-no-subprotocol", action="store_true",
                    help="accept clients that do not offer the ocpp1.6 subprotocol")
     p.add_argument("--quiet", action="store_true", help="do not print frames to stdout")
+    p.add_argument("--state", metavar="FILE.json",
+                   help="keep the transactionId counter and a log of the transaction messages "
+                        "received in FILE across restarts; re-deliveries are answered as the "
+                        "first delivery and marked duplicate_of")
     return p.parse_args(argv)
 
 

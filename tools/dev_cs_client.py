@@ -184,6 +184,34 @@ class DevCsClient:
         """Local Auth List Management: GetLocalListVersion.req."""
         return self.call(cp_id, "GetLocalListVersion", {}, timeout=timeout)
 
+    def set_charging_profile(self, cp_id: str, connector_id: int, profile: dict,
+                             timeout: float = 10.0) -> dict:
+        """Smart Charging: SetChargingProfile.req; `profile` is csChargingProfiles verbatim
+        (chargingProfileId, stackLevel, chargingProfilePurpose, chargingProfileKind,
+        chargingSchedule, ...)."""
+        payload = {"connectorId": connector_id, "csChargingProfiles": profile}
+        return self.call(cp_id, "SetChargingProfile", payload, timeout=timeout)
+
+    def clear_charging_profile(self, cp_id: str, profile_id: int | None = None,
+                               connector_id: int | None = None, purpose: str | None = None,
+                               stack_level: int | None = None, timeout: float = 10.0) -> dict:
+        """Smart Charging: ClearChargingProfile.req; every criterion is optional (none: all)."""
+        payload: dict[str, Any] = {}
+        for key, value in (("id", profile_id), ("connectorId", connector_id),
+                           ("chargingProfilePurpose", purpose), ("stackLevel", stack_level)):
+            if value is not None:
+                payload[key] = value
+        return self.call(cp_id, "ClearChargingProfile", payload, timeout=timeout)
+
+    def get_composite_schedule(self, cp_id: str, connector_id: int, duration: int,
+                               charging_rate_unit: str | None = None,
+                               timeout: float = 10.0) -> dict:
+        """Smart Charging: GetCompositeSchedule.req (`duration` in seconds, unit A or W)."""
+        payload: dict[str, Any] = {"connectorId": connector_id, "duration": duration}
+        if charging_rate_unit is not None:
+            payload["chargingRateUnit"] = charging_rate_unit
+        return self.call(cp_id, "GetCompositeSchedule", payload, timeout=timeout)
+
     def raw(self, cp_id: str, frame: str, expect_reply: bool = True, timeout: float = 5.0) -> dict:
         """Send `frame` verbatim.  Returns {"reply": "<raw text>"}, {"sent": true}
         or {"error": {"code": "Timeout", ...}}."""
@@ -393,6 +421,28 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("get-local-list-version", help="GetLocalListVersion")
     c.add_argument("cp_id")
 
+    c = sub.add_parser("set-charging-profile", help="SetChargingProfile")
+    c.add_argument("cp_id")
+    c.add_argument("connector_id", type=int)
+    c.add_argument("profile", type=_json_arg("object"),
+                   help='csChargingProfiles as JSON, e.g. \'{"chargingProfileId":1,"stackLevel":0,'
+                        '"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute",'
+                        '"chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":'
+                        '[{"startPeriod":0,"limit":16}]}}\'')
+
+    c = sub.add_parser("clear-charging-profile", help="ClearChargingProfile (no criteria: all)")
+    c.add_argument("cp_id")
+    c.add_argument("--id", type=int, dest="profile_id")
+    c.add_argument("--connector-id", type=int)
+    c.add_argument("--purpose", help="ChargePointMaxProfile, TxDefaultProfile or TxProfile")
+    c.add_argument("--stack-level", type=int)
+
+    c = sub.add_parser("get-composite-schedule", help="GetCompositeSchedule")
+    c.add_argument("cp_id")
+    c.add_argument("connector_id", type=int)
+    c.add_argument("duration", type=int, help="seconds")
+    c.add_argument("charging_rate_unit", nargs="?", choices=["A", "W"])
+
     c = sub.add_parser("call", help="any CS->CP action with a JSON payload")
     c.add_argument("cp_id")
     c.add_argument("action")
@@ -421,6 +471,15 @@ def main(argv: list[str] | None = None) -> int:
                                             args.entries, timeout=t)
         elif args.command == "get-local-list-version":
             answer = client.get_local_list_version(args.cp_id, timeout=t)
+        elif args.command == "set-charging-profile":
+            answer = client.set_charging_profile(args.cp_id, args.connector_id, args.profile,
+                                                 timeout=t)
+        elif args.command == "clear-charging-profile":
+            answer = client.clear_charging_profile(args.cp_id, args.profile_id, args.connector_id,
+                                                   args.purpose, args.stack_level, timeout=t)
+        elif args.command == "get-composite-schedule":
+            answer = client.get_composite_schedule(args.cp_id, args.connector_id, args.duration,
+                                                   args.charging_rate_unit, timeout=t)
         else:
             answer = client.call(args.cp_id, args.action, args.payload, timeout=t,
                                  validate=not args.no_validate)

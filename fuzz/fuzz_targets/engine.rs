@@ -47,6 +47,9 @@ const ACTIONS: &[&str] = &[
     "CancelReservation",
     "SendLocalList",
     "GetLocalListVersion",
+    "SetChargingProfile",
+    "ClearChargingProfile",
+    "GetCompositeSchedule",
     "BootNotification",
     "Nonsense",
 ];
@@ -70,6 +73,8 @@ enum Op {
     Accept,
     Connect,
     Disconnect,
+    /// A WebSocket pong (or any control frame) from the Central System.
+    Pong,
     Advance(u32),
     Authorize(u8),
     Start {
@@ -87,6 +92,22 @@ enum Op {
     ChangeConfiguration {
         key: u8,
         value: String,
+    },
+    /// A well-formed SetChargingProfile (so that schedules and their timers get exercised).
+    Profile {
+        connector: u8,
+        id: u8,
+        purpose: u8,
+        kind: u8,
+        stack: u8,
+        start: i16,
+        duration: Option<u16>,
+        periods: Vec<(u16, u16)>,
+    },
+    Composite {
+        connector: u8,
+        duration: u16,
+        watts: bool,
     },
 }
 
@@ -198,6 +219,13 @@ impl Checker {
 
     fn settle(&mut self) {
         self.cp.handle_timeout(self.now);
+        // The platform's part of WebSocketPingInterval: send due pings (answered by Op::Pong)
+        // and drop a dead link.
+        let _ = self.cp.poll_ping(self.now);
+        if self.cp.link_dead() {
+            self.cp.handle_disconnected(self.now);
+            self.in_flight = None;
+        }
         if self
             .in_flight
             .as_ref()
@@ -266,6 +294,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 c.cp.handle_disconnected(c.now);
                 c.in_flight = None;
             }
+            Op::Pong => c.cp.handle_pong(c.now),
             Op::Advance(ms) => c.now = c.now.plus_millis(u64::from(ms % 4_000_000)),
             Op::Authorize(tag) => {
                 let _ = c.cp.authorize(c.now, TAGS[usize::from(tag) % TAGS.len()]);
@@ -289,6 +318,56 @@ fuzz_target!(|ops: Vec<Op>| {
             }
             Op::DataTransfer => {
                 let _ = c.cp.data_transfer("acme", None, None);
+            }
+            Op::Profile {
+                connector,
+                id,
+                purpose,
+                kind,
+                stack,
+                start,
+                duration,
+                periods,
+            } => {
+                let purpose = ["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"]
+                    [usize::from(purpose) % 3];
+                let kind = ["\"Absolute\"", "\"Relative\"", "\"Recurring\",\"recurrencyKind\":\"Daily\""]
+                    [usize::from(kind) % 3];
+                let start = ocpp::DateTime::from_unix_secs(1_795_255_200 + i64::from(start) * 10);
+                let mut at = 0u32;
+                let periods: Vec<String> = periods
+                    .iter()
+                    .take(30)
+                    .map(|&(step, limit)| {
+                        let p = format!("{{\"startPeriod\":{at},\"limit\":{}.{}}}", limit / 10, limit % 10);
+                        at += u32::from(step % 3600) + 1;
+                        p
+                    })
+                    .collect();
+                let duration = duration.map_or(String::new(), |d| format!("\"duration\":{d},"));
+                let frame = format!(
+                    "[2,\"p{id}\",\"SetChargingProfile\",{{\"connectorId\":{},\"csChargingProfiles\":{{\
+                     \"chargingProfileId\":{},\"stackLevel\":{},\"chargingProfilePurpose\":\"{purpose}\",\
+                     \"chargingProfileKind\":{kind},\"chargingSchedule\":{{{duration}\"startSchedule\":\"{start}\",\
+                     \"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{}]}}}}}}]",
+                    connector % 4,
+                    id % 12,
+                    stack % 10,
+                    periods.join(",")
+                );
+                c.frame_from_cs(frame.as_bytes());
+            }
+            Op::Composite {
+                connector,
+                duration,
+                watts,
+            } => {
+                let unit = if watts { "W" } else { "A" };
+                let frame = format!(
+                    "[2,\"gcs\",\"GetCompositeSchedule\",{{\"connectorId\":{},\"duration\":{duration},\"chargingRateUnit\":\"{unit}\"}}]",
+                    connector % 4
+                );
+                c.frame_from_cs(frame.as_bytes());
             }
             Op::ChangeConfiguration { key, value } => {
                 let keys = ocpp::engine::ConfigKey::ALL;

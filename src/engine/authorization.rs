@@ -60,6 +60,7 @@ impl<S: Station> ChargePoint<S> {
     /// Drops the idTags the Central System confirmed (as ClearCache does).
     pub fn clear_authorization_cache(&mut self) {
         self.auth_cache.clear();
+        self.store_changed(Record::AuthorizationCache);
     }
 
     /// What the charge point knows of `id_tag` without asking: the Local Authorization List
@@ -101,6 +102,11 @@ impl<S: Station> ChargePoint<S> {
         if self.config.LocalAuthListEnabled && self.local_list.find(id_tag).is_some() {
             return;
         }
+        // Unchanged news only refreshes its place: no store write (flash wear).
+        let unchanged = self
+            .auth_cache
+            .iter()
+            .any(|e| e.id_tag.eq_ignore_case(id_tag) && e.info == *info);
         self.auth_cache.retain(|e| !e.id_tag.eq_ignore_case(id_tag));
         if self.auth_cache.is_full() {
             // Oldest first: the entry least recently confirmed goes.
@@ -110,11 +116,14 @@ impl<S: Station> ChargePoint<S> {
             id_tag: id_tag.clone(),
             info: info.clone(),
         });
+        if !unchanged {
+            self.store_changed(Record::AuthorizationCache);
+        }
     }
 
     pub(super) fn handle_clear_cache(&mut self, call: Incoming) -> Answer {
         self.answer(call, |cp, _: ClearCacheRequest| {
-            cp.auth_cache.clear();
+            cp.clear_authorization_cache();
             cp.emit(Event::CacheCleared);
             ClearCacheResponse {
                 status: ClearCacheStatus::Accepted,

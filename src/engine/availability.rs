@@ -1,7 +1,14 @@
 //! Availability and reset: ChangeAvailability (Scheduled while a transaction runs) and Reset
-//! (transactions stopped first).
+//! (transactions stopped first, their messages delivered, then [`Event::ResetDue`]).
 
 use super::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct PendingReset {
+    kind: ResetType,
+    /// Due at the latest then, delivered or not.
+    until: Instant,
+}
 
 impl<S: Station> ChargePoint<S> {
     pub(super) fn on_change_availability(
@@ -63,6 +70,7 @@ impl<S: Station> ChargePoint<S> {
             self.set_status_inner(now, connector, next, ChargePointErrorCode::NoError);
         }
         if changed {
+            self.store_changed(Record::Availability);
             self.emit(Event::AvailabilityChanged {
                 connector,
                 operative,
@@ -82,9 +90,58 @@ impl<S: Station> ChargePoint<S> {
             }
         }
         self.emit(Event::ResetRequested(req.kind));
+        // A second Reset while one is pending keeps the first deadline; Hard wins over Soft.
+        let until = now.plus_millis(self.options.reset_timeout_ms.into());
+        self.reset = Some(match self.reset {
+            Some(p) => PendingReset {
+                kind: if req.kind == ResetType::Hard {
+                    ResetType::Hard
+                } else {
+                    p.kind
+                },
+                until: p.until,
+            },
+            None => PendingReset {
+                kind: req.kind,
+                until,
+            },
+        });
         ResetResponse {
             status: ResetStatus::Accepted,
         }
+    }
+
+    /// Due at once when the transaction queue is empty (after the Reset's answer went out:
+    /// the platform sends a CALL's reply before it runs timers), else at the deadline.
+    pub(super) fn reset_deadline(&self) -> Option<Instant> {
+        let pending = self.reset?;
+        Some(match self.transactions.is_empty() {
+            true => Instant::default(),
+            false => pending.until,
+        })
+    }
+
+    pub(super) fn reset_timeout(&mut self, now: Instant) {
+        let Some(pending) = self.reset else {
+            return;
+        };
+        let drained = self.transactions.is_empty();
+        if !drained && pending.until > now {
+            return;
+        }
+        if !drained {
+            warn!(
+                "reset: {} transaction messages not delivered in time; resetting anyway",
+                self.transactions.len()
+            );
+        }
+        self.reset = None;
+        self.emit(Event::ResetDue(pending.kind));
+    }
+
+    /// A Reset is accepted and not yet due.
+    pub fn reset_pending(&self) -> bool {
+        self.reset.is_some()
     }
 
     pub(super) fn handle_change_availability(&mut self, call: Incoming) -> Answer {

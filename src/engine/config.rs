@@ -4,8 +4,6 @@
 //! one source of truth for code, GetConfiguration and ChangeConfiguration alike.
 #![allow(non_snake_case)]
 
-use core::fmt::Write as _;
-
 use heapless::Vec;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
@@ -13,12 +11,17 @@ use serde::{Serialize, Serializer};
 #[cfg(feature = "local-auth-list")]
 use crate::capacity::LOCAL_AUTH_LIST_SIZE;
 use crate::capacity::MAX_SAMPLED_VALUES;
+#[cfg(feature = "smart-charging")]
+use crate::capacity::{
+    CHARGE_PROFILE_MAX_STACK_LEVEL, MAX_CHARGING_PROFILES, MAX_SCHEDULE_PERIODS,
+};
 use crate::cistring::{CiString, CiString50, CiString500};
+use crate::codec::{Elements, EncodeFields, Table, Value};
 use crate::json::Cursor;
 use crate::messages::{
     ocpp_enum, ConfigurationStatus, KeyValue, Measurand, GET_CONFIGURATION_MAX_KEYS,
 };
-use crate::rpc::ErrorCode;
+use crate::rpc::{BufferTooSmall, ErrorCode};
 
 /// A comma-separated list of measurands (the `*Data` keys).
 pub type MeasurandList = Vec<Measurand, MAX_SAMPLED_VALUES>;
@@ -57,7 +60,7 @@ impl ConfigValue for bool {
 
 impl ConfigValue for u32 {
     fn render(&self, out: &mut CiString500) {
-        let _ = write!(out, "{self}");
+        let _ = out.push_str(crate::json::decimal(*self, &mut [0; 10]));
     }
     fn parse(text: &str, _: usize) -> Option<Self> {
         let text = text.trim();
@@ -108,6 +111,12 @@ impl ConfigValue for TextList {
         CiString::try_from_str(text).ok()
     }
 }
+
+/// Bytes of every writable key's name and value, bounded: names are at most 40 characters,
+/// numbers and booleans 10, measurand lists MAX_SAMPLED_VALUES names of at most 40, text lists
+/// 128 (the store's configuration record).
+pub(super) const WRITABLE_TEXT_MAX: usize =
+    ConfigKey::ALL.len() * (1 + 40 + 2 + 10) + 4 * MAX_SAMPLED_VALUES * 41 + 128;
 
 /// Items allowed in the free-text list keys.
 const TEXT_LIST_MAX_ITEMS: u32 = 8;
@@ -196,7 +205,7 @@ configuration! {
     TransactionMessageAttempts = "TransactionMessageAttempts": u32 = 3, ReadWrite;
     TransactionMessageRetryInterval = "TransactionMessageRetryInterval": u32 = 20, ReadWrite;
     UnlockConnectorOnEVSideDisconnect = "UnlockConnectorOnEVSideDisconnect": bool = true, ReadWrite;
-    WebSocketPingInterval = "WebSocketPingInterval": u32 = 0, RebootRequired;
+    WebSocketPingInterval = "WebSocketPingInterval": u32 = crate::capacity::DEFAULT_WEBSOCKET_PING_INTERVAL as u32, RebootRequired;
     // Local Auth List Management profile.
     #[cfg(feature = "local-auth-list")]
     LocalAuthListEnabled = "LocalAuthListEnabled": bool = true, ReadWrite;
@@ -207,6 +216,17 @@ configuration! {
     // Reservation profile.
     #[cfg(feature = "reservation")]
     ReserveConnectorZeroSupported = "ReserveConnectorZeroSupported": bool = true, ReadOnly;
+    // Smart Charging profile: the capacities, read-only.
+    #[cfg(feature = "smart-charging")]
+    ChargeProfileMaxStackLevel = "ChargeProfileMaxStackLevel": u32 = CHARGE_PROFILE_MAX_STACK_LEVEL as u32, ReadOnly;
+    #[cfg(feature = "smart-charging")]
+    ChargingScheduleAllowedChargingRateUnit = "ChargingScheduleAllowedChargingRateUnit": TextList = TextList::new(), ReadOnly;
+    #[cfg(feature = "smart-charging")]
+    ChargingScheduleMaxPeriods = "ChargingScheduleMaxPeriods": u32 = MAX_SCHEDULE_PERIODS as u32, ReadOnly;
+    #[cfg(feature = "smart-charging")]
+    ConnectorSwitch3to1PhaseSupported = "ConnectorSwitch3to1PhaseSupported": bool = false, ReadOnly;
+    #[cfg(feature = "smart-charging")]
+    MaxChargingProfilesInstalled = "MaxChargingProfilesInstalled": u32 = MAX_CHARGING_PROFILES as u32, ReadOnly;
 }
 
 /// SupportedFeatureProfiles: the profiles this build implements, in the spec's order.
@@ -218,15 +238,26 @@ const fn supported_profiles() -> &'static str {
     const TRIGGER: bool = cfg!(feature = "remote-trigger");
     const RESERVATION: bool = cfg!(feature = "reservation");
     const LOCAL_LIST: bool = cfg!(feature = "local-auth-list");
-    match (LOCAL_LIST, RESERVATION, TRIGGER) {
-        (false, false, false) => "Core",
-        (false, false, true) => "Core,RemoteTrigger",
-        (false, true, false) => "Core,Reservation",
-        (false, true, true) => "Core,Reservation,RemoteTrigger",
-        (true, false, false) => "Core,LocalAuthListManagement",
-        (true, false, true) => "Core,LocalAuthListManagement,RemoteTrigger",
-        (true, true, false) => "Core,LocalAuthListManagement,Reservation",
-        (true, true, true) => "Core,LocalAuthListManagement,Reservation,RemoteTrigger",
+    const SMART: bool = cfg!(feature = "smart-charging");
+    match (LOCAL_LIST, RESERVATION, SMART, TRIGGER) {
+        (false, false, false, false) => "Core",
+        (false, false, false, true) => "Core,RemoteTrigger",
+        (false, false, true, false) => "Core,SmartCharging",
+        (false, false, true, true) => "Core,SmartCharging,RemoteTrigger",
+        (false, true, false, false) => "Core,Reservation",
+        (false, true, false, true) => "Core,Reservation,RemoteTrigger",
+        (false, true, true, false) => "Core,Reservation,SmartCharging",
+        (false, true, true, true) => "Core,Reservation,SmartCharging,RemoteTrigger",
+        (true, false, false, false) => "Core,LocalAuthListManagement",
+        (true, false, false, true) => "Core,LocalAuthListManagement,RemoteTrigger",
+        (true, false, true, false) => "Core,LocalAuthListManagement,SmartCharging",
+        (true, false, true, true) => "Core,LocalAuthListManagement,SmartCharging,RemoteTrigger",
+        (true, true, false, false) => "Core,LocalAuthListManagement,Reservation",
+        (true, true, false, true) => "Core,LocalAuthListManagement,Reservation,RemoteTrigger",
+        (true, true, true, false) => "Core,LocalAuthListManagement,Reservation,SmartCharging",
+        (true, true, true, true) => {
+            "Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"
+        }
     }
 }
 
@@ -244,6 +275,10 @@ impl Configuration {
             .StopTxnSampledData
             .push(Measurand::EnergyActiveImportRegister);
         let _ = config.SupportedFeatureProfiles.push_str(SUPPORTED_PROFILES);
+        #[cfg(feature = "smart-charging")]
+        let _ = config
+            .ChargingScheduleAllowedChargingRateUnit
+            .push_str("Current,Power");
         config
     }
 
@@ -266,6 +301,43 @@ impl Configuration {
             status,
             (status != ConfigurationStatus::Rejected).then_some(key),
         )
+    }
+
+    /// The writable keys as (name, value) text, for the store. Text, not indices: a build with
+    /// other keys or features reads back what it knows and validates every value.
+    pub(super) fn encode_writable(&self, w: &mut super::queue::Writer) {
+        let writable = || {
+            ConfigKey::ALL
+                .iter()
+                .filter(|k| k.access() != Access::ReadOnly)
+        };
+        w.u8(writable().count() as u8);
+        for &key in writable() {
+            w.str(key.as_str());
+            let value = self.render(key);
+            w.u16(value.len() as u16);
+            w.bytes(value.as_bytes());
+        }
+    }
+
+    /// Applies stored values; an unknown key or invalid value is skipped (with a log line).
+    pub(super) fn restore_writable(&mut self, r: &mut super::queue::Reader) -> Option<()> {
+        for _ in 0..r.u8()? {
+            let name: CiString50 = r.str()?;
+            let len = usize::from(u16::from_le_bytes(r.take(2)?.try_into().ok()?));
+            let value = core::str::from_utf8(r.take(len)?).ok()?;
+            let status = match Self::find(&name).map(ConfigKey::access) {
+                Some(Access::ReadOnly) | None => ConfigurationStatus::NotSupported,
+                Some(_) => self.change(&name, value).0,
+            };
+            if !matches!(
+                status,
+                ConfigurationStatus::Accepted | ConfigurationStatus::RebootRequired
+            ) {
+                log::warn!("store: configuration {name}={value} not restored ({status})");
+            }
+        }
+        Some(())
     }
 
     /// Looks a key up case-insensitively (keys are CiStrings).
@@ -392,6 +464,64 @@ impl Serialize for ConfigurationView<'_> {
             s.serialize_field("unknownKey", unknown)?;
         }
         s.end()
+    }
+}
+
+impl ConfigurationView<'_> {
+    fn known(&self) -> &[ConfigKey] {
+        match self.selection {
+            KeySelection::All => ConfigKey::ALL,
+            KeySelection::Listed { known, .. } => known,
+        }
+    }
+}
+
+static VIEW_TABLE: Table = Table::new(
+    &["\"configurationKey\":", "\"unknownKey\":"],
+    &[false, false],
+);
+
+/// The table codec's view of a GetConfiguration.conf: its lists are written element by element.
+impl EncodeFields for ConfigurationView<'_> {
+    fn table(&self) -> &'static Table {
+        &VIEW_TABLE
+    }
+    fn get(&self, index: usize) -> Value<'_> {
+        match (index, self.selection) {
+            (0, _) if !self.known().is_empty() => Value::Array(self),
+            (1, KeySelection::Listed { unknown, .. }) if !unknown.is_empty() => {
+                Value::Array(unknown)
+            }
+            _ => Value::Absent,
+        }
+    }
+}
+
+/// The configuration keys, each built as a KeyValue only while it is written.
+impl Elements for ConfigurationView<'_> {
+    fn count(&self) -> usize {
+        self.known().len()
+    }
+    fn element(&self, _: usize) -> Value<'_> {
+        // Elements are built in `with_element`; nothing outlives it.
+        Value::Absent
+    }
+    fn with_element(
+        &self,
+        index: usize,
+        write: &mut dyn FnMut(Value<'_>) -> Result<(), BufferTooSmall>,
+    ) -> Result<(), BufferTooSmall> {
+        let Some(&key) = self.known().get(index) else {
+            return write(Value::Absent);
+        };
+        let mut name = CiString50::new();
+        let _ = name.push_str(key.as_str());
+        let key_value = KeyValue {
+            key: name,
+            readonly: key.access() == Access::ReadOnly,
+            value: Some(self.config.render(key)),
+        };
+        write(Value::Object(&key_value))
     }
 }
 

@@ -40,10 +40,11 @@ impl<S: Station> ChargePoint<S> {
             }
             ConfigKey::ClockAlignedDataInterval => self.schedule_aligned(now),
             ConfigKey::AuthorizationCacheEnabled if !self.config.AuthorizationCacheEnabled => {
-                self.auth_cache.clear()
+                self.clear_authorization_cache()
             }
             _ => {}
         }
+        self.store_changed(Record::Configuration);
         self.emit(Event::ConfigurationChanged(key));
     }
 
@@ -52,7 +53,9 @@ impl<S: Station> ChargePoint<S> {
     pub(super) fn handle_change_configuration(&mut self, call: Incoming) -> Answer {
         let request = ChangeConfigurationRequest::parse(call.payload, call.scratch)?;
         let response = self.on_change_configuration(call.now, request);
-        Ok(rpc::write_call_result(call.reply, call.id, &response))
+        Ok(crate::codec::write_call_result(
+            call.reply, call.id, &response,
+        ))
     }
 
     /// GetConfiguration.conf, streamed from the configuration into `reply`. The request is read
@@ -65,7 +68,7 @@ impl<S: Station> ChargePoint<S> {
             config: &self.config,
             selection: &selection,
         };
-        Ok(rpc::write_call_result(call.reply, call.id, &view))
+        Ok(crate::codec::write_call_result(call.reply, call.id, &view))
     }
 
     pub(super) fn on_change_configuration(

@@ -8,6 +8,7 @@ impl<S: Station> ChargePoint<S> {
     /// is written into `reply` and its length returned: send it before anything else.
     #[must_use]
     pub fn handle_frame(&mut self, now: Instant, frame: &[u8], reply: &mut [u8]) -> Option<usize> {
+        self.heard(now);
         match rpc::parse_frame(frame) {
             Ok(Frame::Call {
                 id,
@@ -75,7 +76,10 @@ impl<S: Station> ChargePoint<S> {
             Action::ClearCache => self.handle_clear_cache(call),
             Action::DataTransfer => self.handle_data_transfer(call),
             Action::GetConfiguration => self.handle_get_configuration(call),
+            #[cfg(not(feature = "smart-charging"))]
             Action::RemoteStartTransaction => self.handle_remote_start(call),
+            #[cfg(feature = "smart-charging")]
+            Action::RemoteStartTransaction => self.handle_remote_start_with_profile(call),
             Action::RemoteStopTransaction => self.handle_remote_stop(call),
             Action::Reset => self.handle_reset(call),
             Action::UnlockConnector => self.handle_unlock_connector(call),
@@ -89,6 +93,12 @@ impl<S: Station> ChargePoint<S> {
             Action::SendLocalList => self.handle_send_local_list(call),
             #[cfg(feature = "local-auth-list")]
             Action::GetLocalListVersion => self.handle_get_local_list_version(call),
+            #[cfg(feature = "smart-charging")]
+            Action::SetChargingProfile => self.handle_set_charging_profile(call),
+            #[cfg(feature = "smart-charging")]
+            Action::ClearChargingProfile => self.handle_clear_charging_profile(call),
+            #[cfg(feature = "smart-charging")]
+            Action::GetCompositeSchedule => self.handle_get_composite_schedule(call),
             _ => return None,
         })
     }
@@ -155,12 +165,14 @@ impl<S: Station> ChargePoint<S> {
         handler: impl FnOnce(&mut Self, Req) -> Resp,
     ) -> Answer
     where
-        Req: serde::Deserialize<'p>,
-        Resp: serde::Serialize,
+        Req: crate::codec::Member,
+        Resp: crate::codec::EncodeFields,
     {
         let request = parse_payload::<Req>(call.payload, call.scratch)?;
         let response = handler(self, request);
-        Ok(rpc::write_call_result(call.reply, call.id, &response))
+        Ok(crate::codec::write_call_result(
+            call.reply, call.id, &response,
+        ))
     }
 }
 

@@ -39,6 +39,11 @@ impl LocalAuthList {
             .find(|e| e.id_tag.eq_ignore_case(id_tag))
     }
 
+    /// A list read back from the store.
+    pub(super) fn restored(version: i32, entries: Vec<LocalEntry, LOCAL_AUTH_LIST_SIZE>) -> Self {
+        Self { version, entries }
+    }
+
     /// Adds or replaces (`Some`) or deletes (`None`) one idTag. Err when the list is full.
     fn apply(&mut self, entry: AuthorizationData) -> Result<(), ()> {
         let index = self
@@ -149,7 +154,7 @@ impl<S: Station> ChargePoint<S> {
                 }
             }
         };
-        Ok(rpc::write_call_result(
+        Ok(crate::codec::write_call_result(
             call.reply,
             call.id,
             &SendLocalListResponse { status },
@@ -175,6 +180,8 @@ impl<S: Station> ChargePoint<S> {
             return UpdateStatus::Failed;
         }
         list.version = header.list_version;
+        self.store_changed(Record::LocalList);
+        self.store_changed(Record::AuthorizationCache);
         // idTags of the list are not kept in the authorization cache as well.
         let in_list = |id_tag: &CiString20| self.local_list.find(id_tag).is_some();
         self.auth_cache.retain(|e| !in_list(&e.id_tag));

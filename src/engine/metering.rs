@@ -25,6 +25,7 @@ impl<S: Station> ChargePoint<S> {
             .map(|t| t.local_id);
         match local_id {
             Some(local_id) => {
+                self.note_reading(now, connector, register_wh(&values), at);
                 let message = TxMessage::MeterValues {
                     local_id,
                     connector,
@@ -42,18 +43,38 @@ impl<S: Station> ChargePoint<S> {
             }
             None if self.is_online()
                 && self
-                    .push_outgoing(Outgoing::MeterValues {
-                        connector,
-                        #[cfg(feature = "remote-trigger")]
-                        transaction_id: None,
-                        at,
+                    .push_meter_values(
+                        Outgoing::MeterValues {
+                            connector,
+                            #[cfg(feature = "remote-trigger")]
+                            transaction_id: None,
+                            at,
+                        },
                         values,
-                    })
+                    )
                     .is_err() =>
             {
                 warn!("outbox full: meter values of connector {connector} dropped");
             }
             None => {}
+        }
+    }
+
+    /// Keeps a running transaction's latest register reading (a PowerLoss stop's meterStop),
+    /// writing it to the store at most every PERSIST_METER_INTERVAL.
+    fn note_reading(&mut self, now: Instant, connector: u8, wh: Option<i32>, at: Stamp) {
+        let Some(wh) = wh else { return };
+        let Some(tx) = self
+            .connectors
+            .get_mut(usize::from(connector))
+            .and_then(|c| c.transaction.as_mut())
+        else {
+            return;
+        };
+        tx.last_reading = Some((wh, at));
+        if store::reading_due(tx.reading_stored_at, now) {
+            tx.reading_stored_at = Some(now);
+            self.store_changed(Record::Transaction(connector));
         }
     }
 
@@ -175,4 +196,19 @@ pub fn sample_text(value: i64) -> SampleText {
     let mut text = SampleText::new();
     let _ = write!(text, "{value}");
     text
+}
+
+/// The energy register (Wh) among sampled values, when present.
+pub(super) fn register_wh(values: &[SampledValue]) -> Option<i32> {
+    values
+        .iter()
+        .find(|v| v.measurand == Some(Measurand::EnergyActiveImportRegister))
+        .and_then(|v| whole_number(&v.value))
+}
+
+/// The whole part of a decimal reading ("1234.5" -> 1234).
+pub(super) fn whole_number(text: &str) -> Option<i32> {
+    text.split('.')
+        .next()
+        .and_then(|whole| whole.trim().parse().ok())
 }

@@ -15,6 +15,7 @@ pub mod config;
 mod configuration;
 mod connectors;
 mod dispatch;
+mod keepalive;
 #[cfg(feature = "local-auth-list")]
 pub mod local_list;
 mod metering;
@@ -23,6 +24,9 @@ mod remote;
 mod requests;
 #[cfg(feature = "reservation")]
 pub mod reservation;
+#[cfg(feature = "smart-charging")]
+pub mod smart_charging;
+pub mod store;
 mod transactions;
 #[cfg(feature = "remote-trigger")]
 mod trigger;
@@ -54,6 +58,8 @@ use dispatch::{Answer, Incoming};
 use metering::meter_values_request;
 pub use metering::sample_text;
 use requests::{InFlight, Origin, Outgoing};
+use store::Record;
+pub use store::{RestoreError, RestoreReport, StoreOp, MAX_STORED_RECORD};
 use transactions::Transaction;
 
 /// The hardware side of the charge point: what only the application can know or do.
@@ -88,6 +94,14 @@ pub trait Station {
     }
 
     /// A vendor-specific DataTransfer from the Central System.
+    /// After a power cut, the transaction of `id_tag` on `connector` was running: return true
+    /// when the session is still physically active and continues (else it is stopped with
+    /// reason PowerLoss).
+    fn resume_transaction(&mut self, connector: u8, id_tag: &str) -> bool {
+        let _ = (connector, id_tag);
+        false
+    }
+
     fn data_transfer(&mut self, request: &DataTransferRequest) -> DataTransferResponse {
         let _ = request;
         DataTransferResponse {
@@ -164,9 +178,13 @@ pub enum Event {
         ticket: Ticket,
         result: Result<DataTransferStatus, RequestError>,
     },
-    /// A Reset was accepted; running transactions were stopped. Reboot once the transaction
-    /// queue is delivered (or at once for Hard).
+    /// A Reset was accepted; running transactions were stopped. [`Event::ResetDue`] follows
+    /// once their messages are delivered.
     ResetRequested(ResetType),
+    /// The accepted Reset takes effect now: the transaction queue was delivered (or
+    /// `Options::reset_timeout_ms` passed). The platform reboots (Zephyr) or reconnects and
+    /// registers anew (host), unless the application takes it over.
+    ResetDue(ResetType),
     AvailabilityChanged {
         connector: u8,
         operative: bool,
@@ -189,6 +207,13 @@ pub enum Event {
     #[cfg(feature = "local-auth-list")]
     LocalListUpdated {
         version: i32,
+    },
+    /// The limit in force on `connector` (0: the charge point's total) changed; None: nothing
+    /// limits it any more. Also at period boundaries, driven by the engine's timer.
+    #[cfg(feature = "smart-charging")]
+    ChargingLimitChanged {
+        connector: u8,
+        limit: Option<smart_charging::ChargingLimit>,
     },
     /// The Central System's TriggerMessage was accepted; the message follows its answer.
     #[cfg(feature = "remote-trigger")]
@@ -213,6 +238,8 @@ impl Event {
             Event::Reservation { .. } => true,
             #[cfg(feature = "local-auth-list")]
             Event::LocalListUpdated { .. } => true,
+            #[cfg(feature = "smart-charging")]
+            Event::ChargingLimitChanged { .. } => true,
             _ => false,
         }
     }
@@ -227,6 +254,7 @@ impl Event {
             Event::TransactionStopped { .. } => "TransactionStopped",
             Event::DataTransferred { .. } => "DataTransferred",
             Event::ResetRequested(_) => "ResetRequested",
+            Event::ResetDue(_) => "ResetDue",
             Event::AvailabilityChanged { .. } => "AvailabilityChanged",
             _ => "an informative event",
         }
@@ -259,13 +287,16 @@ pub struct Options {
     pub response_timeout_ms: u32,
     /// Retry interval for a BootNotification answered with interval 0, a CALLERROR or nothing.
     pub boot_retry_secs: u32,
+    /// Longest wait, after an accepted Reset, for the transaction queue to be delivered.
+    pub reset_timeout_ms: u32,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
-            response_timeout_ms: 30_000,
+            response_timeout_ms: crate::capacity::RESPONSE_TIMEOUT_MS as u32,
             boot_retry_secs: 30,
+            reset_timeout_ms: crate::capacity::RESET_TIMEOUT_MS as u32,
         }
     }
 }
@@ -287,8 +318,15 @@ pub struct ChargePoint<S: Station> {
     next_boot_at: Option<Instant>,
     next_heartbeat_at: Option<Instant>,
     next_aligned_at: Option<Instant>,
+    /// An accepted Reset waiting for the transaction queue to drain.
+    reset: Option<availability::PendingReset>,
     in_flight: Option<InFlight>,
+    keepalive: keepalive::KeepAlive,
     outbox: Deque<(u32, Outgoing), OUTBOX_DEPTH>,
+    /// The readings of the outbox's MeterValues, oldest first: at most one clock-aligned or
+    /// triggered reading per connector waits at a time, so they do not take a slot of every
+    /// outbox entry.
+    meter_readings: Deque<Vec<SampledValue, MAX_SAMPLED_VALUES>, { MAX_CONNECTORS + 1 }>,
     transactions: TransactionQueue,
     events: Deque<Event, EVENT_QUEUE_DEPTH>,
     auth_cache: Vec<CacheEntry, AUTH_CACHE_SIZE>,
@@ -296,9 +334,12 @@ pub struct ChargePoint<S: Station> {
     local_list: local_list::LocalAuthList,
     #[cfg(feature = "reservation")]
     reservations: reservation::Reservations,
+    #[cfg(feature = "smart-charging")]
+    smart: smart_charging::SmartCharging,
     data_transfer_request: Option<DataTransferRequest>,
     data_transfer_response: Option<(Ticket, DataTransferResponse)>,
     wall: Option<WallClock>,
+    store: store::Persistence,
     next_message_id: u32,
     next_ticket: Ticket,
     next_seq: u32,
@@ -366,8 +407,11 @@ impl<S: Station> ChargePoint<S> {
             next_boot_at: None,
             next_heartbeat_at: None,
             next_aligned_at: None,
+            reset: None,
             in_flight: None,
+            keepalive: keepalive::KeepAlive::default(),
             outbox: Deque::new(),
+            meter_readings: Deque::new(),
             transactions: TransactionQueue::new(),
             events: Deque::new(),
             auth_cache: Vec::new(),
@@ -375,9 +419,12 @@ impl<S: Station> ChargePoint<S> {
             local_list: local_list::LocalAuthList::default(),
             #[cfg(feature = "reservation")]
             reservations: reservation::Reservations::default(),
+            #[cfg(feature = "smart-charging")]
+            smart: smart_charging::SmartCharging::default(),
             data_transfer_request: None,
             data_transfer_response: None,
             wall: None,
+            store: store::Persistence::default(),
             next_message_id: 1,
             next_ticket: 1,
             next_seq: 1,
@@ -480,6 +527,7 @@ impl<S: Station> ChargePoint<S> {
         self.registration = None;
         self.next_boot_at = Some(now);
         self.next_heartbeat_at = None;
+        self.keepalive_connected(now);
         for c in self.connectors.iter_mut() {
             c.reported = None;
         }
@@ -495,6 +543,8 @@ impl<S: Station> ChargePoint<S> {
         self.registration = None;
         self.next_boot_at = None;
         self.next_heartbeat_at = None;
+        self.keepalive_disconnected();
+        // A transaction message in flight is resent after reconnection, its attempt not counted.
         if let Some(flight) = self.in_flight.take() {
             if let Origin::Outbox(outgoing) = flight.origin {
                 self.fail_outgoing(outgoing, RequestError::Offline);
@@ -503,6 +553,7 @@ impl<S: Station> ChargePoint<S> {
         while let Some((_, outgoing)) = self.outbox.pop_front() {
             self.fail_outgoing(outgoing, RequestError::Offline);
         }
+        self.meter_readings.clear();
         // Callers waiting on queued transaction messages learn that delivery is deferred.
         let waiting = self.transactions.take_all_waiting();
         for (ticket, connector, is_start) in waiting {
@@ -531,23 +582,32 @@ impl<S: Station> ChargePoint<S> {
         let deadlines = [
             #[cfg(feature = "reservation")]
             self.reservation_deadline(),
+            #[cfg(feature = "smart-charging")]
+            self.charging_deadline(),
             self.request_deadline(),
+            self.keepalive_deadline(),
             self.boot_deadline(),
             self.heartbeat_deadline(),
             self.status_deadline(),
             self.transaction_deadline(),
             self.metering_deadline(),
+            self.reset_deadline(),
         ];
         deadlines.into_iter().flatten().min()
     }
 
     /// Runs everything due at `now`. Extra calls are harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
+        // Before the request timeout: a response lost on a dead link is not an attempt.
+        self.keepalive_timeout(now);
         self.request_timeout(now);
         self.heartbeat_timeout(now);
         self.metering_timeout(now);
         #[cfg(feature = "reservation")]
         self.reservation_timeout(now);
+        self.reset_timeout(now);
+        #[cfg(feature = "smart-charging")]
+        self.charging_timeout(now);
     }
 
     /// The next event for the application.

@@ -85,6 +85,27 @@ impl TxMessage {
     pub fn is_start(&self) -> bool {
         matches!(self, TxMessage::Start { .. })
     }
+
+    /// Turns monotonic stamps into `now`; returns whether any changed.
+    fn rebase_monotonic(&mut self, now: Instant) -> bool {
+        let mut changed = false;
+        let mut rebase = |stamp: &mut Stamp| {
+            if let Stamp::Monotonic(_) = stamp {
+                *stamp = Stamp::Monotonic(now);
+                changed = true;
+            }
+        };
+        match self {
+            TxMessage::Start { at, .. } | TxMessage::MeterValues { at, .. } => rebase(at),
+            TxMessage::Stop { at, aligned, .. } => {
+                rebase(at);
+                if let Some((at, _)) = aligned {
+                    rebase(at);
+                }
+            }
+        }
+        changed
+    }
 }
 
 /// A decoded queue entry.
@@ -135,7 +156,18 @@ pub struct TransactionQueue {
     head_not_before: Option<Instant>,
     waiting: Vec<(u32, Ticket), WAITING_CALLS>,
     ids: Vec<IdMapping, TRACKED_TRANSACTIONS>,
+    /// Persistence: how many records at the head are in the store, and the stored records
+    /// removed since the platform last erased (their seqs).
+    stored: usize,
+    erasures: Vec<u32, PENDING_ERASURES>,
+    /// A removed record whose erasure could not be remembered: stored records older than this
+    /// seq are stale (kept in the ids record, applied at restore).
+    floor: Option<u32>,
+    floor_changed: bool,
 }
+
+/// Erasures remembered between two drains of the store (the platforms drain after every step).
+const PENDING_ERASURES: usize = 8;
 
 impl Default for TransactionQueue {
     fn default() -> Self {
@@ -152,6 +184,10 @@ impl TransactionQueue {
             head_not_before: None,
             waiting: Vec::new(),
             ids: Vec::new(),
+            stored: 0,
+            erasures: Vec::new(),
+            floor: None,
+            floor_changed: false,
         }
     }
 
@@ -181,12 +217,14 @@ impl TransactionQueue {
         message: &TxMessage,
         waiting: Option<Ticket>,
     ) -> Result<bool, QueueFull> {
-        let mut record = Writer::<MAX_RECORD>::default();
+        let mut buf = [0u8; MAX_RECORD];
+        let mut record = Writer::new(&mut buf);
         record.u16(0); // length, patched below
         record.u32(seq);
         encode(&mut record, message);
-        let mut encoded = record.finish().ok_or(QueueFull)?;
-        let len = u16::try_from(encoded.len()).map_err(|_| QueueFull)?;
+        let len = record.finish().ok_or(QueueFull)?;
+        let encoded = buf.get_mut(..len).ok_or(QueueFull)?;
+        let len = u16::try_from(len).map_err(|_| QueueFull)?;
         encoded
             .get_mut(..2)
             .ok_or(QueueFull)?
@@ -204,7 +242,7 @@ impl TransactionQueue {
                 .map_err(|_| QueueFull)?;
         }
         self.bytes
-            .extend_from_slice(&encoded)
+            .extend_from_slice(encoded)
             .map_err(|()| QueueFull)?;
         self.count += 1;
         Ok(waiting.is_some_and(|ticket| self.waiting.push((seq, ticket)).is_ok()))
@@ -304,6 +342,14 @@ impl TransactionQueue {
         self.bytes.copy_within(record_len.., 0);
         self.bytes.truncate(rest);
         self.count -= 1;
+        if self.stored > 0 {
+            self.stored -= 1;
+            if self.erasures.push(seq).is_err() {
+                // Not drained in time: records before the new head are stale at restore.
+                self.floor = Some(self.front_seq().unwrap_or(seq.wrapping_add(1)));
+                self.floor_changed = true;
+            }
+        }
         self.head_attempts = 0;
         self.head_not_before = None;
         let ticket = self.release_waiting(seq);
@@ -330,97 +376,149 @@ impl TransactionQueue {
             .and_then(|m| m.transaction_id)
     }
 
-    /// The queued records in their encoded form, for persistence.
+    /// The queued records in their encoded form.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
 
-    /// Refills an empty queue from bytes saved with [`TransactionQueue::as_bytes`]; records
-    /// that do not decode (a torn write) end the restore. Returns how many were restored.
-    pub fn restore(&mut self, saved: &[u8]) -> usize {
-        let mut rest = saved;
-        let mut restored = 0;
-        while let Some(len) = rest
-            .get(..2)
-            .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
-        {
-            let Some(record) = rest.get(..len) else { break };
-            let Some(q) = self.decode_record(record) else {
-                break;
-            };
-            if self.push(q.seq, &q.message, None).is_err() {
-                break;
-            }
-            restored += 1;
-            rest = rest.get(len..).unwrap_or_default();
-        }
-        restored
+    /// The next stored record to erase (removed from the queue since the last drain).
+    pub(super) fn take_erasure(&mut self) -> Option<u32> {
+        self.erasures.pop()
     }
+
+    /// The next record not yet in the store, as (seq, encoded record); counted as stored.
+    pub(super) fn take_unstored(&mut self) -> Option<(u32, &[u8])> {
+        let at: usize = self.records().take(self.stored).map(<[u8]>::len).sum();
+        let len = usize::from(record_len(self.bytes.get(at..)?)?);
+        self.stored += 1;
+        let record = self.bytes.get(at..at + len)?;
+        Some((record_head(record)?.0, record))
+    }
+
+    /// The encoded record `seq`, when still queued.
+    pub(super) fn record(&self, seq: u32) -> Option<&[u8]> {
+        self.records()
+            .find(|r| record_head(r).is_some_and(|(s, _, _)| s == seq))
+    }
+
+    /// Whether the floor moved since the last call (the ids record holds it).
+    pub(super) fn take_floor_change(&mut self) -> bool {
+        core::mem::take(&mut self.floor_changed)
+    }
+
+    /// The stale-record floor, when one was set (see `floor`).
+    pub(super) fn floor(&self) -> Option<u32> {
+        self.floor
+    }
+
+    /// Every queued message, decoded (restore-time scans).
+    pub(super) fn messages(&self) -> impl Iterator<Item = TxMessage> + '_ {
+        self.records_with_seq().map(|(_, m)| m)
+    }
+
+    pub(super) fn records_with_seq(&self) -> impl Iterator<Item = (u32, TxMessage)> + '_ {
+        self.records()
+            .filter_map(|r| self.decode_record(r))
+            .map(|q| (q.seq, q.message))
+    }
+
+    /// Highest seq and local transaction id queued, so new ones continue after them.
+    pub(super) fn highest_ids(&self) -> (u32, LocalTxId) {
+        self.records()
+            .filter_map(record_head)
+            .fold((0, 0), |(s, l), (seq, _, id)| (s.max(seq), l.max(id)))
+    }
+
+    /// Every (local id, transactionId) mapping known, for the store.
+    pub(super) fn id_mappings(&self) -> impl Iterator<Item = (LocalTxId, i32)> + '_ {
+        self.ids
+            .iter()
+            .filter_map(|m| Some((m.local_id, m.transaction_id?)))
+    }
+}
+
+fn record_len(record: &[u8]) -> Option<u16> {
+    Some(u16::from_le_bytes([*record.first()?, *record.get(1)?]))
 }
 
 // ---------------------------------------------------------------- record codec
 
-#[derive(Default)]
-struct Writer<const N: usize> {
-    out: Vec<u8, N>,
+/// Writes little-endian fields into a caller's buffer; an overflow is reported by `finish`.
+pub(super) struct Writer<'a> {
+    out: &'a mut [u8],
+    len: usize,
     overflow: bool,
 }
 
-impl<const N: usize> Writer<N> {
-    fn bytes(&mut self, b: &[u8]) {
-        self.overflow |= self.out.extend_from_slice(b).is_err();
+impl<'a> Writer<'a> {
+    pub(super) fn new(out: &'a mut [u8]) -> Self {
+        Self {
+            out,
+            len: 0,
+            overflow: false,
+        }
     }
-    fn u8(&mut self, v: u8) {
+    pub(super) fn bytes(&mut self, b: &[u8]) {
+        match self.out.get_mut(self.len..self.len + b.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(b);
+                self.len += b.len();
+            }
+            None => self.overflow = true,
+        }
+    }
+    pub(super) fn u8(&mut self, v: u8) {
         self.bytes(&[v]);
     }
-    fn u16(&mut self, v: u16) {
+    pub(super) fn u16(&mut self, v: u16) {
         self.bytes(&v.to_le_bytes());
     }
-    fn u32(&mut self, v: u32) {
+    pub(super) fn u32(&mut self, v: u32) {
         self.bytes(&v.to_le_bytes());
     }
-    fn i32(&mut self, v: i32) {
+    pub(super) fn i32(&mut self, v: i32) {
         self.bytes(&v.to_le_bytes());
     }
-    fn u64(&mut self, v: u64) {
+    pub(super) fn u64(&mut self, v: u64) {
         self.bytes(&v.to_le_bytes());
     }
-    fn str(&mut self, s: &str) {
+    pub(super) fn str(&mut self, s: &str) {
         // Every string stored here is a bounded CiString of at most 24 bytes.
         self.u8(s.len() as u8);
         self.bytes(s.as_bytes());
     }
-    fn finish(self) -> Option<Vec<u8, N>> {
-        (!self.overflow).then_some(self.out)
+    /// The bytes written, unless they did not fit.
+    pub(super) fn finish(self) -> Option<usize> {
+        (!self.overflow).then_some(self.len)
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
+pub(super) struct Reader<'a> {
+    pub(super) bytes: &'a [u8],
 }
 
 impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
+    pub(super) fn take(&mut self, n: usize) -> Option<&[u8]> {
         let (head, tail) = (self.bytes.get(..n)?, self.bytes.get(n..)?);
         self.bytes = tail;
         Some(head)
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub(super) fn u8(&mut self) -> Option<u8> {
         self.take(1).and_then(|b| b.first().copied())
     }
     fn array<const K: usize>(&mut self) -> Option<[u8; K]> {
         self.take(K)?.try_into().ok()
     }
-    fn u32(&mut self) -> Option<u32> {
+    pub(super) fn u32(&mut self) -> Option<u32> {
         self.array().map(u32::from_le_bytes)
     }
-    fn i32(&mut self) -> Option<i32> {
+    pub(super) fn i32(&mut self) -> Option<i32> {
         self.array().map(i32::from_le_bytes)
     }
-    fn u64(&mut self) -> Option<u64> {
+    pub(super) fn u64(&mut self) -> Option<u64> {
         self.array().map(u64::from_le_bytes)
     }
-    fn str<const N: usize>(&mut self) -> Option<CiString<N>> {
+    pub(super) fn str<const N: usize>(&mut self) -> Option<CiString<N>> {
         let len = usize::from(self.u8()?);
         let text = core::str::from_utf8(self.take(len)?).ok()?;
         CiString::try_from_str(text).ok()
@@ -432,20 +530,20 @@ const METER_VALUES: u8 = 2;
 const STOP: u8 = 3;
 
 /// An enum value as its index in `ALL` plus one; 0 is None.
-fn index_of<T: PartialEq>(all: &[T], value: Option<T>) -> u8 {
+pub(super) fn index_of<T: PartialEq>(all: &[T], value: Option<T>) -> u8 {
     value
         .and_then(|v| all.iter().position(|a| *a == v))
         .map_or(0, |i| i as u8 + 1)
 }
 
-fn from_index<T: Copy>(all: &[T], index: u8) -> Option<Option<T>> {
+pub(super) fn from_index<T: Copy>(all: &[T], index: u8) -> Option<Option<T>> {
     match index {
         0 => Some(None),
         i => all.get(usize::from(i) - 1).copied().map(Some),
     }
 }
 
-fn encode_stamp<const N: usize>(w: &mut Writer<N>, stamp: Stamp) {
+pub(super) fn encode_stamp(w: &mut Writer, stamp: Stamp) {
     match stamp {
         Stamp::Wall(t) => {
             w.u8(0);
@@ -458,7 +556,7 @@ fn encode_stamp<const N: usize>(w: &mut Writer<N>, stamp: Stamp) {
     }
 }
 
-fn decode_stamp(r: &mut Reader) -> Option<Stamp> {
+pub(super) fn decode_stamp(r: &mut Reader) -> Option<Stamp> {
     match r.u8()? {
         0 => Some(Stamp::Wall(DateTime::from_unix_ms(r.u64()? as i64))),
         1 => Some(Stamp::Monotonic(Instant(r.u64()?))),
@@ -466,7 +564,7 @@ fn decode_stamp(r: &mut Reader) -> Option<Stamp> {
     }
 }
 
-fn encode_samples<const N: usize>(w: &mut Writer<N>, samples: &Samples) {
+fn encode_samples(w: &mut Writer, samples: &Samples) {
     w.u8(samples.len() as u8);
     for s in samples {
         w.str(&s.value);
@@ -497,7 +595,7 @@ fn decode_samples(r: &mut Reader) -> Option<Samples> {
     Some(samples)
 }
 
-fn encode<const N: usize>(w: &mut Writer<N>, message: &TxMessage) {
+fn encode(w: &mut Writer, message: &TxMessage) {
     match message {
         TxMessage::Start {
             local_id,
@@ -619,135 +717,6 @@ fn decode(r: &mut Reader) -> Option<TxMessage> {
     })
 }
 
+mod restore;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample(value: &str) -> SampledValue {
-        SampledValue {
-            value: CiString::try_from_str(value).unwrap(),
-            context: Some(ReadingContext::SamplePeriodic),
-            format: None,
-            measurand: Some(Measurand::EnergyActiveImportRegister),
-            phase: Some(Phase::L1N),
-            location: None,
-            unit: Some(UnitOfMeasure::Wh),
-        }
-    }
-
-    fn full_samples() -> Samples {
-        let mut s = Samples::new();
-        while s.push(sample("123456789012345678901234")).is_ok() {}
-        s
-    }
-
-    fn messages() -> [TxMessage; 3] {
-        [
-            TxMessage::Start {
-                local_id: 7,
-                connector: 2,
-                id_tag: CiString::try_from_str("ABCDEFGHIJ0123456789").unwrap(),
-                meter_start: -5,
-                reservation_id: Some(9),
-                at: Stamp::Monotonic(Instant(1234)),
-            },
-            TxMessage::MeterValues {
-                local_id: 7,
-                connector: 2,
-                at: Stamp::Wall(DateTime::from_unix_ms(99)),
-                values: full_samples(),
-            },
-            TxMessage::Stop {
-                local_id: 7,
-                connector: 2,
-                id_tag: Some(CiString::try_from_str("ABCDEFGHIJ0123456789").unwrap()),
-                meter_stop: i32::MAX,
-                reason: Reason::DeAuthorized,
-                at: Stamp::Wall(DateTime::from_unix_ms(1)),
-                end_values: full_samples(),
-                aligned: Some((Stamp::Monotonic(Instant(5)), full_samples())),
-            },
-        ]
-    }
-
-    #[test]
-    fn records_round_trip_in_order_and_ids_are_tracked() {
-        let mut q = TransactionQueue::new();
-        for (seq, m) in messages().iter().enumerate() {
-            q.push(seq as u32 + 10, m, (seq == 2).then_some(77))
-                .unwrap();
-        }
-        assert_eq!(q.len(), 3);
-        q.assign(7, 4242);
-        assert_eq!(q.transaction_id(7), Some(4242));
-        for (seq, m) in messages().into_iter().enumerate() {
-            assert_eq!(q.front_seq(), Some(seq as u32 + 10));
-            let item = q.pop_front().unwrap();
-            assert_eq!(item.message, m);
-            assert_eq!(item.waiting, (seq == 2).then_some(77));
-        }
-        assert!(q.is_empty());
-        assert_eq!(
-            q.transaction_id(7),
-            None,
-            "forgotten after its StopTransaction"
-        );
-        assert!(q.as_bytes().is_empty());
-    }
-
-    #[test]
-    fn drop_front_reads_only_the_record_head() {
-        let mut q = TransactionQueue::new();
-        for (seq, m) in messages().iter().enumerate() {
-            q.push(seq as u32, m, (seq == 2).then_some(77)).unwrap();
-        }
-        q.assign(7, 4242);
-        assert_eq!(q.drop_front(), None);
-        assert_eq!(q.drop_front(), None);
-        assert_eq!(q.transaction_id(7), Some(4242), "its Stop is still queued");
-        assert_eq!(q.drop_front(), Some(77), "the caller waiting on the Stop");
-        assert_eq!(q.transaction_id(7), None);
-        assert_eq!(q.drop_front(), None);
-        assert!(q.is_empty() && q.as_bytes().is_empty());
-    }
-
-    #[test]
-    fn worst_case_record_fits_max_record() {
-        let mut w = Writer::<{ 2 * MAX_RECORD }>::default();
-        w.u16(0);
-        w.u32(0);
-        encode(&mut w, &messages()[2]);
-        let len = w.finish().unwrap().len();
-        assert!(len <= MAX_RECORD, "{len} > {MAX_RECORD}");
-    }
-
-    #[test]
-    fn full_queue_refuses_and_keeps_what_it_has() {
-        let mut q = TransactionQueue::new();
-        let m = &messages()[1];
-        let mut pushed = 0;
-        while q.push(pushed, m, None).is_ok() {
-            pushed += 1;
-        }
-        assert!(pushed > 0);
-        assert_eq!(q.len(), pushed as usize);
-        assert!(q.free_bytes() < MAX_RECORD);
-        assert_eq!(q.pop_front().unwrap().seq, 0);
-    }
-
-    #[test]
-    fn persisted_bytes_restore_and_torn_tail_is_dropped() {
-        let mut q = TransactionQueue::new();
-        for (seq, m) in messages().iter().enumerate() {
-            q.push(seq as u32, m, None).unwrap();
-        }
-        let saved: std::vec::Vec<u8> = q.as_bytes().to_vec();
-        let mut restored = TransactionQueue::new();
-        assert_eq!(restored.restore(&saved), 3);
-        assert_eq!(restored.front().unwrap().message, messages()[0]);
-        let mut torn = TransactionQueue::new();
-        assert_eq!(torn.restore(&saved[..saved.len() - 3]), 2);
-        let mut garbage = TransactionQueue::new();
-        assert_eq!(garbage.restore(&[5, 0, 9, 9, 9]), 0);
-    }
-}
+mod tests;

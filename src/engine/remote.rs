@@ -4,13 +4,25 @@
 use super::*;
 
 impl<S: Station> ChargePoint<S> {
+    /// The answer, and the connector the transaction will start on when Accepted.
     pub(super) fn on_remote_start(
         &mut self,
         now: Instant,
         req: RemoteStartTransactionRequest,
-    ) -> RemoteStartStopResponse {
-        let reject = RemoteStartStopResponse {
-            status: RemoteStartStopStatus::Rejected,
+    ) -> (RemoteStartStopResponse, Option<u8>) {
+        let reject = (
+            RemoteStartStopResponse {
+                status: RemoteStartStopStatus::Rejected,
+            },
+            None,
+        );
+        let accept = |connector| {
+            (
+                RemoteStartStopResponse {
+                    status: RemoteStartStopStatus::Accepted,
+                },
+                Some(connector),
+            )
         };
         let cp_operative = self.connectors.first().is_some_and(|c| c.operative);
         let connector = match req.connector_id {
@@ -21,7 +33,8 @@ impl<S: Station> ChargePoint<S> {
             None => (1..=self.number_of_connectors())
                 .find(|&id| self.takes_remote_start(now, id, &req.id_tag)),
         };
-        let Some(connector) = connector.filter(|_| cp_operative) else {
+        // A pending Reset refuses new transactions (see start_transaction).
+        let Some(connector) = connector.filter(|_| cp_operative && !self.reset_pending()) else {
             return reject;
         };
         if self.config.AuthorizeRemoteTxRequests {
@@ -35,17 +48,13 @@ impl<S: Station> ChargePoint<S> {
                     remote_start_connector: Some(connector),
                 };
                 return match self.push_outgoing(authorize) {
-                    Ok(()) => RemoteStartStopResponse {
-                        status: RemoteStartStopStatus::Accepted,
-                    },
+                    Ok(()) => accept(connector),
                     Err(_) => reject,
                 };
             }
         }
         if self.station.remote_start(connector, &req.id_tag) {
-            RemoteStartStopResponse {
-                status: RemoteStartStopStatus::Accepted,
-            }
+            accept(connector)
         } else {
             reject
         }
@@ -179,12 +188,15 @@ impl<S: Station> ChargePoint<S> {
     pub(super) fn handle_data_transfer(&mut self, call: Incoming) -> Answer {
         let request = DataTransferRequest::parse(call.payload, call.scratch)?;
         let response = self.station.data_transfer(&request);
-        Ok(rpc::write_call_result(call.reply, call.id, &response))
+        Ok(crate::codec::write_call_result(
+            call.reply, call.id, &response,
+        ))
     }
 
+    #[cfg(not(feature = "smart-charging"))]
     pub(super) fn handle_remote_start(&mut self, call: Incoming) -> Answer {
         let now = call.now;
-        self.answer(call, |cp, req| cp.on_remote_start(now, req))
+        self.answer(call, |cp, req| cp.on_remote_start(now, req).0)
     }
 
     pub(super) fn handle_remote_stop(&mut self, call: Incoming) -> Answer {

@@ -3,9 +3,8 @@
 
 use super::*;
 
-/// Non-transaction requests waiting to be sent.
-// MeterValues is the large variant; there is no heap to box it into, and the outbox is bounded.
-#[allow(clippy::large_enum_variant)]
+/// Non-transaction requests waiting to be sent. Small (no readings inside): it is moved from
+/// the outbox into the CALL in flight, and its readings would be copied each time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Outgoing {
     Heartbeat,
@@ -25,8 +24,8 @@ pub(super) enum Outgoing {
         /// Only triggered readings are sent during a transaction outside its queue.
         #[cfg(feature = "remote-trigger")]
         transaction_id: Option<i32>,
+        /// Its readings wait in `ChargePoint::meter_readings`, in the outbox's order.
         at: Stamp,
-        values: Vec<SampledValue, MAX_SAMPLED_VALUES>,
     },
     /// A BootNotification the Central System asked for while registered (TriggerMessage).
     #[cfg(feature = "remote-trigger")]
@@ -56,6 +55,9 @@ pub(super) struct InFlight {
     pub(super) id: MessageId,
     pub(super) origin: Origin,
     pub(super) deadline: Instant,
+    pub(super) sent_at: Instant,
+    /// The deadline passed once in silence and the link is being probed (keepalive).
+    pub(super) probed: bool,
 }
 
 impl<S: Station> ChargePoint<S> {
@@ -77,6 +79,20 @@ impl<S: Station> ChargePoint<S> {
             }
             _ => {}
         }
+    }
+
+    /// Queues MeterValues with their readings (both queues, or neither).
+    pub(super) fn push_meter_values(
+        &mut self,
+        outgoing: Outgoing,
+        values: Vec<SampledValue, MAX_SAMPLED_VALUES>,
+    ) -> Result<(), CommandError> {
+        self.meter_readings
+            .push_back(values)
+            .map_err(|_| CommandError::QueueFull)?;
+        self.push_outgoing(outgoing).inspect_err(|_| {
+            self.meter_readings.pop_back();
+        })
     }
 
     pub(super) fn push_outgoing(&mut self, outgoing: Outgoing) -> Result<(), CommandError> {
@@ -147,7 +163,9 @@ impl<S: Station> ChargePoint<S> {
         Some(Origin::Transaction)
     }
 
-    /// Serializes one message; None when it was dropped (and reported) instead.
+    /// Serializes one message; None when it was dropped (and reported) instead. Each kind in
+    /// a frame of its own (the transaction queue's records, the outbox's requests): only the
+    /// request being written occupies the stack.
     #[inline(never)]
     pub(super) fn transmit(
         &mut self,
@@ -155,12 +173,23 @@ impl<S: Station> ChargePoint<S> {
         buf: &mut [u8],
         origin: Origin,
     ) -> Option<usize> {
-        match &origin {
+        match origin {
             Origin::Boot => None,
-            Origin::Status { connector, sent } => {
-                let (connector, sent) = (*connector, *sent);
-                self.transmit_status(now, buf, connector, sent)
-            }
+            Origin::Status { connector, sent } => self.transmit_status(now, buf, connector, sent),
+            Origin::Outbox(outgoing) => self.transmit_outgoing(now, buf, outgoing),
+            Origin::Transaction => self.transmit_transaction(now, buf),
+        }
+    }
+
+    #[inline(never)]
+    fn transmit_outgoing(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        outgoing: Outgoing,
+    ) -> Option<usize> {
+        let origin = Origin::Outbox(outgoing);
+        match &origin {
             Origin::Outbox(Outgoing::Heartbeat) => {
                 self.send(now, buf, origin, &HeartbeatRequest {})
             }
@@ -179,16 +208,12 @@ impl<S: Station> ChargePoint<S> {
                 #[cfg(feature = "remote-trigger")]
                 transaction_id,
                 at,
-                values,
             }) => {
                 #[cfg(not(feature = "remote-trigger"))]
                 let transaction_id = &None;
-                let request = meter_values_request(
-                    *connector,
-                    *transaction_id,
-                    self.resolve(*at),
-                    values.clone(),
-                );
+                let values = self.meter_readings.pop_front().unwrap_or_default();
+                let request =
+                    meter_values_request(*connector, *transaction_id, self.resolve(*at), values);
                 self.send(now, buf, origin, &request)
             }
             #[cfg(feature = "remote-trigger")]
@@ -210,12 +235,12 @@ impl<S: Station> ChargePoint<S> {
                 };
                 self.send(now, buf, origin, &request)
             }
-            Origin::Transaction => self.transmit_transaction(now, buf),
+            Origin::Boot | Origin::Status { .. } | Origin::Transaction => None,
         }
     }
 
     #[inline(never)]
-    pub(super) fn send<T: Request>(
+    pub(super) fn send<T: Request + crate::codec::EncodeFields>(
         &mut self,
         now: Instant,
         buf: &mut [u8],
@@ -223,13 +248,15 @@ impl<S: Station> ChargePoint<S> {
         request: &T,
     ) -> Option<usize> {
         let id = MessageId::from_counter(self.next_message_id);
-        match rpc::write_call(buf, &id, T::ACTION.as_str(), request) {
+        match crate::codec::write_call(buf, &id, T::ACTION.as_str(), request) {
             Ok(n) => {
                 self.next_message_id = self.next_message_id.wrapping_add(1);
                 self.in_flight = Some(InFlight {
                     id,
                     origin,
                     deadline: now.plus_millis(self.options.response_timeout_ms.into()),
+                    sent_at: now,
+                    probed: false,
                 });
                 let interval = self.config.HeartbeatInterval;
                 if self.is_online() && interval > 0 {
@@ -365,6 +392,32 @@ impl<S: Station> ChargePoint<S> {
     }
 
     pub(super) fn request_timeout(&mut self, now: Instant) {
+        if self.link_dead() {
+            // The platform drops the connection; handle_disconnected takes the CALL in flight.
+            return;
+        }
+        let silent = self.in_flight.as_ref().is_some_and(|f| {
+            f.deadline <= now
+                && f.origin == Origin::Transaction
+                && self.keepalive.silent_since(f.sent_at)
+        });
+        if silent {
+            let probed = self.in_flight.as_ref().is_some_and(|f| f.probed);
+            if probed {
+                // Not even a pong since the message was sent: it never was on a live link.
+                warn!("no sign of the Central System since the transaction message: link dead");
+                self.declare_link_dead();
+                return;
+            }
+            if self.probe_link(now) {
+                let wait = self.pong_timeout_ms();
+                if let Some(f) = self.in_flight.as_mut() {
+                    f.probed = true;
+                    f.deadline = now.plus_millis(wait);
+                }
+                return;
+            }
+        }
         if let Some(flight) = self.in_flight.as_ref().filter(|f| f.deadline <= now) {
             warn!("no answer to message {} in time", flight.id.as_str());
             if let Some(flight) = self.in_flight.take() {

@@ -36,6 +36,16 @@ impl Reservations {
         self.slots.iter().find(|r| r.connector == connector)
     }
 
+    /// Puts back a stored reservation; None when its connector or id is taken already.
+    pub(super) fn restore(&mut self, reservation: Reservation) -> Option<()> {
+        let taken = self
+            .slots
+            .iter()
+            .any(|r| r.id == reservation.id || r.connector == reservation.connector);
+        (!taken).then_some(())?;
+        self.slots.push(reservation).ok()
+    }
+
     fn remove(&mut self, id: i32) -> Option<Reservation> {
         let index = self.slots.iter().position(|r| r.id == id)?;
         Some(self.slots.swap_remove(index))
@@ -136,6 +146,7 @@ impl<S: Station> ChargePoint<S> {
             // One slot per connector and the target's is free: cannot happen.
             return ReservationStatus::Rejected;
         }
+        self.store_changed(Record::Reservations);
         if target > 0 {
             self.set_status_inner(
                 now,
@@ -209,6 +220,7 @@ impl<S: Station> ChargePoint<S> {
     /// Returns the connector it was on.
     fn end_reservation(&mut self, now: Instant, id: i32) -> Option<u8> {
         let reservation = self.reservations.remove(id)?;
+        self.store_changed(Record::Reservations);
         let connector = reservation.connector;
         let shown_reserved = self
             .connectors
@@ -270,7 +282,9 @@ impl<S: Station> ChargePoint<S> {
 
     /// A transaction started on reservation `id`: the reservation is used up.
     pub(super) fn use_reservation(&mut self, id: i32) {
-        let _ = self.reservations.remove(id);
+        if self.reservations.remove(id).is_some() {
+            self.store_changed(Record::Reservations);
+        }
     }
 
     pub(super) fn is_reserved(&self, connector: u8) -> bool {

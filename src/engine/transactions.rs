@@ -13,6 +13,52 @@ pub(super) struct Transaction {
     pub(super) next_sample_at: Option<Instant>,
     /// The latest StopTxnAlignedData readings, for the StopTransaction (bounded: one sample).
     pub(super) last_aligned: Option<(Stamp, Vec<SampledValue, MAX_SAMPLED_VALUES>)>,
+    pub(super) reservation_id: Option<i32>,
+    pub(super) started: Stamp,
+    /// The latest energy register reading (Wh): a PowerLoss stop's meterStop.
+    pub(super) last_reading: Option<(i32, Stamp)>,
+    /// When `last_reading` was last written to the store (wear bound).
+    pub(super) reading_stored_at: Option<Instant>,
+}
+
+impl Transaction {
+    pub(super) fn new(
+        local_id: LocalTxId,
+        id_tag: CiString20,
+        meter_start: i32,
+        reservation_id: Option<i32>,
+        started: Stamp,
+    ) -> Self {
+        Self {
+            local_id,
+            id_tag,
+            meter_start,
+            transaction_id: None,
+            remote_stop_requested: false,
+            next_sample_at: None,
+            last_aligned: None,
+            reservation_id,
+            started,
+            last_reading: None,
+            reading_stored_at: None,
+        }
+    }
+
+    /// Stamps of a previous boot's monotonic clock become `now`.
+    pub(super) fn rebase_monotonic(&mut self, now: Instant) {
+        let rebase = |s: &mut Stamp| {
+            if let Stamp::Monotonic(_) = s {
+                *s = Stamp::Monotonic(now);
+            }
+        };
+        rebase(&mut self.started);
+        if let Some((_, at)) = self.last_reading.as_mut() {
+            rebase(at);
+        }
+        if let Some((at, _)) = self.last_aligned.as_mut() {
+            rebase(at);
+        }
+    }
 }
 
 impl<S: Station> ChargePoint<S> {
@@ -70,7 +116,12 @@ impl<S: Station> ChargePoint<S> {
         if c.transaction.is_some() {
             return Err(CommandError::Busy);
         }
-        if !c.operative || !operative || c.status == ChargePointStatus::Faulted {
+        // An accepted Reset is about to take effect: no new transaction to cut short.
+        if !c.operative
+            || !operative
+            || c.status == ChargePointStatus::Faulted
+            || self.reset_pending()
+        {
             return Err(CommandError::Unavailable);
         }
         #[cfg(feature = "reservation")]
@@ -88,13 +139,14 @@ impl<S: Station> ChargePoint<S> {
         self.next_local_tx = self.next_local_tx.wrapping_add(1);
         let ticket = self.new_ticket();
         let online = self.is_online();
+        let at = self.stamp(now);
         let message = TxMessage::Start {
             local_id,
             connector,
             id_tag: tag.clone(),
             meter_start,
             reservation_id,
-            at: self.stamp(now),
+            at,
         };
         let seq = self.next_seq();
         let waits = self
@@ -107,16 +159,13 @@ impl<S: Station> ChargePoint<S> {
         }
         let interval = self.config.MeterValueSampleInterval;
         if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
-            c.transaction = Some(Transaction {
-                local_id,
-                id_tag: tag,
-                meter_start,
-                transaction_id: None,
-                remote_stop_requested: false,
-                next_sample_at: (interval > 0).then(|| now.plus_secs(interval)),
-                last_aligned: None,
-            });
+            let mut tx = Transaction::new(local_id, tag, meter_start, reservation_id, at);
+            tx.next_sample_at = (interval > 0).then(|| now.plus_secs(interval));
+            c.transaction = Some(tx);
         }
+        #[cfg(feature = "smart-charging")]
+        self.charging_transaction_started(now, connector);
+        self.store_changed(Record::Transaction(connector));
         self.set_status_inner(
             now,
             connector,
@@ -181,6 +230,9 @@ impl<S: Station> ChargePoint<S> {
         else {
             return;
         };
+        #[cfg(feature = "smart-charging")]
+        self.charging_transaction_ended(now, connector);
+        self.store_changed(Record::Transaction(connector));
         let measurands = self.config.StopTxnSampledData.clone();
         let mut end_values = self.sample(connector, &measurands, ReadingContext::TransactionEnd);
         // One end reading: the register in the Transaction.End sample is meterStop itself, not
@@ -274,7 +326,9 @@ impl<S: Station> ChargePoint<S> {
                 let still_running = running.is_some();
                 if let Some(tx) = running {
                     tx.transaction_id = Some(conf.transaction_id);
+                    self.store_changed(Record::Transaction(connector));
                 }
+                self.store_changed(Record::TransactionIds);
                 let status = conf.id_tag_info.status;
                 let outcome = if status == AuthorizationStatus::Accepted {
                     StartOutcome::Accepted {
@@ -338,11 +392,7 @@ impl<S: Station> ChargePoint<S> {
             .map_or(0, |t| t.meter_start);
         self.station
             .read_meter(connector, Measurand::EnergyActiveImportRegister)
-            .and_then(|text| {
-                text.split('.')
-                    .next()
-                    .and_then(|whole| whole.trim().parse().ok())
-            })
+            .and_then(|text| metering::whole_number(&text))
             .unwrap_or(start)
     }
 

@@ -91,9 +91,8 @@ impl<S: Station> ChargePoint<S> {
                 connector: index,
                 transaction_id: self.transaction_id(index),
                 at: self.stamp(now),
-                values,
             };
-            queued |= self.push_outgoing(outgoing).is_ok();
+            queued |= self.push_meter_values(outgoing, values).is_ok();
         }
         queued
     }

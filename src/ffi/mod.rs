@@ -29,6 +29,8 @@ mod runtime;
 use runtime::*;
 mod extra;
 pub use extra::*;
+mod reset;
+pub use reset::*;
 #[cfg(feature = "local-auth-list")]
 mod local_list;
 #[cfg(feature = "reservation")]
@@ -37,6 +39,10 @@ mod reservation;
 pub use local_list::*;
 #[cfg(feature = "reservation")]
 pub use reservation::*;
+#[cfg(feature = "smart-charging")]
+mod smart_charging;
+#[cfg(feature = "smart-charging")]
+pub use smart_charging::*;
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void, CStr};
@@ -292,6 +298,7 @@ fn track(event: &Event) {
             GLOBAL.online.store(accepted, SeqCst);
         }
         Event::Disconnected => GLOBAL.online.store(false, SeqCst),
+        Event::ResetDue(kind) => reset_due(*kind),
         _ => {}
     }
 }
@@ -326,6 +333,11 @@ fn outcome(f: impl FnOnce() -> Result<(), c_int>) -> c_int {
 /// @retval -EALREADY the library is already initialized (see ocpp_deinit)
 ///
 /// @note The other ocpp_* functions need it first.
+/// @note Persistence: with CONFIG_OCPP_PERSISTENCE (Zephyr settings) or, on
+///       the host, the environment variable OCPP_STORE_DIR naming a directory,
+///       running transactions and queued transaction messages survive a power
+///       cut: restored here, before connecting (a transaction that was running
+///       is stopped with reason PowerLoss).
 #[no_mangle]
 pub unsafe extern "C" fn ocpp_init(
     cpi: *mut ocpp_cp_info,
@@ -549,8 +561,8 @@ pub unsafe extern "C" fn ocpp_authorize(
 /// @retval -EINVAL bad handle, conn_id 0 or above num_of_con, no
 ///         ocpp_authorize on this session, or not initialized
 /// @retval -EBUSY the session or the connector already has a transaction,
-///         or the connector is unavailable or faulted; or called from the
-///         callback
+///         the connector is unavailable or faulted, or a Reset is taking
+///         effect; or called from the callback
 /// @retval -ENOMEM the transaction queue is full
 /// @retval -EIO the StartTransaction was given up (too large or refused
 ///         TransactionMessageAttempts times)

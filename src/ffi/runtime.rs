@@ -64,6 +64,11 @@ pub(super) trait Runtime: Sized + Sync {
 
     /// Whether this thread is inside the application's callback (the engine is locked).
     fn in_callback() -> bool;
+
+    /// A Reset is due and the application did not take it over: reboot when the platform
+    /// can and is configured to (it does not return then). Otherwise the platform reconnects
+    /// and registers anew by itself.
+    fn reboot(kind: ResetType);
 }
 
 /// cbindgen:ignore
@@ -75,10 +80,14 @@ mod host_runtime {
     use super::{c_int, CallbackStation, Endpoint, Engine, Errno, Runtime};
     use crate::datetime::Instant;
     use crate::engine::{CommandError, Event};
-    use crate::messages::BootNotificationRequest;
+    use crate::messages::{BootNotificationRequest, ResetType};
     use crate::platform::host::{HostChargePoint, HostConfig};
 
     pub(crate) type Platform = HostChargePoint<CallbackStation>;
+
+    /// On the host, the C API keeps its persistent store in the directory this environment
+    /// variable names (unset: nothing is kept). On Zephyr, CONFIG_OCPP_PERSISTENCE.
+    pub(crate) const STORE_DIR_VARIABLE: &str = "OCPP_STORE_DIR";
 
     std::thread_local! {
         static CALLBACK_DEPTH: Cell<u32> = const { Cell::new(0) };
@@ -98,11 +107,15 @@ mod host_runtime {
                 endpoint.host.to_owned()
             };
             let url = format!("ws://{host}:{}{}", endpoint.port, endpoint.path);
-            HostChargePoint::spawn(HostConfig::new(url), boot, connectors, station, on_event)
-                .map_err(|e| match e {
-                    CommandError::NotReady => Errno::NoMem.ret(),
-                    _ => Errno::Inval.ret(),
-                })
+            let config = HostConfig {
+                store_dir: std::env::var_os(STORE_DIR_VARIABLE).map(Into::into),
+                ..HostConfig::new(url)
+            };
+            HostChargePoint::spawn(config, boot, connectors, station, on_event).map_err(|e| match e
+            {
+                CommandError::NotReady => Errno::NoMem.ret(),
+                _ => Errno::Inval.ret(),
+            })
         }
 
         fn locked<R>(&self, f: impl FnOnce(&mut Engine, Instant) -> R) -> R {
@@ -149,6 +162,11 @@ mod host_runtime {
         fn in_callback() -> bool {
             CALLBACK_DEPTH.with(|d| d.get() > 0)
         }
+
+        fn reboot(kind: ResetType) {
+            // A process does not reboot its host; the IO thread re-registers instead.
+            log::info!("reset ({kind}): reconnecting and sending a new BootNotification");
+        }
     }
 }
 #[cfg(feature = "std")]
@@ -162,7 +180,7 @@ mod zephyr_runtime {
     use crate::capacity::RESPONSE_TIMEOUT_MS;
     use crate::datetime::Instant;
     use crate::engine::{CommandError, Event, Options};
-    use crate::messages::BootNotificationRequest;
+    use crate::messages::{BootNotificationRequest, ResetType};
     use crate::platform::zephyr::{self, State, ZephyrChargePoint};
 
     pub(crate) type Platform = ZephyrChargePoint<CallbackStation>;
@@ -174,6 +192,10 @@ mod zephyr_runtime {
         track(event);
         if let Some(published) = super::ocpp_event::from_event(event) {
             zephyr::publish(&published);
+        }
+        #[cfg(feature = "smart-charging")]
+        if let Some(limit) = super::ocpp_charging_limit::from_event(event) {
+            zephyr::publish_limit(&limit);
         }
     }
 
@@ -244,6 +266,10 @@ mod zephyr_runtime {
         fn in_callback() -> bool {
             STATE.in_callback()
         }
+
+        fn reboot(kind: ResetType) {
+            zephyr::reboot(kind == ResetType::Hard)
+        }
     }
 }
 #[cfg(all(feature = "zephyr", not(feature = "std")))]
@@ -278,7 +304,7 @@ mod no_runtime {
     use super::{c_int, CallbackStation, Endpoint, Engine, Errno, Runtime};
     use crate::datetime::Instant;
     use crate::engine::Event;
-    use crate::messages::BootNotificationRequest;
+    use crate::messages::{BootNotificationRequest, ResetType};
 
     /// Never constructed: `start` always fails, so no other method is ever called.
     pub(crate) struct Platform(());
@@ -324,6 +350,7 @@ mod no_runtime {
         fn in_callback() -> bool {
             false
         }
+        fn reboot(_: ResetType) {}
     }
 }
 #[cfg(not(any(feature = "std", feature = "zephyr")))]

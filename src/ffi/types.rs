@@ -631,10 +631,15 @@ impl ocpp_event {
                 out.r#type = ocpp_event_type::OCPP_EVENT_LOCAL_LIST_UPDATED;
                 out.value = *version;
             }
+            // Reported through ocpp_poll_charging_limit: no enumerator of its own here.
+            #[cfg(feature = "smart-charging")]
+            Event::ChargingLimitChanged { .. } => return None,
             Event::Authorized { .. }
             | Event::TransactionStarted { .. }
             | Event::TransactionStopped { .. }
-            | Event::DataTransferred { .. } => return None,
+            | Event::DataTransferred { .. }
+            // Acted on by the platform (reboot, or the application's reset handler).
+            | Event::ResetDue(_) => return None,
         }
         Some(out)
     }

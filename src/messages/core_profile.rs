@@ -75,64 +75,42 @@ ocpp_message! {
 }
 request!(BootNotificationRequest => BootNotificationResponse, BootNotification);
 
-/// Parsed with [`DataTransferRequest::parse`] (not serde's derive, which keeps several copies of
-/// its three strings on the stack: 5 KB on Cortex-M).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DataTransferRequest {
-    pub vendor_id: CiString255,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<CiString50>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<DataText>,
-}
-
-impl DataTransferRequest {
-    /// Parses a DataTransfer.req payload (syntax-checked by the framing) member by member, each
-    /// value by serde as its own type: the CALLERROR codes are those of any other payload.
-    pub fn parse(payload: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
-        let mut vendor_id = None;
-        let mut message_id = None;
-        let mut data = None;
-        crate::json::for_each_member(
-            payload,
-            ErrorCode::TypeConstraintViolation,
-            |name, value| {
-                match name {
-                    b"vendorId" => vendor_id = Some(parse_payload::<CiString255>(value, scratch)?),
-                    b"messageId" => {
-                        message_id = parse_payload::<Option<CiString50>>(value, scratch)?
-                    }
-                    b"data" => data = parse_payload::<Option<DataText>>(value, scratch)?,
-                    _ => {}
-                }
-                Ok(())
-            },
-        )?;
-        Ok(Self {
-            vendor_id: vendor_id.ok_or(ErrorCode::OccurenceConstraintViolation)?,
-            message_id,
-            data,
-        })
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DataTransferRequest {
+        "vendorId" pub vendor_id: CiString255,
+        "messageId" pub message_id: Option<CiString50>,
+        "data" pub data: Option<DataText>,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DataTransferResponse {
-    pub status: DataTransferStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<DataText>,
+impl DataTransferRequest {
+    /// Parses a DataTransfer.req payload (syntax-checked by the framing). The table codec reads
+    /// it in place, so its three strings are not copied around the stack as serde's derive did.
+    pub fn parse(payload: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
+        parse_payload(payload, scratch)
+    }
+}
+
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DataTransferResponse {
+        "status" pub status: DataTransferStatus,
+        "data" pub data: Option<DataText>,
+    }
 }
 request!(DataTransferRequest => DataTransferResponse, DataTransfer);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeartbeatRequest {}
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct HeartbeatRequest {}
+}
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HeartbeatResponse {
-    pub current_time: DateTime,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct HeartbeatResponse {
+        "currentTime" pub current_time: DateTime,
+    }
 }
 request!(HeartbeatRequest => HeartbeatResponse, Heartbeat);
 
@@ -190,26 +168,24 @@ ocpp_message! {
 }
 request!(StatusNotificationRequest => StatusNotificationResponse, StatusNotification);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StopTransactionRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_tag: Option<CiString20>,
-    pub meter_stop: i32,
-    pub timestamp: DateTime,
-    pub transaction_id: i32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Reason>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// At most the latest clock-aligned reading and the end-of-transaction reading.
-    pub transaction_data: Option<Vec<MeterValue, 2>>,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct StopTransactionRequest {
+        "idTag" pub id_tag: Option<CiString20>,
+        "meterStop" pub meter_stop: i32,
+        "timestamp" pub timestamp: DateTime,
+        "transactionId" pub transaction_id: i32,
+        "reason" pub reason: Option<Reason>,
+        /// At most the latest clock-aligned reading and the end-of-transaction reading.
+        "transactionData" pub transaction_data: Option<Vec<MeterValue, 2>>,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StopTransactionResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_tag_info: Option<IdTagInfo>,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct StopTransactionResponse {
+        "idTagInfo" pub id_tag_info: Option<IdTagInfo>,
+    }
 }
 request!(StopTransactionRequest => StopTransactionResponse, StopTransaction);
 
@@ -231,62 +207,56 @@ ocpp_message! {
 }
 request!(ChangeAvailabilityRequest => ChangeAvailabilityResponse, ChangeAvailability);
 
-/// Parsed with [`ChangeConfigurationRequest::parse`] (serde's derive keeps several copies of the
-/// 500-byte value on the stack: 5 KB on Cortex-M).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChangeConfigurationRequest {
-    pub key: CiString50,
-    pub value: CiString500,
-}
-
-impl ChangeConfigurationRequest {
-    /// Parses a ChangeConfiguration.req payload member by member (see
-    /// [`DataTransferRequest::parse`]).
-    pub fn parse(payload: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
-        let mut key = None;
-        let mut value = None;
-        crate::json::for_each_member(payload, ErrorCode::TypeConstraintViolation, |name, raw| {
-            match name {
-                b"key" => key = Some(parse_payload::<CiString50>(raw, scratch)?),
-                b"value" => value = Some(parse_payload::<CiString500>(raw, scratch)?),
-                _ => {}
-            }
-            Ok(())
-        })?;
-        match (key, value) {
-            (Some(key), Some(value)) => Ok(Self { key, value }),
-            _ => Err(ErrorCode::OccurenceConstraintViolation),
-        }
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ChangeConfigurationRequest {
+        "key" pub key: CiString50,
+        "value" pub value: CiString500,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChangeConfigurationResponse {
-    pub status: ConfigurationStatus,
+impl ChangeConfigurationRequest {
+    /// Parses a ChangeConfiguration.req payload (see [`DataTransferRequest::parse`]).
+    pub fn parse(payload: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
+        parse_payload(payload, scratch)
+    }
+}
+
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ChangeConfigurationResponse {
+        "status" pub status: ConfigurationStatus,
+    }
 }
 request!(ChangeConfigurationRequest => ChangeConfigurationResponse, ChangeConfiguration);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClearCacheRequest {}
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ClearCacheRequest {}
+}
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClearCacheResponse {
-    pub status: ClearCacheStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ClearCacheResponse {
+        "status" pub status: ClearCacheStatus,
+    }
 }
 request!(ClearCacheRequest => ClearCacheResponse, ClearCache);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GetConfigurationRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<Vec<CiString50, GET_CONFIGURATION_MAX_KEYS>>,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct GetConfigurationRequest {
+        "key" pub key: Option<Vec<CiString50, GET_CONFIGURATION_MAX_KEYS>>,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyValue {
-    pub key: CiString50,
-    pub readonly: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<CiString500>,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct KeyValue {
+        "key" pub key: CiString50,
+        "readonly" pub readonly: bool,
+        "value" pub value: Option<CiString500>,
+    }
 }
 
 /// Built by the engine straight into the output buffer (see `engine::config`), so this type is
@@ -316,34 +286,41 @@ ocpp_message! {
 }
 request!(RemoteStartTransactionRequest => RemoteStartStopResponse, RemoteStartTransaction);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RemoteStopTransactionRequest {
-    pub transaction_id: i32,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct RemoteStopTransactionRequest {
+        "transactionId" pub transaction_id: i32,
+    }
 }
 request!(RemoteStopTransactionRequest => RemoteStartStopResponse, RemoteStopTransaction);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResetRequest {
-    #[serde(rename = "type")]
-    pub kind: ResetType,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ResetRequest {
+        "type" pub kind: ResetType,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResetResponse {
-    pub status: ResetStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ResetResponse {
+        "status" pub status: ResetStatus,
+    }
 }
 request!(ResetRequest => ResetResponse, Reset);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UnlockConnectorRequest {
-    pub connector_id: u32,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct UnlockConnectorRequest {
+        "connectorId" pub connector_id: u32,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnlockConnectorResponse {
-    pub status: UnlockStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct UnlockConnectorResponse {
+        "status" pub status: UnlockStatus,
+    }
 }
 request!(UnlockConnectorRequest => UnlockConnectorResponse, UnlockConnector);
 

@@ -1,10 +1,8 @@
 //! Firmware Management status notifications (OCPP 1.6 sections 6.19 and 6.41). The Remote
 //! Trigger profile sends them too (TriggerMessage), so they exist when either profile is built.
 
-use serde::{Deserialize, Serialize};
-
-use super::ocpp_enum;
 use super::Request;
+use super::{ocpp_enum, ocpp_message};
 
 ocpp_enum! {
     DiagnosticsStatus {
@@ -27,26 +25,34 @@ ocpp_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DiagnosticsStatusNotificationRequest {
-    pub status: DiagnosticsStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DiagnosticsStatusNotificationRequest {
+        "status" pub status: DiagnosticsStatus,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DiagnosticsStatusNotificationResponse {}
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DiagnosticsStatusNotificationResponse {}
+}
 
 impl Request for DiagnosticsStatusNotificationRequest {
     const ACTION: super::Action = super::Action::DiagnosticsStatusNotification;
     type Response = DiagnosticsStatusNotificationResponse;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FirmwareStatusNotificationRequest {
-    pub status: FirmwareStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct FirmwareStatusNotificationRequest {
+        "status" pub status: FirmwareStatus,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FirmwareStatusNotificationResponse {}
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct FirmwareStatusNotificationResponse {}
+}
 
 impl Request for FirmwareStatusNotificationRequest {
     const ACTION: super::Action = super::Action::FirmwareStatusNotification;

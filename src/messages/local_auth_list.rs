@@ -2,12 +2,12 @@
 //! the Central System keeps a list of idTags on the Charge Point, so it can authorize offline.
 //! Compiled with feature `local-auth-list`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::core_profile::{request, Request};
-use super::ocpp_enum;
 use super::parse_payload;
 use super::types::IdTagInfo;
+use super::{ocpp_enum, ocpp_message};
 use crate::cistring::CiString20;
 use crate::rpc::ErrorCode;
 
@@ -25,24 +25,27 @@ ocpp_enum! {
     }
 }
 
-/// One entry of the local authorization list. In a differential update, an entry without
-/// `id_tag_info` removes its idTag from the list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthorizationData {
-    pub id_tag: CiString20,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_tag_info: Option<IdTagInfo>,
+ocpp_message! {
+    /// One entry of the local authorization list. In a differential update, an entry without
+    /// `id_tag_info` removes its idTag from the list.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct AuthorizationData {
+        "idTag" pub id_tag: CiString20,
+        "idTagInfo" pub id_tag_info: Option<IdTagInfo>,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GetLocalListVersionRequest {}
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct GetLocalListVersionRequest {}
+}
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GetLocalListVersionResponse {
-    /// The version of the list held; 0: no list, -1: the profile is not supported.
-    pub list_version: i32,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct GetLocalListVersionResponse {
+        /// The version of the list held; 0: no list, -1: the profile is not supported.
+        "listVersion" pub list_version: i32,
+    }
 }
 request!(GetLocalListVersionRequest => GetLocalListVersionResponse, GetLocalListVersion);
 
@@ -124,9 +127,11 @@ impl SendLocalListRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SendLocalListResponse {
-    pub status: UpdateStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct SendLocalListResponse {
+        "status" pub status: UpdateStatus,
+    }
 }
 request!(SendLocalListRequest => SendLocalListResponse, SendLocalList);
 

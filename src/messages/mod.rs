@@ -9,6 +9,8 @@ pub mod local_auth_list;
 pub mod remote_trigger;
 #[cfg(feature = "reservation")]
 pub mod reservation;
+#[cfg(feature = "smart-charging")]
+pub mod smart_charging;
 pub mod types;
 
 pub use core_profile::*;
@@ -20,6 +22,8 @@ pub use local_auth_list::*;
 pub use remote_trigger::*;
 #[cfg(feature = "reservation")]
 pub use reservation::*;
+#[cfg(feature = "smart-charging")]
+pub use smart_charging::*;
 pub use types::*;
 
 /// Defines a spec enum whose JSON form is a fixed string, with `as_str`/`from_name`/`ALL`.
@@ -79,7 +83,6 @@ macro_rules! ocpp_enum {
             }
         }
 
-        #[cfg(feature = "table-codec")]
         impl $crate::codec::Member for $name {
             const EMPTY: Self = Self::ALL[0];
             fn decode_into(
@@ -113,8 +116,8 @@ pub(crate) use ocpp_enum;
 /// ```
 ///
 /// gives the struct with serde's derives (a member typed `Option<_>` may be absent and is not
-/// written when `None`, as the schemas require) and, with feature `table-codec`, the static
-/// member table and the [`crate::codec::DecodeFields`], [`crate::codec::EncodeFields`] and
+/// written when `None`, as the schemas require; serde is the differential tests' oracle and
+/// costs nothing in a build that does not call it) and the static member table and the [`crate::codec::DecodeFields`], [`crate::codec::EncodeFields`] and
 /// [`crate::codec::Member`] impls of the table-driven codec.
 macro_rules! ocpp_message {
     ($(#[$meta:meta])* $vis:vis struct $name:ident { $($members:tt)* }) => {
@@ -144,7 +147,6 @@ macro_rules! ocpp_message {
             $($(#[$attr])* $mvis $member: $ty,)*
         }
 
-        #[cfg(feature = "table-codec")]
         const _: () = {
             static TABLE: $crate::codec::Table =
                 $crate::codec::Table::new(
@@ -190,7 +192,6 @@ macro_rules! ocpp_message {
             }
         };
 
-        #[cfg(feature = "table-codec")]
         impl $crate::codec::Member for $name {
             const EMPTY: Self = Self { $($member: <$ty as $crate::codec::Member>::EMPTY),* };
             fn decode_into(
@@ -261,11 +262,23 @@ pub mod violation {
 
 use crate::rpc::ErrorCode;
 
-/// Parses a payload (already syntax-checked by [`crate::rpc::parse_frame`]) into `T`, naming the CALLERROR code
-/// that describes a failure.
+/// Parses a payload (already syntax-checked by [`crate::rpc::parse_frame`]) into `T`, naming the
+/// CALLERROR code that describes a failure: a message, or one value a hand-written parser picked
+/// out of a payload. The table codec reads it (`crate::codec`); the codes are serde's
+/// ([`serde_parse_payload`]), as the differential tests check.
 // One frame per message type, so parsing one does not reserve stack for all of them.
 #[inline(never)]
-pub fn parse_payload<'a, T: serde::Deserialize<'a>>(
+pub fn parse_payload<T: crate::codec::Member>(
+    payload: &[u8],
+    scratch: &mut [u8],
+) -> Result<T, ErrorCode> {
+    crate::codec::parse_value(payload, scratch)
+}
+
+/// [`parse_payload`] by serde + serde-json-core: the oracle of the codec's differential tests,
+/// and the reader of tests' own types. Nothing in the library calls it, so firmware does not
+/// carry it.
+pub fn serde_parse_payload<'a, T: serde::Deserialize<'a>>(
     payload: &'a [u8],
     scratch: &mut [u8],
 ) -> Result<T, ErrorCode> {
@@ -379,7 +392,7 @@ pub(crate) mod test_support {
     use serde::de::DeserializeOwned;
     use serde::Serialize;
 
-    use super::{parse_payload, Action, Request};
+    use super::{serde_parse_payload, Action, Request};
     use crate::cistring::CiString;
     use crate::datetime::DateTime;
     use crate::rpc::{write_call, write_call_result, ErrorCode, MessageId};
@@ -409,7 +422,7 @@ pub(crate) mod test_support {
     }
 
     pub fn serde_parse<T: DeserializeOwned>(payload: &[u8]) -> Result<T, ErrorCode> {
-        parse_payload(payload, &mut [0u8; 600])
+        serde_parse_payload(payload, &mut [0u8; 600])
     }
 
     pub struct Frames(std::fs::File, u32);

@@ -1,8 +1,6 @@
 //! Reservation profile messages (OCPP 1.6 ReserveNow and CancelReservation): the Central System
 //! holds a connector for one idTag until a time. Compiled with feature `reservation`.
 
-use serde::{Deserialize, Serialize};
-
 use super::core_profile::{request, Request};
 use super::{ocpp_enum, ocpp_message};
 use crate::cistring::CiString20;
@@ -43,15 +41,18 @@ ocpp_message! {
 }
 request!(ReserveNowRequest => ReserveNowResponse, ReserveNow);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CancelReservationRequest {
-    pub reservation_id: i32,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct CancelReservationRequest {
+        "reservationId" pub reservation_id: i32,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CancelReservationResponse {
-    pub status: CancelReservationStatus,
+ocpp_message! {
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct CancelReservationResponse {
+        "status" pub status: CancelReservationStatus,
+    }
 }
 request!(CancelReservationRequest => CancelReservationResponse, CancelReservation);
 

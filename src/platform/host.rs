@@ -56,6 +56,14 @@
 //! clock is set once from [`SystemTime`] (the host's clock is trusted, so the Central System's
 //! `currentTime` is not applied).
 
+use std::path::PathBuf;
+
+mod connection;
+mod event_log;
+use connection::{close, Target};
+use event_log::EventLog;
+
+use super::host_store::{DirStore, StoreStats};
 use std::collections::VecDeque;
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -69,9 +77,12 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::handshake::client::Request;
 use tungstenite::http::Uri;
 use tungstenite::protocol::WebSocketConfig;
+use tungstenite::HandshakeError;
 use tungstenite::{ClientRequestBuilder, Message, WebSocket};
 
-use crate::capacity::FRAME_CAPACITY;
+use crate::capacity::{
+    CONNECT_TIMEOUT_MS, FRAME_CAPACITY, RECONNECT_MAX_MS, RECONNECT_MIN_MS, SEND_CAPACITY,
+};
 use crate::datetime::{DateTime, Instant};
 use crate::engine::{ChargePoint, CommandError, Event, Options, Station};
 use crate::messages::BootNotificationRequest;
@@ -86,8 +97,7 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(10);
 /// Recent events kept for [`HostChargePoint::wait_event`]; older ones are forgotten.
 pub const EVENT_HISTORY: usize = 256;
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Handshake reads and every socket write.
+/// Every socket write.
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a clean close waits for the Central System's close frame.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -108,16 +118,25 @@ pub struct HostConfig {
     /// `reconnect_max`, and is reset after a connection whose BootNotification was accepted.
     pub reconnect_min: Duration,
     pub reconnect_max: Duration,
+    /// Longest TCP connect plus WebSocket handshake (a Central System may answer a byte at a
+    /// time); the engine's timers keep running meanwhile.
+    pub connect_timeout: Duration,
+    /// Directory of the persistent store ([`DirStore`]): transactions and queued messages
+    /// survive a crash or power cut. None: nothing is kept.
+    pub store_dir: Option<PathBuf>,
 }
 
 impl HostConfig {
-    /// `url` with default options and a 1 s .. 60 s reconnect back-off.
+    /// `url` with default options and the Kconfig reconnect back-off (OCPP_RECONNECT_MIN_MS ..
+    /// OCPP_RECONNECT_MAX_MS).
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
             options: Options::default(),
-            reconnect_min: Duration::from_secs(1),
-            reconnect_max: Duration::from_secs(60),
+            reconnect_min: Duration::from_millis(RECONNECT_MIN_MS as u64),
+            reconnect_max: Duration::from_millis(RECONNECT_MAX_MS as u64),
+            connect_timeout: Duration::from_millis(CONNECT_TIMEOUT_MS as u64),
+            store_dir: None,
         }
     }
 }
@@ -134,51 +153,18 @@ pub fn charge_point_url(base: &str, cp_id: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EventMark(u64);
 
-struct Record {
-    seq: u64,
-    event: Event,
-    /// Returned by a `wait_event*` call already: not returned again.
-    taken: bool,
-}
-
-#[derive(Default)]
-struct EventLog {
-    recent: VecDeque<Record>,
-    next_seq: u64,
-    /// Not yet handed to `on_event`.
-    undelivered: VecDeque<Event>,
-}
-
-impl EventLog {
-    fn push(&mut self, event: Event) {
-        if self.undelivered.len() >= MAX_UNDELIVERED {
-            warn!(
-                "on_event is not keeping up; dropping {:?}",
-                self.undelivered.front()
-            );
-            self.undelivered.pop_front();
-        }
-        self.undelivered.push_back(event.clone());
-        if self.recent.len() >= EVENT_HISTORY {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(Record {
-            seq: self.next_seq,
-            event,
-            taken: false,
-        });
-        self.next_seq += 1;
-    }
-}
-
 struct Shared<S: Station> {
     engine: Mutex<ChargePoint<S>>,
     log: Mutex<EventLog>,
     /// Signalled whenever events are added to the log.
     logged: Condvar,
     stop: AtomicBool,
+    /// An accepted Reset is due (Event::ResetDue): the IO thread reconnects and registers anew.
+    reset_due: AtomicBool,
     /// The engine's `Instant` 0.
     epoch: std::time::Instant,
+    /// Written after every engine step, under the engine lock.
+    store: Mutex<Option<DirStore>>,
 }
 
 /// A poisoned lock only means another thread panicked while holding it; the data is still the
@@ -205,10 +191,16 @@ impl<S: Station> Shared<S> {
     /// Moves the engine's events into the log. Called with the engine locked, so the log's
     /// order is the engine's order and a mark taken under the same lock is exact.
     fn collect(&self, cp: &mut ChargePoint<S>) {
+        if let Some(store) = lock(&self.store).as_mut() {
+            store.sync(cp);
+        }
         let mut any = false;
         let mut log = lock(&self.log);
         while let Some(event) = cp.poll_event() {
             debug!("event: {event:?}");
+            if matches!(event, Event::ResetDue(_)) {
+                self.reset_due.store(true, Ordering::Release);
+            }
             log.push(event);
             any = true;
         }
@@ -327,11 +319,24 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
                 warn!("the system clock is before 1970; waiting for the Central System's time")
             }
         }
+        let store = match &config.store_dir {
+            Some(dir) => {
+                let mut store = DirStore::open(dir).map_err(|e| {
+                    warn!("store {}: {e}", dir.display());
+                    CommandError::InvalidArgument
+                })?;
+                let _ = store.restore(&mut engine, Instant::from_millis(0));
+                Some(store)
+            }
+            None => None,
+        };
         let shared = Arc::new(Shared {
+            store: Mutex::new(store),
             engine: Mutex::new(engine),
             log: Mutex::new(EventLog::default()),
             logged: Condvar::new(),
             stop: AtomicBool::new(false),
+            reset_due: AtomicBool::new(false),
             epoch,
         });
         let io = IoThread {
@@ -428,6 +433,11 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
         Ok((value, event))
     }
 
+    /// What the persistent store has written so far (None without a store).
+    pub fn store_stats(&self) -> Option<StoreStats> {
+        lock(&self.shared.store).as_ref().map(DirStore::stats)
+    }
+
     /// Connected and the BootNotification accepted.
     pub fn is_online(&self) -> bool {
         self.shared.engine().is_online()
@@ -465,115 +475,13 @@ impl<S: Station + Send + 'static> Drop for HostChargePoint<S> {
     }
 }
 
-/// A checked `ws://` URL: the handshake request and the address to connect to.
-struct Target {
-    url: String,
-    host: String,
-    port: u16,
-}
-
-impl Target {
-    fn parse(url: &str) -> Result<Self, String> {
-        let uri: Uri = url
-            .parse()
-            .map_err(|e| format!("bad Central System URL {url:?}: {e}"))?;
-        match uri.scheme_str() {
-            Some("ws") => {}
-            Some("wss") => {
-                return Err(format!(
-                    "{url}: wss:// (TLS) is not supported by the host platform yet"
-                ))
-            }
-            _ => {
-                return Err(format!(
-                    "{url}: the Central System URL must start with ws://"
-                ))
-            }
-        }
-        let host = uri
-            .host()
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| format!("{url}: no host"))?;
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        let port = uri.port_u16().unwrap_or(80);
-        if uri.path().trim_matches('/').is_empty() {
-            return Err(format!(
-                "{url}: the charge point id (last path segment) is missing"
-            ));
-        }
-        let target = Self {
-            url: url.to_owned(),
-            host,
-            port,
-        };
-        target.request().map_err(|e| format!("{url}: {e}"))?;
-        Ok(target)
-    }
-
-    /// The handshake request, offering the OCPP 1.6J subprotocol.
-    fn request(&self) -> Result<Request, String> {
-        let uri: Uri = self.url.parse().map_err(|e| format!("{e}"))?;
-        ClientRequestBuilder::new(uri)
-            .with_sub_protocol(SUBPROTOCOL)
-            .into_client_request()
-            .map_err(|e| e.to_string())
-    }
-
-    fn connect(&self) -> Result<WebSocket<TcpStream>, String> {
-        let addrs: Vec<SocketAddr> = (self.host.as_str(), self.port)
-            .to_socket_addrs()
-            .map_err(|e| format!("cannot resolve {}: {e}", self.host))?
-            .collect();
-        let mut last = format!("{} resolves to no address", self.host);
-        let mut stream = None;
-        for addr in addrs {
-            match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
-                Ok(s) => {
-                    stream = Some(s);
-                    break;
-                }
-                Err(e) => last = format!("connect to {addr}: {e}"),
-            }
-        }
-        let stream = stream.ok_or(last)?;
-        let setup = |s: &TcpStream| -> io::Result<()> {
-            s.set_nodelay(true)?;
-            s.set_read_timeout(Some(IO_TIMEOUT))?;
-            s.set_write_timeout(Some(IO_TIMEOUT))
-        };
-        setup(&stream).map_err(|e| format!("socket options: {e}"))?;
-        let ws_config = WebSocketConfig {
-            max_message_size: Some(MAX_MESSAGE_SIZE),
-            max_frame_size: Some(MAX_MESSAGE_SIZE),
-            ..WebSocketConfig::default()
-        };
-        let request = self.request()?;
-        let (ws, response) =
-            tungstenite::client::client_with_config(request, stream, Some(ws_config))
-                .map_err(|e| format!("WebSocket handshake with {}: {e}", self.url))?;
-        let protocol = response
-            .headers()
-            .get("Sec-WebSocket-Protocol")
-            .and_then(|v| v.to_str().ok());
-        if protocol != Some(SUBPROTOCOL) {
-            return Err(format!(
-                "the Central System answered subprotocol {protocol:?}, not {SUBPROTOCOL}"
-            ));
-        }
-        ws.get_ref()
-            .set_read_timeout(Some(POLL_INTERVAL))
-            .map_err(|e| format!("socket options: {e}"))?;
-        Ok(ws)
-    }
-}
-
 /// Why a connection ended.
 enum End {
     Shutdown,
     Lost,
+    /// A Reset took effect: the host cannot reboot, so it closes, reconnects at once and sends
+    /// a new BootNotification.
+    Reset,
 }
 
 fn is_timeout(e: &tungstenite::Error) -> bool {
@@ -593,19 +501,25 @@ impl<S: Station> IoThread<S> {
         let mut backoff = min;
         while !self.shared.stopped() {
             info!("connecting to {}", self.target.url);
-            match self.target.connect() {
+            match self.connect(&mut on_event) {
                 Ok(mut ws) => {
                     info!("connected to {}", self.target.url);
+                    // A Reset due while offline is served by this new connection's boot.
+                    self.shared.reset_due.store(false, Ordering::Release);
                     self.step(|cp, now| cp.handle_connected(now));
                     let (end, registered) = self.session(&mut ws, &mut on_event);
                     match end {
-                        End::Shutdown => close(&mut ws),
+                        End::Shutdown | End::Reset => close(&mut ws),
                         End::Lost => info!("connection to {} lost", self.target.url),
                     }
                     self.step(|cp, now| cp.handle_disconnected(now));
                     self.shared.deliver(&mut on_event);
                     if registered {
                         backoff = min;
+                    }
+                    if matches!(end, End::Reset) && !self.shared.stopped() {
+                        info!("reset: reconnecting to register anew");
+                        continue;
                     }
                 }
                 Err(e) => warn!("{e}"),
@@ -619,6 +533,97 @@ impl<S: Station> IoThread<S> {
         }
         self.shared.deliver(&mut on_event);
         info!("ocpp thread stopped");
+    }
+
+    /// Runs the engine's due timers (meter samples are queued while the socket is slow).
+    fn tick(&self, on_event: &mut impl FnMut(&Event)) {
+        self.step(|cp, now| {
+            if cp.poll_timeout().is_some_and(|t| t <= now) {
+                cp.handle_timeout(now);
+            }
+        });
+        self.shared.deliver(on_event);
+    }
+
+    /// TCP connect and WebSocket handshake, bounded together by `connect_timeout`. Neither
+    /// blocks the engine: the connect runs on a helper thread, the handshake reads in
+    /// POLL_INTERVAL slices, and the timers run in between.
+    fn connect(&self, on_event: &mut impl FnMut(&Event)) -> Result<WebSocket<TcpStream>, String> {
+        let deadline = std::time::Instant::now() + self.config.connect_timeout;
+        let left = || {
+            deadline
+                .checked_duration_since(std::time::Instant::now())
+                .filter(|d| !d.is_zero())
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (host, port) = (self.target.host.clone(), self.target.port);
+        let timeout = self.config.connect_timeout.max(Duration::from_millis(1));
+        thread::Builder::new()
+            .name("ocpp-connect".into())
+            .spawn(move || {
+                let _ = tx.send(Target::open_tcp(&host, port, timeout));
+            })
+            .map_err(|e| format!("cannot spawn the connect thread: {e}"))?;
+        let stream = loop {
+            match rx.recv_timeout(POLL_INTERVAL * 10) {
+                Ok(result) => break result?,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err("the connect thread ended without a result".into())
+                }
+            }
+            self.tick(on_event);
+            if self.shared.stopped() {
+                return Err("shutting down".into());
+            }
+            // The helper ends by itself, at the latest after the connect timeout.
+            left().ok_or("TCP connect timed out")?;
+        };
+        let setup = |s: &TcpStream| -> io::Result<()> {
+            s.set_nodelay(true)?;
+            s.set_read_timeout(Some(POLL_INTERVAL))?;
+            s.set_write_timeout(Some(IO_TIMEOUT))
+        };
+        setup(&stream).map_err(|e| format!("socket options: {e}"))?;
+        let ws_config = WebSocketConfig {
+            max_message_size: Some(MAX_MESSAGE_SIZE),
+            max_frame_size: Some(MAX_MESSAGE_SIZE),
+            ..WebSocketConfig::default()
+        };
+        let request = self.target.request()?;
+        let url = &self.target.url;
+        let mut attempt = tungstenite::client::client_with_config(request, stream, Some(ws_config));
+        let (ws, response) = loop {
+            match attempt {
+                Ok(done) => break done,
+                Err(HandshakeError::Failure(e)) => {
+                    return Err(format!("WebSocket handshake with {url}: {e}"))
+                }
+                Err(HandshakeError::Interrupted(mid)) => {
+                    self.tick(on_event);
+                    if self.shared.stopped() {
+                        return Err("shutting down".into());
+                    }
+                    if left().is_none() {
+                        return Err(format!(
+                            "WebSocket handshake with {url} not done within {:?}",
+                            self.config.connect_timeout
+                        ));
+                    }
+                    attempt = mid.handshake();
+                }
+            }
+        };
+        let protocol = response
+            .headers()
+            .get("Sec-WebSocket-Protocol")
+            .and_then(|v| v.to_str().ok());
+        if protocol != Some(SUBPROTOCOL) {
+            return Err(format!(
+                "the Central System answered subprotocol {protocol:?}, not {SUBPROTOCOL}"
+            ));
+        }
+        Ok(ws)
     }
 
     fn step(&self, f: impl FnOnce(&mut ChargePoint<S>, Instant)) {
@@ -653,8 +658,9 @@ impl<S: Station> IoThread<S> {
         ws: &mut WebSocket<TcpStream>,
         on_event: &mut impl FnMut(&Event),
     ) -> (End, bool) {
-        let mut out = vec![0u8; FRAME_CAPACITY];
-        let mut reply = vec![0u8; FRAME_CAPACITY];
+        // Frames sent get the transmit buffer of Zephyr's build (OCPP_SEND_BUFFER_SIZE).
+        let mut out = vec![0u8; SEND_CAPACITY];
+        let mut reply = vec![0u8; SEND_CAPACITY];
         let mut frames: Vec<String> = Vec::new();
         let mut registered = false;
         let mut read_timeout = POLL_INTERVAL;
@@ -662,12 +668,24 @@ impl<S: Station> IoThread<S> {
             if self.shared.stopped() {
                 return (End::Shutdown, registered);
             }
-            let wait = {
+            let (wait, ping) = {
                 let mut cp = self.shared.engine();
                 let now = self.shared.now();
                 if cp.poll_timeout().is_some_and(|t| t <= now) {
                     cp.handle_timeout(now);
                 }
+                if cp.link_dead() {
+                    drop(cp);
+                    warn!("the Central System does not answer pings; reconnecting");
+                    return (End::Lost, registered);
+                }
+                if self.shared.reset_due.swap(false, Ordering::AcqRel) {
+                    drop(cp);
+                    // on_event sees ResetDue (the application may act on it) before the close.
+                    self.shared.deliver(on_event);
+                    return (End::Reset, registered);
+                }
+                let ping = cp.poll_ping(now);
                 while let Some(n) = cp.poll_transmit(now, &mut out) {
                     match out
                         .get(..n)
@@ -679,10 +697,18 @@ impl<S: Station> IoThread<S> {
                 }
                 registered |= cp.is_online();
                 self.shared.collect(&mut cp);
-                cp.poll_timeout().map_or(POLL_INTERVAL, |t| {
+                let wait = cp.poll_timeout().map_or(POLL_INTERVAL, |t| {
                     Duration::from_millis(t.millis_since(now))
-                })
+                });
+                (wait, ping)
             };
+            if ping {
+                debug!("-> ping");
+                if let Err(e) = ws.send(Message::Ping(Vec::new())) {
+                    warn!("send failed: {e}");
+                    return (End::Lost, registered);
+                }
+            }
             for text in frames.drain(..) {
                 debug!("-> {text}");
                 if let Err(e) = ws.send(Message::Text(text)) {
@@ -731,8 +757,13 @@ impl<S: Station> IoThread<S> {
                 Ok(Message::Close(frame)) => {
                     info!("the Central System closes the connection: {frame:?}")
                 }
-                // Pings are answered by tungstenite (flushed below).
-                Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => {}
+                // Signs of life (WebSocketPingInterval); pings are answered by tungstenite
+                // (flushed below).
+                Ok(Message::Ping(_) | Message::Pong(_)) => {
+                    let mut cp = self.shared.engine();
+                    cp.handle_pong(self.shared.now());
+                }
+                Ok(Message::Frame(_)) => {}
                 Err(e) if is_timeout(&e) => {}
                 Err(tungstenite::Error::ConnectionClosed) => return (End::Lost, registered),
                 Err(e) => {
@@ -752,21 +783,4 @@ impl<S: Station> IoThread<S> {
             }
         }
     }
-}
-
-/// Sends a close frame and waits briefly for the peer's.
-fn close(ws: &mut WebSocket<TcpStream>) {
-    if let Err(e) = ws.close(None) {
-        debug!("close: {e}");
-        return;
-    }
-    let until = std::time::Instant::now() + CLOSE_TIMEOUT;
-    while std::time::Instant::now() < until {
-        match ws.read() {
-            Ok(_) => {}
-            Err(e) if is_timeout(&e) => {}
-            Err(_) => break,
-        }
-    }
-    info!("connection closed");
 }

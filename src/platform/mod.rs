@@ -3,6 +3,8 @@
 
 #[cfg(feature = "std")]
 pub mod host;
+#[cfg(feature = "std")]
+pub mod host_store;
 
 #[cfg(feature = "zephyr")]
 pub mod zephyr;

@@ -427,17 +427,42 @@ fn get_every_key(h: &mut Harness<'_>) -> Outcome {
     Ok(())
 }
 
-/// (f) The transaction queue's bytes (what a platform persists) restore into the same records,
-/// and a torn write restores the complete records before it.
+/// (f) Power cut: a transaction started offline, with a meter sample, written to a store in
+/// RAM through `poll_store`; the charge point is built again from those records alone. Its
+/// StartTransaction and MeterValues are sent again in order and the transaction is stopped with
+/// reason PowerLoss at the last reading, with the transactionId from the replayed start.
 #[no_mangle]
-pub extern "C" fn ocpp_selftest_queue_persistence() -> i32 {
-    run(1, queue_persistence)
+pub extern "C" fn ocpp_selftest_power_cut() -> i32 {
+    run(1, power_cut)
 }
 
-fn queue_persistence(h: &mut Harness<'_>) -> Outcome {
-    h.online()?;
+/// The records of the store, small ones only (the case writes no configuration).
+type Records = heapless::Vec<(StoreKey, heapless::Vec<u8, 96>), 8>;
+
+fn drain_store(
+    cp: &mut ChargePoint<TestStation>,
+    records: &mut Records,
+    buf: &mut [u8],
+) -> Outcome {
+    for _ in 0..32 {
+        match cp.poll_store(buf) {
+            Some(StoreOp::Write { key, data }) => {
+                records.retain(|(k, _)| *k != key);
+                let data = take!(heapless::Vec::from_slice(data).ok());
+                check!(records.push((key, data)).is_ok());
+            }
+            Some(StoreOp::Erase { key }) => records.retain(|(k, _)| *k != key),
+            None => return Ok(()),
+        }
+    }
+    Err(line!())
+}
+
+fn power_cut(h: &mut Harness<'_>) -> Outcome {
     h.cp.change_configuration(h.now, "MeterValueSampleInterval", "10");
-    h.cp.handle_disconnected(h.now);
+    h.cp.enable_store();
+    let mut records = Records::new();
+    let mut buf = [0u8; MAX_STORED_RECORD];
     h.cp.station_mut().energy_wh[1] = 7;
     take!(h
         .cp
@@ -445,46 +470,45 @@ fn queue_persistence(h: &mut Harness<'_>) -> Outcome {
         .ok());
     h.cp.station_mut().energy_wh[1] = 19;
     h.advance(10_000);
-    take!(h
-        .cp
-        .stop_transaction(h.now, 1, 23, None, Some("PERSIST"))
-        .ok());
-    check!(h.cp.queued_transaction_messages() == 3);
+    drain_store(h.cp, &mut records, &mut buf)?;
+    check!(records.iter().filter(|(k, _)| k.starts_with("q/")).count() == 2);
+    check!(records.iter().any(|(k, _)| k.as_str() == "tx/1"));
 
-    let saved = h.cp.transaction_queue_bytes();
-    let mut queue = TransactionQueue::new();
-    check!(queue.restore(saved) == 3);
-    check!(queue.as_bytes() == saved);
-    let start = take!(queue.pop_front()).message;
-    let TxMessage::Start {
-        local_id,
-        connector: 1,
-        id_tag,
-        meter_start: 7,
-        reservation_id: Some(42),
-        ..
-    } = start
-    else {
-        return Err(line!());
+    h.reboot()?;
+    for (key, data) in &records {
+        check!(h.cp.restore_record(key, data).is_ok());
+    }
+    let report = h.cp.finish_restore(h.now);
+    check!(report.queued == 3 && report.stopped == 1 && report.resumed == 0);
+    check!(!h.cp.has_transaction(1));
+    h.cp.handle_connected(h.now);
+    h.boot(RegistrationStatus::Accepted, CS_TIME, 300)?;
+    let start = take!(h.skip_statuses()?);
+    check!(start.action == Action::StartTransaction);
+    let req: StartTransactionRequest = h.payload(start.len)?;
+    check!(req.id_tag.as_str() == "PERSIST" && req.meter_start == 7);
+    check!(req.reservation_id == Some(42));
+    let conf = StartTransactionResponse {
+        id_tag_info: accepted(),
+        transaction_id: 4242,
     };
-    check!(id_tag.as_str() == "PERSIST");
-    let TxMessage::MeterValues { values, .. } = take!(queue.pop_front()).message else {
-        return Err(line!());
-    };
-    check!(take!(values.first()).value.as_str() == "19");
-    let stop = take!(queue.pop_front()).message;
-    let TxMessage::Stop {
-        meter_stop: 23,
-        reason: Reason::Local,
-        ..
-    } = stop
-    else {
-        return Err(line!());
-    };
-    check!(stop.local_id() == local_id && queue.is_empty());
-
-    // A write torn in the last record: the records before it come back.
-    check!(queue.restore(take!(saved.get(..saved.len().saturating_sub(1)))) == 2);
-    check!(queue.len() == 2);
+    h.answer(&start.id, &conf)?;
+    let (id, values) = h.expect::<MeterValuesRequest>(Action::MeterValues)?;
+    check!(values.transaction_id == Some(4242));
+    let sample = take!(values
+        .meter_value
+        .first()
+        .and_then(|m| m.sampled_value.first()));
+    check!(sample.value.as_str() == "19");
+    h.answer(&id, &MeterValuesResponse {})?;
+    let (id, stop) = h.expect::<StopTransactionRequest>(Action::StopTransaction)?;
+    check!(stop.transaction_id == 4242 && stop.meter_stop == 19);
+    check!(stop.reason == Some(Reason::PowerLoss));
+    h.answer(&id, &StopTransactionResponse { id_tag_info: None })?;
+    // Delivered: the store keeps no transaction record.
+    drain_store(h.cp, &mut records, &mut buf)?;
+    check!(records
+        .iter()
+        .all(|(k, _)| !k.starts_with("q/") && !k.starts_with("tx/")));
     Ok(())
 }

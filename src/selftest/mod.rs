@@ -26,9 +26,10 @@ use crate::capacity::{FRAME_CAPACITY, MAX_CONNECTORS, MAX_SAMPLED_VALUES, SEND_C
 use crate::cistring::{CiString, CiString500};
 use crate::datetime::{DateTime, Instant};
 use crate::engine::config::Access;
-use crate::engine::queue::{TransactionQueue, TxMessage};
+use crate::engine::store::StoreKey;
 use crate::engine::{
     sample_text, ChargePoint, ConfigKey, Event, Options, StartOutcome, Station, StopOutcome,
+    StoreOp, MAX_STORED_RECORD,
 };
 use crate::messages::*;
 use crate::rpc::{self, ErrorCode, Frame, MessageId};
@@ -171,6 +172,7 @@ fn install(
     let options = Options {
         response_timeout_ms: 10_000,
         boot_retry_secs: 30,
+        reset_timeout_ms: 20_000,
     };
     let cp = ChargePoint::init_in(
         slot,
@@ -198,7 +200,8 @@ struct Harness<'a> {
         not(any(
             feature = "remote-trigger",
             feature = "reservation",
-            feature = "local-auth-list"
+            feature = "local-auth-list",
+            feature = "smart-charging"
         )),
         allow(dead_code)
     )]
@@ -206,12 +209,35 @@ struct Harness<'a> {
 }
 
 impl Harness<'_> {
+    /// A power cut: the charge point is dropped and built again in its place, as after a
+    /// reboot (what the store kept is all that survives).
+    fn reboot(&mut self) -> Outcome {
+        let connectors = self.cp.number_of_connectors();
+        let cp: *mut ChargePoint<TestStation> = &mut *self.cp;
+        // SAFETY: `cp` points at the initialized charge point in `STORAGE` (this harness holds
+        // its only reference); it is dropped once, and `install` initializes the same memory
+        // again before anything reads it: `install` cannot fail with the arguments it took
+        // for this very charge point, and `run` drops the slot after the case.
+        let slot = unsafe {
+            core::ptr::drop_in_place(cp);
+            &mut *cp.cast::<MaybeUninit<ChargePoint<TestStation>>>()
+        };
+        let cp = install(slot, connectors)?;
+        self.cp = cp;
+        self.now = Instant(0);
+        Ok(())
+    }
+
     /// Moves the virtual clock forward by `ms`, handling every deadline on the way.
     fn advance(&mut self, ms: u64) {
         let end = self.now.plus_millis(ms);
         while let Some(t) = self.cp.poll_timeout().filter(|t| *t <= end) {
             self.now = self.now.max(t);
             self.cp.handle_timeout(self.now);
+            // WebSocketPingInterval: the Central System answers every ping at once.
+            if self.cp.poll_ping(self.now) {
+                self.cp.handle_pong(self.now);
+            }
             if self.cp.poll_timeout() == Some(t) {
                 break; // due work waits for poll_transmit
             }
@@ -241,7 +267,7 @@ impl Harness<'_> {
             Ok(Frame::Call { payload, .. } | Frame::CallResult { payload, .. }) => payload,
             _ => return Err(line!()),
         };
-        parse_payload(payload, &mut self.scratch).map_err(|_| line!())
+        serde_parse_payload(payload, &mut self.scratch).map_err(|_| line!())
     }
 
     /// Expects a CALL of `action` and returns its id and typed payload.
@@ -361,12 +387,6 @@ impl Harness<'_> {
         self.result(&id, reply)
     }
 
-    /// A new id for a CALL of the Central System.
-    fn next_cs_id(&mut self) -> MessageId {
-        self.cs_ids += 1;
-        MessageId::from_counter(self.cs_ids)
-    }
-
     /// The typed payload of the CALLRESULT in `out` that answers the Central System's CALL `id`.
     fn result<T: DeserializeOwned>(
         &mut self,
@@ -379,6 +399,20 @@ impl Harness<'_> {
             _ => return Err(line!()),
         }
         self.payload(len)
+    }
+}
+
+#[cfg(any(
+    feature = "remote-trigger",
+    feature = "reservation",
+    feature = "local-auth-list",
+    feature = "smart-charging"
+))]
+impl Harness<'_> {
+    /// A new id for a CALL of the Central System.
+    fn next_cs_id(&mut self) -> MessageId {
+        self.cs_ids += 1;
+        MessageId::from_counter(self.cs_ids)
     }
 }
 
@@ -399,12 +433,16 @@ mod local_list;
 mod remote_trigger;
 #[cfg(feature = "reservation")]
 mod reservation;
+#[cfg(feature = "smart-charging")]
+mod smart_charging;
 #[cfg(feature = "local-auth-list")]
 pub use local_list::ocpp_selftest_local_list;
 #[cfg(feature = "remote-trigger")]
 pub use remote_trigger::ocpp_selftest_remote_trigger;
 #[cfg(feature = "reservation")]
 pub use reservation::ocpp_selftest_reservation;
+#[cfg(feature = "smart-charging")]
+pub use smart_charging::ocpp_selftest_smart_charging;
 
 #[cfg(test)]
 mod tests {
@@ -421,13 +459,15 @@ mod tests {
                 "configuration_fits",
                 super::ocpp_selftest_configuration_fits,
             ),
-            ("queue_persistence", super::ocpp_selftest_queue_persistence),
+            ("power_cut", super::ocpp_selftest_power_cut),
             #[cfg(feature = "remote-trigger")]
             ("remote_trigger", super::ocpp_selftest_remote_trigger),
             #[cfg(feature = "reservation")]
             ("reservation", super::ocpp_selftest_reservation),
             #[cfg(feature = "local-auth-list")]
             ("local_list", super::ocpp_selftest_local_list),
+            #[cfg(feature = "smart-charging")]
+            ("smart_charging", super::ocpp_selftest_smart_charging),
         ];
         for (name, case) in cases {
             assert_eq!(case(), 0, "{name}: failed check at src/selftest.rs line");
@@ -440,7 +480,7 @@ mod tests {
             "Harness {} B, ChargePoint {} B, TransactionQueue {} B",
             core::mem::size_of::<super::Harness>(),
             core::mem::size_of::<crate::engine::ChargePoint<super::TestStation>>(),
-            core::mem::size_of::<super::TransactionQueue>()
+            core::mem::size_of::<crate::engine::queue::TransactionQueue>()
         );
     }
 }

@@ -13,8 +13,10 @@
 
 #include "check.h"
 
-/* OCPP_MAX_SESSIONS as built (build.rs default). */
-#define MAX_SESSIONS 8
+/* CONFIG_OCPP_MAX_SESSIONS as built: run.sh passes Kconfig's default (build.rs uses it too). */
+#ifndef MAX_SESSIONS
+#error "build with -DMAX_SESSIONS=<CONFIG_OCPP_MAX_SESSIONS>"
+#endif
 
 static char model[] = "basic";
 static char vendor[] = "zephyr";
@@ -89,8 +91,11 @@ static void before_init_everything_fails_cleanly(void)
 	CHECK_EQ(ocpp_poll_event(&ev, 0), -EINVAL);
 	{
 		struct ocpp_reservation_info res;
+		struct ocpp_charging_limit limit;
 		int32_t version;
 
+		CHECK_EQ(ocpp_get_charging_limit(1, &limit), -EINVAL);
+		CHECK_EQ(ocpp_poll_charging_limit(&limit, 0), -EINVAL);
 		CHECK_EQ(ocpp_get_reservation(1, &res), -EINVAL);
 		CHECK_EQ(ocpp_get_local_list_version(&version), -EINVAL);
 		CHECK_EQ(ocpp_local_list_lookup(tag, &status), -EINVAL);
@@ -337,6 +342,17 @@ static void profile_functions_check_their_arguments(void)
 	CHECK_EQ(ocpp_local_list_lookup(long_tag, &status), -EINVAL);
 	CHECK_EQ(ocpp_local_list_lookup(tag, NULL), -EINVAL);
 	CHECK_EQ(status, OCPP_AUTH_INVALID);
+	{
+		struct ocpp_charging_limit limit = {.id_con = 9, .unit = OCPP_CHARGING_AMPS};
+
+		CHECK_EQ(ocpp_get_charging_limit(1, &limit), 0);
+		CHECK_EQ(limit.id_con, 1);
+		CHECK_EQ(limit.unit, OCPP_CHARGING_UNLIMITED);
+		CHECK_EQ(ocpp_get_charging_limit(3, &limit), -EINVAL);
+		CHECK_EQ(ocpp_get_charging_limit(0, NULL), -EINVAL);
+		CHECK_EQ(ocpp_poll_charging_limit(NULL, 0), -EINVAL);
+		CHECK_EQ(ocpp_poll_charging_limit(&limit, 0), -EAGAIN);
+	}
 }
 
 static void deinit_allows_a_new_init(void)

@@ -259,6 +259,22 @@ static int user_notify_cb(enum ocpp_notify_reason reason, union ocpp_io_value *i
 	return -ENOTSUP;
 }
 
+/* The application's reset handler: records the reset; returns 1 so the library goes on with
+ * its default (on the host: reconnect and a new BootNotification). */
+static struct {
+	int calls;
+	enum ocpp_reset_type type;
+	void *user_data;
+} reset_log;
+
+static int reset_handler(enum ocpp_reset_type type, void *user_data)
+{
+	__atomic_fetch_add(&reset_log.calls, 1, __ATOMIC_SEQ_CST);
+	reset_log.type = type;
+	reset_log.user_data = user_data;
+	return 1;
+}
+
 /* ------------------------------------------------------------------------------ tests */
 
 static void boots_with_optional_fields(void)
@@ -506,10 +522,23 @@ static void cs_requests_become_events(void)
 	CHECK(strstr(r, "\"status\":\"Accepted\"") != NULL, "%s", r);
 	CHECK(next_event(OCPP_EVENT_CACHE_CLEARED, &ev, 2000), "cache cleared event");
 
+	CHECK_EQ(ocpp_set_reset_handler(reset_handler, &reset_log), 0);
 	r = cs("call Reset {\"type\":\"Soft\"}");
 	CHECK(strstr(r, "\"status\":\"Accepted\"") != NULL, "%s", r);
 	CHECK(next_event(OCPP_EVENT_RESET, &ev, 2000), "reset event");
 	CHECK_EQ(ev.value, OCPP_RESET_SOFT);
+	/* The reset takes effect: the handler is asked, then the charge point registers anew. */
+	for (int i = 0; i < 100 && __atomic_load_n(&reset_log.calls, __ATOMIC_SEQ_CST) == 0; i++) {
+		sleep_ms(20);
+	}
+	CHECK_EQ(__atomic_load_n(&reset_log.calls, __ATOMIC_SEQ_CST), 1);
+	CHECK_EQ(reset_log.type, OCPP_RESET_SOFT);
+	CHECK(reset_log.user_data == &reset_log, "user_data is passed back");
+	CHECK(next_event(OCPP_EVENT_DISCONNECTED, &ev, 2000), "reconnects after the reset");
+	CHECK(next_event(OCPP_EVENT_REGISTRATION, &ev, 5000), "registers anew after the reset");
+	CHECK_EQ(ev.value, OCPP_REGISTRATION_ACCEPTED);
+	CHECK(wait_online(true, 5), "online again");
+	CHECK_EQ(ocpp_set_reset_handler(NULL, NULL), 0);
 }
 
 /* Remote Trigger, Reservation and Local Auth List Management through the C API. */
@@ -579,6 +608,39 @@ static void optional_profiles(void)
 	CHECK_EQ(status, OCPP_AUTH_BLOCKED);
 	r = cs("call GetLocalListVersion {}");
 	CHECK(strstr(r, "\"listVersion\":7") != NULL, "%s", r);
+
+	/* Smart Charging: the limit in force reaches the application. */
+	{
+		struct ocpp_charging_limit limit;
+
+		while (ocpp_poll_charging_limit(&limit, 0) == 0) {
+		}
+		r = cs("call SetChargingProfile {\"connectorId\":0,\"csChargingProfiles\":{"
+		       "\"chargingProfileId\":5,\"stackLevel\":0,\"chargingProfilePurpose\":"
+		       "\"TxDefaultProfile\",\"chargingProfileKind\":\"Absolute\",\"chargingSchedule\":{"
+		       "\"chargingRateUnit\":\"A\",\"chargingSchedulePeriod\":[{\"startPeriod\":0,"
+		       "\"limit\":16.5,\"numberPhases\":1}]}}}");
+		CHECK(strstr(r, "\"status\":\"Accepted\"") != NULL, "%s", r);
+		/* One change per connector, and connector 0's total of both. */
+		CHECK_EQ(ocpp_poll_charging_limit(&limit, 2000), 0);
+		CHECK_EQ(limit.id_con, 0);
+		CHECK_EQ(limit.limit_deci, 330);
+		CHECK_EQ(ocpp_poll_charging_limit(&limit, 2000), 0);
+		CHECK_EQ(limit.id_con, 1);
+		CHECK_EQ(limit.unit, OCPP_CHARGING_AMPS);
+		CHECK_EQ(limit.limit_deci, 165);
+		CHECK_EQ(limit.phases, 1);
+		CHECK_EQ(ocpp_get_charging_limit(2, &limit), 0);
+		CHECK_EQ(limit.id_con, 2);
+		CHECK_EQ(limit.limit_deci, 165);
+		r = cs("call GetCompositeSchedule {\"connectorId\":1,\"duration\":60,"
+		       "\"chargingRateUnit\":\"W\"}");
+		CHECK(strstr(r, "\"limit\":3795") != NULL, "%s", r);
+		r = cs("call ClearChargingProfile {\"id\":5}");
+		CHECK(strstr(r, "\"status\":\"Accepted\"") != NULL, "%s", r);
+		CHECK_EQ(ocpp_get_charging_limit(1, &limit), 0);
+		CHECK_EQ(limit.unit, OCPP_CHARGING_UNLIMITED);
+	}
 }
 
 static void timeouts(void)

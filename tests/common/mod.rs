@@ -258,10 +258,15 @@ impl DevCs {
 
     /// Starts a dev CS on a given websocket port, appending to the same frames log.
     pub fn restart_on(name: &str, ws_port: u16) -> Self {
+        Self::restart_with(name, ws_port, &[])
+    }
+
+    /// As [`DevCs::restart_on`], with extra command-line arguments.
+    pub fn restart_with(name: &str, ws_port: u16, args: &[&str]) -> Self {
         // The old listener's port may linger briefly; retry for a while.
         let deadline = StdInstant::now() + SOON;
         loop {
-            match Self::try_spawn(name, ws_port, &[]) {
+            match Self::try_spawn(name, ws_port, args) {
                 Ok(cs) => return cs,
                 Err(e) if StdInstant::now() < deadline => {
                     eprintln!("dev CS restart on port {ws_port} failed ({e}); retrying");
@@ -488,6 +493,8 @@ pub fn test_config(url: String) -> HostConfig {
         },
         reconnect_min: Duration::from_millis(100),
         reconnect_max: Duration::from_millis(800),
+        connect_timeout: Duration::from_secs(5),
+        store_dir: None,
     }
 }
 

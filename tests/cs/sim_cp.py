@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 # What TriggerMessage can make the sim send; other requests get "NotImplemented".
 TRIGGERABLE = ("BootNotification", "Heartbeat", "StatusNotification")
 CONNECTORS = (0, 1, 2)  # 0 = the charge point as a whole
+NOW_UTC = "2024-05-01T12:00:00.000Z"
 
 
 class SimCP(ChargePoint):
@@ -36,6 +37,7 @@ class SimCP(ChargePoint):
         self.reservations: dict[int, dict] = {}  # reservation_id -> ReserveNow kwargs
         self.local_list: dict[str, dict] = {}  # idTag -> idTagInfo (snake_case keys)
         self.local_list_version = 0  # 0 = no list installed (GetLocalListVersion.conf)
+        self.profiles: dict[int, dict] = {}  # chargingProfileId -> SetChargingProfile kwargs
         self._tasks: set[asyncio.Task] = set()
 
     async def route_message(self, raw_msg):
@@ -141,6 +143,40 @@ class SimCP(ChargePoint):
     def on_get_local_list_version(self, **kwargs):
         self.received.append(("GetLocalListVersion", {}))
         return call_result.GetLocalListVersion(list_version=self.local_list_version)
+
+    # -- Smart Charging profile ---------------------------------------------------
+
+    @on("SetChargingProfile")
+    def on_set_charging_profile(self, connector_id, cs_charging_profiles, **kwargs):
+        if connector_id not in CONNECTORS:
+            return call_result.SetChargingProfile(status="Rejected")
+        profile = cs_charging_profiles
+        self.profiles[profile["charging_profile_id"]] = {"connector_id": connector_id, **profile}
+        return call_result.SetChargingProfile(status="Accepted")
+
+    @on("ClearChargingProfile")
+    def on_clear_charging_profile(self, id=None, connector_id=None, charging_profile_purpose=None,
+                                  stack_level=None, **kwargs):
+        def matches(pid, p):
+            if id is not None:
+                return pid == id
+            return ((connector_id is None or p["connector_id"] == connector_id)
+                    and (charging_profile_purpose is None
+                         or p["charging_profile_purpose"] == charging_profile_purpose)
+                    and (stack_level is None or p["stack_level"] == stack_level))
+        gone = [pid for pid, p in self.profiles.items() if matches(pid, p)]
+        for pid in gone:
+            del self.profiles[pid]
+        return call_result.ClearChargingProfile(status="Accepted" if gone else "Unknown")
+
+    @on("GetCompositeSchedule")
+    def on_get_composite_schedule(self, connector_id, duration, charging_rate_unit=None, **kwargs):
+        if connector_id not in CONNECTORS:
+            return call_result.GetCompositeSchedule(status="Rejected")
+        return call_result.GetCompositeSchedule(
+            status="Accepted", connector_id=connector_id, schedule_start=NOW_UTC,
+            charging_schedule={"duration": duration, "charging_rate_unit": charging_rate_unit or "A",
+                               "charging_schedule_period": [{"start_period": 0, "limit": 16.0}]})
 
     async def boot(self) -> call_result.BootNotification:
         return await self.call(

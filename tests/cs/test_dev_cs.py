@@ -547,3 +547,36 @@ def test_validate_frames_detects_invalid_frames(tmp_path):
     empty = write_jsonl(tmp_path / "empty.jsonl", [])
     assert run_validator(str(empty)).returncode == 1
     assert run_validator(str(empty), "--allow-empty").returncode == 0
+
+
+def test_state_file_keeps_ids_and_dedupes_redeliveries_across_restarts(tmp_path):
+    """--state: the transactionId counter and the received transaction messages survive a
+    SIGKILL; a re-delivered message (same payload, new unique id) is answered as the first
+    and logged with duplicate_of."""
+    state = tmp_path / "state.json"
+    start = dict(connector_id=1, id_tag="ABC", meter_start=100, timestamp=NOW)
+
+    def session(expect_ids):
+        server = DevCsServer.start(extra_args=["--state", str(state)])
+        try:
+            async def body():
+                async with connected_cp(server.url_for("st"), "st") as cp:
+                    await cp.boot()
+                    ids = []
+                    for s in expect_ids:
+                        answer = await cp.call(call.StartTransaction(**s), suppress=False)
+                        ids.append(answer.transaction_id)
+                    return ids
+            return run(body())
+        finally:
+            server.proc.send_signal(signal.SIGKILL)
+            server.proc.wait()
+
+    # The same StartTransaction twice (a resend): one transaction, the same id.
+    assert session([start, start]) == [1, 1]
+    # After a SIGKILL and restart: the resend still gets 1, a new one gets 2.
+    assert session([start, dict(start, meter_start=200)]) == [1, 2]
+    saved = json.loads(state.read_text())
+    assert saved["tx_counter"] == 2
+    assert [r["duplicate_of"] for r in saved["received"]] == [None, 0, 0, None]
+    assert {r["action"] for r in saved["received"]} == {"StartTransaction"}

@@ -233,6 +233,62 @@ def test_send_local_list_and_get_version(dev_cs):
     assert assert_frames_valid(dev_cs.frames_log) > 0
 
 
+# -------------------------------------------------------------------- Smart Charging
+
+
+PROFILE = {"chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
+           "chargingProfileKind": "Absolute",
+           "chargingSchedule": {"chargingRateUnit": "A",
+                                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.5}]}}
+
+
+def test_set_clear_and_composite_schedule(dev_cs):
+    async def body():
+        async with connected_cp(dev_cs.url_for("sc"), "sc") as cp:
+            await cp.boot()
+            res = await to_thread(dev_cs.set_charging_profile, "sc", 1, PROFILE)
+            assert res == {"result": {"status": "Accepted"}}
+            assert last_call(cp, "SetChargingProfile") == {"connectorId": 1,
+                                                           "csChargingProfiles": PROFILE}
+            res = await to_thread(dev_cs.get_composite_schedule, "sc", 1, 3600, "W")
+            assert res["result"]["status"] == "Accepted"
+            assert last_call(cp, "GetCompositeSchedule") == {
+                "connectorId": 1, "duration": 3600, "chargingRateUnit": "W"}
+            res = await to_thread(dev_cs.get_composite_schedule, "sc", 9, 60)
+            assert res == {"result": {"status": "Rejected"}}
+            res = await to_thread(dev_cs.clear_charging_profile, "sc", connector_id=1,
+                                  purpose="TxDefaultProfile", stack_level=0)
+            assert res == {"result": {"status": "Accepted"}}
+            assert last_call(cp, "ClearChargingProfile") == {
+                "connectorId": 1, "chargingProfilePurpose": "TxDefaultProfile", "stackLevel": 0}
+            res = await to_thread(dev_cs.clear_charging_profile, "sc", profile_id=1)
+            assert res == {"result": {"status": "Unknown"}}
+            assert last_call(cp, "ClearChargingProfile") == {"id": 1}
+
+            # The command line: the same three.
+            port = dev_cs.control_port
+            proc = await to_thread(cli, port, "set-charging-profile", "sc", "0", json.dumps(PROFILE))
+            assert proc.returncode == 0 and json.loads(proc.stdout) == {"result": {"status": "Accepted"}}
+            proc = await to_thread(cli, port, "get-composite-schedule", "sc", "0", "60", "A")
+            assert proc.returncode == 0, proc.stderr
+            assert json.loads(proc.stdout)["result"]["chargingSchedule"]["chargingRateUnit"] == "A"
+            proc = await to_thread(cli, port, "clear-charging-profile", "sc", "--id", "1")
+            assert proc.returncode == 0 and json.loads(proc.stdout) == {"result": {"status": "Accepted"}}
+            # A schema-invalid profile is refused before it is sent (limit multipleOf 0.1).
+            bad = json.loads(json.dumps(PROFILE))
+            bad["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] = 16.55
+            n_calls = len(cp.calls)
+            proc = await to_thread(cli, port, "set-charging-profile", "sc", "0", json.dumps(bad))
+            assert proc.returncode == 1
+            assert json.loads(proc.stdout)["error"]["code"] == "OutgoingValidation"
+            proc = await to_thread(cli, port, "get-composite-schedule", "sc", "0", "60", "kW")
+            assert proc.returncode == 2
+            assert len(cp.calls) == n_calls
+
+    run(body())
+    assert assert_frames_valid(dev_cs.frames_log) > 0
+
+
 # --------------------------------------------------------------------- bad arguments
 
 

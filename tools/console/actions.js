@@ -9,7 +9,7 @@ export const PROFILES = [
   { id: "trigger", title: "Remote Trigger", supported: true },
   { id: "reservation", title: "Reservation", supported: true },
   { id: "local-list", title: "Local Auth List Management", supported: true },
-  { id: "smart-charging", title: "Smart Charging", supported: false },
+  { id: "smart-charging", title: "Smart Charging", supported: true },
   { id: "firmware", title: "Firmware Management", supported: false },
 ];
 
@@ -66,7 +66,7 @@ export const ACTIONS = [
              { name: "localAuthorizationList", label: "entries, one a line: idTag [status] [expiry=…] [parent=…]",
                type: "entries", default: "CONSOLE01 Accepted\nCONSOLE02 Blocked", optional: true }] },
   { action: "GetLocalListVersion", profile: "local-list", label: "Get Local List Version", fields: [] },
-  // Smart Charging (not implemented by zephyr-ocpp yet)
+  // Smart Charging (a one-period profile from now; the dev CS client sends any profile)
   { action: "SetChargingProfile", profile: "smart-charging", label: "Set Charging Profile",
     fields: [{ name: "connectorId", label: "connector", type: "int", default: "1" },
              { name: "chargingProfileId", label: "profile id", type: "int", default: "1" },
@@ -79,7 +79,7 @@ export const ACTIONS = [
       connectorId: v.connectorId,
       csChargingProfiles: {
         chargingProfileId: v.chargingProfileId, stackLevel: v.stackLevel,
-        chargingProfilePurpose: v.chargingProfilePurpose, chargingProfileKind: "Relative",
+        chargingProfilePurpose: v.chargingProfilePurpose, chargingProfileKind: "Absolute",
         chargingSchedule: { chargingRateUnit: v.chargingRateUnit,
                             chargingSchedulePeriod: [{ startPeriod: 0, limit: v.limit }] },
       },

@@ -22,7 +22,7 @@ use ocpp::rpc::{self, Frame, MessageId};
 macro_rules! parse {
     ($ty:ty, $payload:expr, $scratch:expr) => {{
         #[cfg(not(feature = "table"))]
-        let parsed = ocpp::messages::parse_payload::<$ty>($payload, $scratch);
+        let parsed = ocpp::messages::serde_parse_payload::<$ty>($payload, $scratch);
         #[cfg(feature = "table")]
         let parsed = ocpp::codec::parse::<$ty>($payload, $scratch);
         #[cfg(feature = "both")]

@@ -171,7 +171,7 @@ pub extern "C" fn ocpp_codec_stack_prepare(_case: u32) {
 macro_rules! parse {
     ($ty:ty, $payload:expr, $scratch:expr) => {{
         #[cfg(not(feature = "table"))]
-        let parsed = ocpp::messages::parse_payload::<$ty>($payload, $scratch);
+        let parsed = ocpp::messages::serde_parse_payload::<$ty>($payload, $scratch);
         #[cfg(feature = "table")]
         let parsed = ocpp::codec::parse::<$ty>($payload, $scratch);
         black_box(&parsed);

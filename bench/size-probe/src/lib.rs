@@ -52,6 +52,17 @@ pub unsafe extern "C" fn ocpp_size_probe(input: *const u8, len: usize, out: *mut
     black_box(cp.reservation(1));
     #[cfg(feature = "local-auth-list")]
     black_box((cp.local_list_version(), cp.local_list_status(now, "TAG")));
+    #[cfg(feature = "smart-charging")]
+    black_box(cp.charging_limit(1, now));
+    // Persistence: what a platform with a store calls (restore at start, drain after each step).
+    #[cfg(feature = "store")]
+    {
+        let _ = cp.restore_record("q/00000001", frame);
+        black_box(cp.finish_restore(now));
+        while let Some(op) = cp.poll_store(buf) {
+            black_box(&op);
+        }
+    }
     cp.handle_disconnected(now);
     total + cp.poll_timeout().map_or(0, |t| t.as_millis() as usize)
 }

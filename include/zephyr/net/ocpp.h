@@ -40,6 +40,15 @@
  *        (CONFIG_OCPP_ZBUS), in addition to ocpp_poll_event.
  */
 ZBUS_CHAN_DECLARE(ocpp_event_chan);
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+/**
+ * @brief zbus channel on which the library publishes every change of a
+ *        connector's charging limit, a struct ocpp_charging_limit
+ *        (CONFIG_OCPP_ZBUS, CONFIG_OCPP_PROFILE_SMART_CHARGE), in addition to
+ *        ocpp_poll_charging_limit.
+ */
+ZBUS_CHAN_DECLARE(ocpp_charging_limit_chan);
+#endif
 #endif
 
 
@@ -299,6 +308,47 @@ enum ocpp_event_type {
 };
 
 /**
+ * @brief Kind of reset asked by the Central System (OCPP_EVENT_RESET).
+ */
+enum ocpp_reset_type {
+  /**
+   * Restart the hardware, at once
+   */
+  OCPP_RESET_HARD,
+  /**
+   * Restart the application gracefully
+   */
+  OCPP_RESET_SOFT,
+};
+
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+/**
+ * @brief Unit of a charging limit (struct ocpp_charging_limit).
+ */
+enum ocpp_charging_unit {
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+  /**
+   * No charging profile limits the connector: charge at the hardware's
+   * maximum
+   */
+  OCPP_CHARGING_UNLIMITED,
+#endif
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+  /**
+   * limit_deci is in tenths of an ampere per phase
+   */
+  OCPP_CHARGING_AMPS,
+#endif
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+  /**
+   * limit_deci is in tenths of a watt
+   */
+  OCPP_CHARGING_WATTS,
+#endif
+};
+#endif
+
+/**
  * @brief Connector status reported to the Central System (OCPP 1.6
  *        ChargePointStatus), for ocpp_set_connector_status.
  */
@@ -429,20 +479,6 @@ enum ocpp_registration_status {
    * Rejected: the BootNotification is repeated later
    */
   OCPP_REGISTRATION_REJECTED,
-};
-
-/**
- * @brief Kind of reset asked by the Central System (OCPP_EVENT_RESET).
- */
-enum ocpp_reset_type {
-  /**
-   * Restart the hardware, at once
-   */
-  OCPP_RESET_HARD,
-  /**
-   * Restart the application gracefully
-   */
-  OCPP_RESET_SOFT,
 };
 
 /**
@@ -669,6 +705,23 @@ struct ocpp_event {
   char name[CISTR50];
 };
 
+/**
+ * @brief Takes a reset over from the library (see ocpp_set_reset_handler).
+ *
+ * Called on the library's thread once a Reset of the Central System is
+ * due: the running transactions were stopped and their messages
+ * delivered (or CONFIG_OCPP_RESET_TIMEOUT_MS passed). It must not block
+ * long; ocpp_* calls from it fail with -EBUSY.
+ *
+ * @param type OCPP_RESET_SOFT or OCPP_RESET_HARD
+ * @param user_data as given to ocpp_set_reset_handler
+ *
+ * @return 0 when the application took the reset over; another value lets
+ *         the library go on with its default (a reboot with
+ *         CONFIG_OCPP_RESET_REBOOT)
+ */
+typedef int (*ocpp_reset_handler_t)(enum ocpp_reset_type type, void *user_data);
+
 #if defined(CONFIG_OCPP_PROFILE_RESERVATION)
 /**
  * @brief A reservation the Central System made (ReserveNow), as reported by
@@ -696,6 +749,33 @@ struct ocpp_reservation_info {
    * When the reservation ends unused, seconds since 1970-01-01 UTC
    */
   int64_t expiry_unix;
+};
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+/**
+ * @brief The charging limit in force on a connector, from the Central
+ *        System's charging profiles (Smart Charging).
+ */
+struct ocpp_charging_limit {
+  /**
+   * Connector, 1..num_of_con; 0: the charge point as a whole (the sum of
+   * the connectors' limits, capped by its ChargePointMaxProfile)
+   */
+  int id_con;
+  /**
+   * Unit of limit_deci, or OCPP_CHARGING_UNLIMITED
+   */
+  enum ocpp_charging_unit unit;
+  /**
+   * The limit in tenths of the unit (165 with OCPP_CHARGING_AMPS: 16.5 A
+   * per phase); 0 when unlimited
+   */
+  int32_t limit_deci;
+  /**
+   * Phases the limit is for (1..3); 0 when unlimited
+   */
+  int phases;
 };
 #endif
 
@@ -749,6 +829,11 @@ extern "C" {
  * @retval -EALREADY the library is already initialized (see ocpp_deinit)
  *
  * @note The other ocpp_* functions need it first.
+ * @note Persistence: with CONFIG_OCPP_PERSISTENCE (Zephyr settings) or, on
+ *       the host, the environment variable OCPP_STORE_DIR naming a directory,
+ *       running transactions and queued transaction messages survive a power
+ *       cut: restored here, before connecting (a transaction that was running
+ *       is stopped with reason PowerLoss).
  */
 int ocpp_init(struct ocpp_cp_info *cpi,
               struct ocpp_cs_info *csi,
@@ -832,8 +917,8 @@ int ocpp_authorize(ocpp_session_handle_t hndl,
  * @retval -EINVAL bad handle, conn_id 0 or above num_of_con, no
  *         ocpp_authorize on this session, or not initialized
  * @retval -EBUSY the session or the connector already has a transaction,
- *         or the connector is unavailable or faulted; or called from the
- *         callback
+ *         the connector is unavailable or faulted, or a Reset is taking
+ *         effect; or called from the callback
  * @retval -ENOMEM the transaction queue is full
  * @retval -EIO the StartTransaction was given up (too large or refused
  *         TransactionMessageAttempts times)
@@ -993,6 +1078,24 @@ int ocpp_poll_event(struct ocpp_event *event, uint32_t timeout_ms);
  */
 int ocpp_deinit(void);
 
+/**
+ * @brief Register the application's reset handler, or remove it (NULL).
+ *
+ * By default a due Reset reboots the device with sys_reboot()
+ * (SYS_REBOOT_WARM for Soft, SYS_REBOOT_COLD for Hard) when
+ * CONFIG_OCPP_RESET_REBOOT is set; without it, or on a platform that
+ * cannot reboot, the library reconnects and sends a new
+ * BootNotification. A handler is called instead of the reboot and
+ * decides (see ocpp_reset_handler_t). May be called before ocpp_init; it
+ * stays registered across ocpp_deinit.
+ *
+ * @param handler the handler, or NULL for the default
+ * @param user_data handed back to the handler
+ *
+ * @return 0
+ */
+int ocpp_set_reset_handler(ocpp_reset_handler_t handler, void *user_data);
+
 #if defined(CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
 /**
  * @brief The version of the Local Authorization List the Central System
@@ -1043,6 +1146,42 @@ int ocpp_local_list_lookup(const char *idtag, enum ocpp_auth_status *status);
  * @retval -EBUSY called from the callback
  */
 int ocpp_get_reservation(uint8_t conn_id, struct ocpp_reservation_info *info);
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+/**
+ * @brief The charging limit in force on a connector now, from the charging
+ *        profiles the Central System installed (SetChargingProfile,
+ *        RemoteStartTransaction) and the wall-clock time.
+ *
+ * @param conn_id connector id, 1..num_of_con, or 0 for the charge point's
+ *        total
+ * @param limit filled on success (unit OCPP_CHARGING_UNLIMITED when no
+ *        profile limits the connector)
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -EINVAL conn_id out of range, limit NULL, or not initialized
+ * @retval -EBUSY called from the callback
+ */
+int ocpp_get_charging_limit(uint8_t conn_id, struct ocpp_charging_limit *limit);
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+/**
+ * @brief Wait for the next change of the charging limit in force on any
+ *        connector (a profile set, replaced or cleared, a transaction's
+ *        start or end, a schedule period boundary). Also published on the
+ *        zbus channel ocpp_charging_limit_chan with CONFIG_OCPP_ZBUS.
+ *
+ * @param limit filled on success: the connector and its new limit
+ * @param timeout_ms how long to wait, 0 to only check
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -EAGAIN no change within timeout_ms
+ * @retval -EINVAL limit is NULL or not initialized
+ * @retval -EBUSY called from the callback
+ */
+int ocpp_poll_charging_limit(struct ocpp_charging_limit *limit, uint32_t timeout_ms);
 #endif
 
 #ifdef __cplusplus

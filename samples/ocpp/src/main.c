@@ -5,7 +5,9 @@
  * CONFIG_OCPP_SAMPLE_CHARGE_SECONDS, then unplugs. Connector 2 waits for the Central System:
  * RemoteStartTransaction starts it, RemoteStopTransaction or UnlockConnector ends it. Meter
  * values come from simulated energy meters through the library's callback; library events
- * (registration, reset, availability...) arrive through ocpp_poll_event().
+ * (registration, reset, availability...) arrive through ocpp_poll_event(), and with Smart
+ * Charging the limit the Central System's charging profiles set on each connector through
+ * ocpp_poll_charging_limit() (the sample logs the limit it would apply to its charger).
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -192,6 +194,26 @@ K_THREAD_STACK_ARRAY_DEFINE(connector_stacks, CONNECTORS, 2048);
 static struct k_thread connector_threads[CONNECTORS];
 K_THREAD_DEFINE(meter, 1024, meter_thread, NULL, NULL, NULL, 7, 0, 0);
 
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+/* What a charger would do with a new limit: here, say it. */
+static void apply_charging_limits(void)
+{
+	struct ocpp_charging_limit limit;
+
+	while (ocpp_poll_charging_limit(&limit, 0) == 0) {
+		const char *who = limit.id_con == 0 ? "charge point" : "connector";
+
+		if (limit.unit == OCPP_CHARGING_UNLIMITED) {
+			LOG_INF("%s %d: no charging limit, full power", who, limit.id_con);
+			continue;
+		}
+		LOG_INF("%s %d: applying charging limit %d.%d %s over %d phase(s)", who,
+			limit.id_con, limit.limit_deci / 10, limit.limit_deci % 10,
+			limit.unit == OCPP_CHARGING_AMPS ? "A" : "W", limit.phases);
+	}
+}
+#endif
+
 int main(void)
 {
 	static char model[] = "zephyr-ocpp-sample";
@@ -236,6 +258,9 @@ int main(void)
 			      ? k_uptime_get() + CONFIG_OCPP_SAMPLE_RUN_SECONDS * 1000LL
 			      : INT64_MAX;
 	while (k_uptime_get() < end) {
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+		apply_charging_limits();
+#endif
 		if (ocpp_poll_event(&event, 1000) < 0) {
 			continue;
 		}

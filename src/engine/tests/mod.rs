@@ -13,15 +13,20 @@ use super::*;
 mod authorization;
 mod boot;
 mod central_system;
+mod keepalive;
 #[cfg(feature = "local-auth-list")]
 mod local_list;
 #[cfg(feature = "reservation")]
 mod reservation;
+mod reset;
+#[cfg(feature = "smart-charging")]
+mod smart_charging;
+mod store;
 mod transactions;
 #[cfg(feature = "remote-trigger")]
 mod trigger;
 
-use crate::capacity::FRAME_CAPACITY;
+use crate::capacity::SEND_CAPACITY;
 
 #[derive(Default)]
 pub(super) struct FakeStation {
@@ -30,6 +35,8 @@ pub(super) struct FakeStation {
     pub(super) remote_starts: StdVec<(u8, String)>,
     pub(super) remote_stops: StdVec<u8>,
     pub(super) unlocks: StdVec<u8>,
+    /// Sessions survive a power cut (resume_transaction).
+    pub(super) resume: bool,
 }
 
 impl Station for FakeStation {
@@ -48,6 +55,9 @@ impl Station for FakeStation {
     fn remote_stop(&mut self, connector: u8) -> bool {
         self.remote_stops.push(connector);
         self.accept_remote
+    }
+    fn resume_transaction(&mut self, _: u8, _: &str) -> bool {
+        self.resume
     }
     fn unlock_connector(&mut self, connector: u8) -> UnlockStatus {
         self.unlocks.push(connector);
@@ -74,6 +84,10 @@ pub(super) struct Harness {
     pub(super) now: Instant,
     pub(super) log: File,
     pub(super) cs_ids: u32,
+    /// The Central System's WebSocket ignores pings (a dead link); else pongs come at once.
+    pub(super) deaf: bool,
+    /// WebSocket pings the charge point sent.
+    pub(super) pings: u32,
 }
 
 pub(super) const CS_TIME: &str = "2026-11-21T10:00:00.000Z";
@@ -92,6 +106,7 @@ impl Harness {
         let options = Options {
             response_timeout_ms: 10_000,
             boot_retry_secs: 30,
+            reset_timeout_ms: 20_000,
         };
         let station = FakeStation {
             accept_remote: true,
@@ -103,6 +118,8 @@ impl Harness {
             now: Instant(0),
             log,
             cs_ids: 0,
+            deaf: false,
+            pings: 0,
         }
     }
 
@@ -114,7 +131,7 @@ impl Harness {
 
     /// The next frame the charge point wants to send, if any.
     pub(super) fn transmit(&mut self) -> Option<Value> {
-        let mut buf = [0u8; FRAME_CAPACITY];
+        let mut buf = [0u8; SEND_CAPACITY];
         let n = self.cp.poll_transmit(self.now, &mut buf)?;
         let text = std::str::from_utf8(&buf[..n]).unwrap().to_string();
         self.record("cp->cs", &text);
@@ -131,6 +148,17 @@ impl Harness {
         (frame[1].as_str().unwrap().to_string(), frame[3].clone())
     }
 
+    /// Expects a CALL; returns (id, (action, payload)).
+    pub(super) fn expect_call_any(&mut self) -> (String, (String, Value)) {
+        let frame = self.transmit().expect("a CALL, nothing sent");
+        assert_eq!(frame[0], 2, "{frame}");
+        let action = frame[2].as_str().unwrap().to_string();
+        (
+            frame[1].as_str().unwrap().to_string(),
+            (action, frame[3].clone()),
+        )
+    }
+
     pub(super) fn nothing_sent(&mut self) {
         if let Some(frame) = self.transmit() {
             panic!("unexpected frame {frame}");
@@ -140,7 +168,7 @@ impl Harness {
     pub(super) fn result(&mut self, id: &str, payload: Value) {
         let text = json!([3, id, payload]).to_string();
         self.record("cs->cp", &text);
-        let mut reply = [0u8; FRAME_CAPACITY];
+        let mut reply = [0u8; SEND_CAPACITY];
         assert_eq!(
             self.cp.handle_frame(self.now, text.as_bytes(), &mut reply),
             None
@@ -150,7 +178,7 @@ impl Harness {
     pub(super) fn error(&mut self, id: &str, code: &str) {
         let text = json!([4, id, code, "test", {}]).to_string();
         self.record("cs->cp", &text);
-        let mut reply = [0u8; FRAME_CAPACITY];
+        let mut reply = [0u8; SEND_CAPACITY];
         assert_eq!(
             self.cp.handle_frame(self.now, text.as_bytes(), &mut reply),
             None
@@ -167,7 +195,7 @@ impl Harness {
     /// Sends a raw frame from the Central System; returns the charge point's reply.
     pub(super) fn cs_raw(&mut self, text: &str) -> Option<Value> {
         self.record("cs->cp", text);
-        let mut reply = [0u8; FRAME_CAPACITY];
+        let mut reply = [0u8; SEND_CAPACITY];
         let n = self
             .cp
             .handle_frame(self.now, text.as_bytes(), &mut reply)?;
@@ -208,12 +236,25 @@ impl Harness {
         while let Some(t) = self.cp.poll_timeout().filter(|t| *t <= end) {
             self.now = self.now.max(t);
             self.cp.handle_timeout(self.now);
+            self.pong();
             if t <= self.now && self.cp.poll_timeout() == Some(t) {
                 break; // due work waits for poll_transmit
             }
         }
         self.now = end;
         self.cp.handle_timeout(self.now);
+        self.pong();
+    }
+
+    /// The platform's part of WebSocketPingInterval: a due ping is sent and, unless the
+    /// Central System is deaf, answered at once.
+    pub(super) fn pong(&mut self) {
+        if self.cp.poll_ping(self.now) {
+            self.pings += 1;
+            if !self.deaf {
+                self.cp.handle_pong(self.now);
+            }
+        }
     }
 
     /// Connects and completes an accepted boot, then the initial StatusNotifications.

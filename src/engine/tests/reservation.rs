@@ -79,10 +79,10 @@ fn holder_starts_on_the_reserved_connector_with_the_reservation_id() {
 
 #[test]
 fn every_answer_of_reserve_now() {
-    let mut h = Harness::new("reservation-answers", 3);
+    let mut h = Harness::new("reservation-answers", 2);
     h.online();
     // Unknown connector; connector 0 while ReserveConnectorZeroSupported is false.
-    assert_eq!(reserve(&mut h, 4, "T", 1), "Rejected");
+    assert_eq!(reserve(&mut h, 3, "T", 1), "Rejected");
     h.cp.config.ReserveConnectorZeroSupported = false;
     assert_eq!(reserve(&mut h, 0, "T", 1), "Rejected");
     // An expiry already past.
@@ -115,33 +115,41 @@ fn every_answer_of_reserve_now() {
     .unwrap();
     status_of(&mut h);
     assert_eq!(reserve(&mut h, 2, "T", 1), "Faulted");
+    h.cp.set_connector_status(
+        h.now,
+        2,
+        ChargePointStatus::Available,
+        ChargePointErrorCode::NoError,
+    )
+    .unwrap();
+    status_of(&mut h);
     assert_eq!(
         h.cs_call(
             "ChangeAvailability",
-            json!({"connectorId": 3, "type": "Inoperative"})
+            json!({"connectorId": 2, "type": "Inoperative"})
         )["status"],
         "Accepted"
     );
-    assert_eq!(status_of(&mut h), (json!(3), json!("Unavailable")));
-    assert_eq!(reserve(&mut h, 3, "T", 1), "Unavailable");
+    assert_eq!(status_of(&mut h), (json!(2), json!("Unavailable")));
+    assert_eq!(reserve(&mut h, 2, "T", 1), "Unavailable");
     h.cs_call(
         "ChangeAvailability",
-        json!({"connectorId": 3, "type": "Operative"}),
+        json!({"connectorId": 2, "type": "Operative"}),
     );
     status_of(&mut h);
-    assert_eq!(reserve(&mut h, 3, "T", 1), "Accepted");
+    assert_eq!(reserve(&mut h, 2, "T", 1), "Accepted");
     status_of(&mut h);
     // Held by another reservation: Occupied; the same id again replaces it.
-    assert_eq!(reserve(&mut h, 3, "U", 2), "Occupied");
-    assert_eq!(reserve(&mut h, 3, "U", 1), "Accepted");
-    assert_eq!(h.cp.reservation(3).map(|r| r.id_tag.as_str()), Some("U"));
+    assert_eq!(reserve(&mut h, 2, "U", 2), "Occupied");
+    assert_eq!(reserve(&mut h, 2, "U", 1), "Accepted");
+    assert_eq!(h.cp.reservation(2).map(|r| r.id_tag.as_str()), Some("U"));
     h.nothing_sent();
     // The whole charge point unavailable.
     h.cs_call(
         "ChangeAvailability",
         json!({"connectorId": 0, "type": "Inoperative"}),
     );
-    assert_eq!(reserve(&mut h, 3, "T", 5), "Unavailable");
+    assert_eq!(reserve(&mut h, 2, "T", 5), "Unavailable");
     assert_eq!(
         h.cs_call_error(
             "ReserveNow",

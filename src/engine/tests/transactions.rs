@@ -268,6 +268,7 @@ fn transaction_messages_retry_then_give_up() {
     h.online();
     h.cp.change_configuration(h.now, "TransactionMessageAttempts", "3");
     h.cp.change_configuration(h.now, "TransactionMessageRetryInterval", "10");
+    h.cp.change_configuration(h.now, "MeterValueSampleInterval", "0");
     let ticket = h.start(1, "TAG", 0);
     let (id, _) = h.expect_call("StartTransaction");
     h.error(&id, "InternalError");

@@ -16,7 +16,7 @@ fn triggered(h: &mut Harness, message: &str, connector: Option<u32>) -> Value {
 fn every_requested_message_follows_its_answer() {
     let mut h = Harness::new("trigger-messages", 2);
     h.online();
-    h.cp.station_mut().energy_wh = [0, 1200, 3400, 0, 0];
+    h.cp.station_mut().energy_wh[1..3].copy_from_slice(&[1200, 3400]);
 
     // Accepted first (the CALLRESULT is what handle_frame returns); only then is the triggered
     // message sent, by the next poll_transmit.
@@ -109,7 +109,7 @@ fn meter_values_carry_context_trigger_and_the_transaction() {
         "MeterValuesSampledData",
         "Energy.Active.Import.Register,Power.Active.Import",
     );
-    h.cp.station_mut().energy_wh = [0, 1000, 2000, 0, 0];
+    h.cp.station_mut().energy_wh[1..3].copy_from_slice(&[1000, 2000]);
     h.start(1, "TAG", 1000);
     h.answer(
         "StartTransaction",

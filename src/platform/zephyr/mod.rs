@@ -15,11 +15,15 @@ use heapless::{Deque, String};
 use log::{info, warn};
 
 use crate::capacity::{
-    EVENT_QUEUE_DEPTH, FRAME_CAPACITY, RECONNECT_MAX_MS, RECONNECT_MIN_MS, SEND_CAPACITY,
+    CONNECT_TIMEOUT_MS, EVENT_QUEUE_DEPTH, FRAME_CAPACITY, RECONNECT_MAX_MS, RECONNECT_MIN_MS,
+    SEND_CAPACITY,
 };
 use crate::datetime::{DateTime, Instant};
 use crate::engine::{ChargePoint, Event, Options, Station};
 use crate::messages::{BootNotificationRequest, RegistrationStatus};
+
+#[cfg(feature = "persistence")]
+mod store;
 
 #[allow(non_camel_case_types, non_upper_case_globals, dead_code, clippy::all)]
 mod port {
@@ -31,7 +35,6 @@ const EAGAIN: i32 = 11;
 const EMSGSIZE: i32 = 122;
 /// Longest wait on the socket, so commands issued meanwhile go out promptly.
 const POLL_MS: u64 = 100;
-const CONNECT_TIMEOUT_MS: i32 = 10_000;
 const SEND_TIMEOUT_MS: i32 = 5_000;
 
 /// Events kept for waiters (each is returned once).
@@ -83,8 +86,13 @@ pub struct State<S: Station> {
     tx: UnsafeCell<[u8; SEND_CAPACITY]>,
     running: AtomicBool,
     stop: AtomicBool,
+    /// An accepted Reset is due and did not reboot: reconnect and register anew.
+    reset_due: AtomicBool,
     /// Depth of application callbacks running on the OCPP thread.
     callback_depth: AtomicU32,
+    /// The record being written to or read from the settings store (under the port mutex).
+    #[cfg(feature = "persistence")]
+    store_buf: UnsafeCell<[u8; crate::engine::MAX_STORED_RECORD]>,
 }
 
 // SAFETY: `inner` is only touched with the port mutex held (see `Locked`), `rx`/`tx` only by the
@@ -109,7 +117,10 @@ impl<S: Station> State<S> {
             tx: UnsafeCell::new([0; SEND_CAPACITY]),
             running: AtomicBool::new(false),
             stop: AtomicBool::new(false),
+            reset_due: AtomicBool::new(false),
             callback_depth: AtomicU32::new(0),
+            #[cfg(feature = "persistence")]
+            store_buf: UnsafeCell::new([0; crate::engine::MAX_STORED_RECORD]),
         }
     }
 }
@@ -144,10 +155,21 @@ impl<'a, S: Station> Locked<'a, S> {
         unsafe { self.inner().engine.assume_init_mut() }
     }
 
-    /// Moves the engine's events into the log and wakes the waiters.
+    /// Writes what the store needs, moves the engine's events into the log and wakes the
+    /// waiters.
     fn collect(&mut self) {
+        #[cfg(feature = "persistence")]
+        {
+            // SAFETY: the store buffer is only touched with the port mutex held, which this
+            // `Locked` holds; nothing else borrows it meanwhile.
+            let buf = unsafe { &mut *self.state.store_buf.get() };
+            store::sync(self.engine(), buf);
+        }
         let mut any = false;
         while let Some(event) = self.engine().poll_event() {
+            if matches!(event, Event::ResetDue(_)) {
+                self.state.reset_due.store(true, Ordering::Release);
+            }
             let inner = self.inner();
             if inner.undelivered.is_full() {
                 let _ = inner.undelivered.pop_front();
@@ -229,6 +251,13 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
             inner.undelivered.clear();
             // Built in place: the caller's stack (e.g. main's) never holds the engine.
             ChargePoint::init_in(&mut inner.engine, boot, connectors, station, options, now())?;
+            #[cfg(feature = "persistence")]
+            {
+                // SAFETY: as in `collect`: the port mutex is held.
+                let buf = unsafe { &mut *state.store_buf.get() };
+                store::restore(locked.engine(), buf, now());
+                locked.collect();
+            }
         }
         state.stop.store(false, Ordering::Release);
         state.running.store(true, Ordering::Release);
@@ -285,7 +314,7 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
     pub fn shutdown(self) {
         self.state.stop.store(true, Ordering::Release);
         // SAFETY: plain call into the C port.
-        if unsafe { port::ocpp_port_join_thread(CONNECT_TIMEOUT_MS + 1_000) } != 0 {
+        if unsafe { port::ocpp_port_join_thread(CONNECT_TIMEOUT_MS as i32 + 1_000) } != 0 {
             warn!("the OCPP thread did not stop in time");
         }
         let mut locked = Locked::new(self.state);
@@ -373,7 +402,7 @@ extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_vo
                     inner.port,
                     inner.family,
                     inner.path.as_ptr().cast(),
-                    CONNECT_TIMEOUT_MS,
+                    CONNECT_TIMEOUT_MS as i32,
                 )
             }
         };
@@ -401,6 +430,8 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
     // SAFETY: only this thread touches the frame buffers.
     let (rx, tx) = unsafe { (&mut *state.rx.get(), &mut *state.tx.get()) };
     let mut accepted = false;
+    // A Reset due while offline is served by this connection's boot.
+    state.reset_due.store(false, Ordering::Release);
     {
         let mut locked = Locked::new(state);
         locked.engine().handle_connected(now());
@@ -411,6 +442,23 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
             let mut locked = Locked::new(state);
             let t = now();
             locked.engine().handle_timeout(t);
+            if locked.engine().link_dead() {
+                warn!("the Central System does not answer pings; reconnecting");
+                break;
+            }
+            // Delivered (on_event: the reset handler or sys_reboot) in the previous round.
+            if state.reset_due.swap(false, Ordering::AcqRel) {
+                info!("reset: reconnecting to register anew");
+                break;
+            }
+            if locked.engine().poll_ping(t) {
+                // SAFETY: plain call into the C port.
+                let sent = unsafe { port::ocpp_port_ws_ping(SEND_TIMEOUT_MS) };
+                if sent != 0 {
+                    warn!("ping failed ({sent})");
+                    break;
+                }
+            }
             if !flush(locked.engine(), t, tx) {
                 break;
             }
@@ -422,11 +470,23 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
         let t = now();
         let wait = next.map_or(POLL_MS, |n| n.millis_since(t).min(POLL_MS));
         let mut total = 0u64;
-        // SAFETY: rx is a valid buffer of rx.len() bytes owned by this thread.
-        let got =
-            unsafe { port::ocpp_port_ws_recv(rx.as_mut_ptr(), rx.len(), wait as i32, &mut total) };
+        let mut pong = false;
+        // SAFETY: rx is a valid buffer of rx.len() bytes owned by this thread; the out-pointers
+        // are valid locals.
+        let got = unsafe {
+            port::ocpp_port_ws_recv(
+                rx.as_mut_ptr(),
+                rx.len(),
+                wait as i32,
+                &mut total,
+                &mut pong,
+            )
+        };
         let mut locked = Locked::new(state);
         let t = now();
+        if pong {
+            locked.engine().handle_pong(t);
+        }
         let reply = match got {
             n if n >= 0 => {
                 let frame = rx.get(..n as usize).unwrap_or_default();
@@ -476,6 +536,12 @@ fn flush<S: Station>(cp: &mut ChargePoint<S>, now: Instant, tx: &mut [u8]) -> bo
     true
 }
 
+/// Reboots (sys_reboot: cold or warm) with CONFIG_OCPP_RESET_REBOOT; returns without it.
+pub fn reboot(cold: bool) {
+    // SAFETY: plain call into the C port.
+    unsafe { port::ocpp_port_reboot(cold) }
+}
+
 /// Hands logged events to the application's `on_event` (and zbus), without the lock.
 fn deliver<S: Station>(state: &'static State<S>) {
     loop {
@@ -503,6 +569,13 @@ pub fn c_abi_sizes() -> [usize; 5] {
 pub fn publish<T>(event: &T) {
     // SAFETY: `event` is valid for the call; the port copies `size` bytes.
     unsafe { port::ocpp_port_publish((event as *const T).cast(), core::mem::size_of::<T>()) };
+}
+
+/// Publishes a charging limit change on zbus (the port drops it when zbus is off).
+#[cfg(feature = "smart-charging")]
+pub fn publish_limit<T>(limit: &T) {
+    // SAFETY: `limit` is valid for the call; the port copies `size` bytes.
+    unsafe { port::ocpp_port_publish_limit((limit as *const T).cast(), core::mem::size_of::<T>()) };
 }
 
 /// `log` records go to Zephyr's log subsystem (module `ocpp`, CONFIG_OCPP_LOG_LEVEL).

@@ -11,11 +11,18 @@
 #include <zephyr/net/socket.h>
 #include <zephyr/net/websocket.h>
 #include <zephyr/net/ocpp.h>
+#if defined(CONFIG_OCPP_RESET_REBOOT)
+#include <zephyr/logging/log_ctrl.h>
+#include <zephyr/sys/reboot.h>
+#endif
 #if defined(CONFIG_OCPP_ZBUS)
 #include <zephyr/zbus/zbus.h>
 #endif
 #if defined(CONFIG_OCPP_SNTP)
 #include <zephyr/net/sntp.h>
+#endif
+#if defined(CONFIG_OCPP_PERSISTENCE)
+#include <zephyr/settings/settings.h>
 #endif
 
 #include "port.h"
@@ -35,6 +42,10 @@ static struct k_thread ocpp_thread;
 #if defined(CONFIG_OCPP_ZBUS)
 ZBUS_CHAN_DEFINE(ocpp_event_chan, struct ocpp_event, NULL, NULL, ZBUS_OBSERVERS_EMPTY,
 		 ZBUS_MSG_INIT(0));
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+ZBUS_CHAN_DEFINE(ocpp_charging_limit_chan, struct ocpp_charging_limit, NULL, NULL,
+		 ZBUS_OBSERVERS_EMPTY, ZBUS_MSG_INIT(0));
+#endif
 #endif
 
 /* One connection at a time: the OCPP thread owns it. */
@@ -141,9 +152,22 @@ int ocpp_port_ws_send(const uint8_t *data, size_t len, int32_t timeout_ms)
 	return ret < 0 ? ret : 0;
 }
 
-int ocpp_port_ws_recv(uint8_t *buf, size_t cap, int32_t timeout_ms, uint64_t *total)
+int ocpp_port_ws_ping(int32_t timeout_ms)
+{
+	if (conn.ws < 0) {
+		return -ENOTCONN;
+	}
+	int ret = websocket_send_msg(conn.ws, NULL, 0, WEBSOCKET_OPCODE_PING, true, true,
+				     timeout_ms);
+
+	return ret < 0 ? ret : 0;
+}
+
+int ocpp_port_ws_recv(uint8_t *buf, size_t cap, int32_t timeout_ms, uint64_t *total, bool *pong)
 {
 	int64_t deadline = k_uptime_get() + timeout_ms;
+
+	*pong = false;
 
 	if (conn.ws < 0) {
 		return -ENOTCONN;
@@ -180,6 +204,10 @@ int ocpp_port_ws_recv(uint8_t *buf, size_t cap, int32_t timeout_ms, uint64_t *to
 			if (keep) {
 				got += ret;
 			}
+		}
+		if (type & WEBSOCKET_FLAG_PONG) {
+			*pong = true;
+			return -EAGAIN;
 		}
 		if (type & WEBSOCKET_FLAG_PING) {
 			(void)websocket_send_msg(conn.ws, buf, MIN(got, 125),
@@ -252,6 +280,17 @@ bool ocpp_port_on_ocpp_thread(void)
 	return k_current_get() == &ocpp_thread;
 }
 
+void ocpp_port_reboot(bool cold)
+{
+#if defined(CONFIG_OCPP_RESET_REBOOT)
+	LOG_INF("reset: rebooting (%s)", cold ? "cold" : "warm");
+	LOG_PANIC(); /* flush the log before the reboot */
+	sys_reboot(cold ? SYS_REBOOT_COLD : SYS_REBOOT_WARM);
+#else
+	ARG_UNUSED(cold);
+#endif
+}
+
 void ocpp_port_sleep_ms(int32_t ms)
 {
 	k_msleep(ms);
@@ -275,6 +314,18 @@ void ocpp_port_log(int level, const char *msg, size_t len)
 		LOG_DBG("%.*s", n, msg);
 		break;
 	}
+}
+
+void ocpp_port_publish_limit(const void *limit, size_t size)
+{
+#if defined(CONFIG_OCPP_ZBUS) && defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+	if (size == sizeof(struct ocpp_charging_limit)) {
+		(void)zbus_chan_pub(&ocpp_charging_limit_chan, limit, K_NO_WAIT);
+	}
+#else
+	ARG_UNUSED(limit);
+	ARG_UNUSED(size);
+#endif
 }
 
 void ocpp_port_publish(const void *event, size_t size)
@@ -304,3 +355,107 @@ void ocpp_port_panic(const char *msg, size_t len)
 	k_panic();
 	CODE_UNREACHABLE;
 }
+
+#if defined(CONFIG_OCPP_PERSISTENCE)
+#define STORE_SUBTREE "ocpp"
+/* "ocpp/" + the engine's key (at most 16 bytes) + NUL. */
+#define STORE_NAME_MAX (sizeof(STORE_SUBTREE) + 17)
+
+static int store_name(char *name, const char *key)
+{
+	int n = snprintk(name, STORE_NAME_MAX, STORE_SUBTREE "/%s", key);
+
+	return (n < 0 || n >= (int)STORE_NAME_MAX) ? -EINVAL : 0;
+}
+
+static int store_ready(void)
+{
+	/* Idempotent: the first call mounts the backend on the storage partition. */
+	return settings_subsys_init();
+}
+
+int ocpp_port_store_save(const char *key, const uint8_t *data, size_t len)
+{
+	char name[STORE_NAME_MAX];
+	int ret = store_name(name, key);
+
+	if (ret == 0) {
+		ret = store_ready();
+	}
+	return ret == 0 ? settings_save_one(name, data, len) : ret;
+}
+
+int ocpp_port_store_delete(const char *key)
+{
+	char name[STORE_NAME_MAX];
+	int ret = store_name(name, key);
+
+	if (ret == 0) {
+		ret = store_ready();
+	}
+	return ret == 0 ? settings_delete(name) : ret;
+}
+
+struct store_loader {
+	void (*record)(void *ctx, const char *key, const uint8_t *data, size_t len);
+	void *ctx;
+	uint8_t *buf;
+	size_t cap;
+};
+
+static int store_load_one(const char *key, size_t len, settings_read_cb read_cb, void *cb_arg,
+			  void *param)
+{
+	struct store_loader *loader = param;
+
+	if (key == NULL) {
+		return 0;
+	}
+	if (len > loader->cap) {
+		loader->record(loader->ctx, key, NULL, SIZE_MAX);
+		return 0;
+	}
+	ssize_t n = read_cb(cb_arg, loader->buf, len);
+
+	if (n >= 0) {
+		loader->record(loader->ctx, key, loader->buf, (size_t)n);
+	}
+	return 0;
+}
+
+int ocpp_port_store_load(void (*record)(void *ctx, const char *key, const uint8_t *data,
+					size_t len),
+			 void *ctx, uint8_t *buf, size_t cap)
+{
+	struct store_loader loader = {.record = record, .ctx = ctx, .buf = buf, .cap = cap};
+	int ret = store_ready();
+
+	return ret == 0 ? settings_load_subtree_direct(STORE_SUBTREE, store_load_one, &loader)
+			: ret;
+}
+#else
+int ocpp_port_store_save(const char *key, const uint8_t *data, size_t len)
+{
+	ARG_UNUSED(key);
+	ARG_UNUSED(data);
+	ARG_UNUSED(len);
+	return -ENOTSUP;
+}
+
+int ocpp_port_store_delete(const char *key)
+{
+	ARG_UNUSED(key);
+	return -ENOTSUP;
+}
+
+int ocpp_port_store_load(void (*record)(void *ctx, const char *key, const uint8_t *data,
+					size_t len),
+			 void *ctx, uint8_t *buf, size_t cap)
+{
+	ARG_UNUSED(record);
+	ARG_UNUSED(ctx);
+	ARG_UNUSED(buf);
+	ARG_UNUSED(cap);
+	return -ENOTSUP;
+}
+#endif /* CONFIG_OCPP_PERSISTENCE */

@@ -30,14 +30,18 @@ int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char
 /** Sends one text frame. 0 or a negative errno. */
 int ocpp_port_ws_send(const uint8_t *data, size_t len, int32_t timeout_ms);
 
+/** Sends a WebSocket ping (WebSocketPingInterval). 0 or a negative errno. */
+int ocpp_port_ws_ping(int32_t timeout_ms);
+
 /**
  * Receives one whole text message into buf.
  * Returns its length; -EMSGSIZE when it is larger than cap (buf holds its beginning, the rest
  * is read and dropped, *total is its size); -EAGAIN when nothing arrived within timeout_ms;
  * -ENOTCONN when the connection closed; another negative errno on failure.
- * PINGs are answered with PONGs here and do not end the wait.
+ * PINGs are answered with PONGs here and do not end the wait; a PONG ends it with -EAGAIN
+ * and *pong set (the Central System is alive).
  */
-int ocpp_port_ws_recv(uint8_t *buf, size_t cap, int32_t timeout_ms, uint64_t *total);
+int ocpp_port_ws_recv(uint8_t *buf, size_t cap, int32_t timeout_ms, uint64_t *total, bool *pong);
 
 /** Closes the WebSocket and its TCP connection (harmless when none is open). */
 void ocpp_port_ws_close(void);
@@ -58,6 +62,12 @@ int ocpp_port_join_thread(int32_t timeout_ms);
 /** Whether the caller runs on the OCPP thread. */
 bool ocpp_port_on_ocpp_thread(void);
 
+/**
+ * With CONFIG_OCPP_RESET_REBOOT: sys_reboot(SYS_REBOOT_COLD when cold, else SYS_REBOOT_WARM),
+ * which does not return. Without it: returns at once.
+ */
+void ocpp_port_reboot(bool cold);
+
 /** Sleeps the calling thread. */
 void ocpp_port_sleep_ms(int32_t ms);
 
@@ -68,10 +78,30 @@ void ocpp_port_log(int level, const char *msg, size_t len);
 void ocpp_port_publish(const void *event, size_t size);
 
 /**
+ * Publishes a charging limit change (struct ocpp_charging_limit) on zbus, when zbus and Smart
+ * Charging are enabled.
+ */
+void ocpp_port_publish_limit(const void *limit, size_t size);
+
+/**
  * sizeof of union ocpp_io_value, struct ocpp_cp_info, struct ocpp_cs_info, struct ocpp_event
  * and enum ocpp_auth_status as this C compiler lays them out, into sizes[0..5].
  */
 void ocpp_port_abi_sizes(size_t sizes[5]);
+
+/**
+ * The persistent store (CONFIG_OCPP_PERSISTENCE): records under the settings subtree "ocpp".
+ * Each returns 0 or a negative errno (-ENOTSUP without CONFIG_OCPP_PERSISTENCE).
+ */
+int ocpp_port_store_save(const char *key, const uint8_t *data, size_t len);
+int ocpp_port_store_delete(const char *key);
+/**
+ * Loads every record: record(ctx, key, data, len) for each, data read into buf (records longer
+ * than cap are reported with len = SIZE_MAX and no data).
+ */
+int ocpp_port_store_load(void (*record)(void *ctx, const char *key, const uint8_t *data,
+					size_t len),
+			 void *ctx, uint8_t *buf, size_t cap);
 
 /** Halts after a Rust panic (never returns). */
 void ocpp_port_panic(const char *msg, size_t len);

@@ -2,7 +2,7 @@
 // waiting), driven in Debian's headless Chromium by playwright-core. A person's session: the
 // charge point boots, Remote Start, the transaction and its chart grow, Remote Stop, then
 // TriggerMessage, ReserveNow/CancelReservation, the local list, a configuration key, the idTag
-// rules, and the profiles that answer NotSupported. Screenshots go to target/console/.
+// rules, Smart Charging, and the profile that answers NotSupported. Screenshots go to target/console/.
 //
 //   node --test e2e/            (from tests/console; CHROMIUM=/path overrides /usr/bin/chromium)
 
@@ -263,10 +263,16 @@ test("idTag rules are editable and decide the next authorization", { ...T, skip 
   await shot("06-idtags.png");
 });
 
-test("Smart Charging and Firmware Management answer NotSupported", { ...T, skip }, async () => {
-  const note = await text('[data-testid="profile-smart-charging"]');
+test("Smart Charging: set, composite schedule, clear", { ...T, skip }, async () => {
+  assert.match(await send("SetChargingProfile", { limit: "12.5" }), /Accepted/);
+  assert.match(await send("GetCompositeSchedule"), /12\.5/);
+  assert.match(await send("ClearChargingProfile", { id: "1" }), /Accepted/);
+});
+
+test("Firmware Management answers NotSupported", { ...T, skip }, async () => {
+  const note = await text('[data-testid="profile-firmware"]');
   assert.match(note, /not implemented in zephyr-ocpp yet/);
-  for (const action of ["SetChargingProfile", "GetCompositeSchedule", "UpdateFirmware", "GetDiagnostics"]) {
+  for (const action of ["UpdateFirmware", "GetDiagnostics"]) {
     assert.match(await send(action), /^CALLERROR NotSupported/, action);
   }
   await page.locator('[data-testid="form-GetDiagnostics"]').scrollIntoViewIfNeeded();

@@ -17,8 +17,8 @@ function defaults(action) {
 test("every form has a profile, and only implemented profiles are marked supported", () => {
   for (const a of ACTIONS) assert.ok(PROFILES.some((p) => p.id === a.profile), a.action);
   const unsupported = PROFILES.filter((p) => !p.supported).map((p) => p.id).sort();
-  assert.deepEqual(unsupported, ["firmware", "smart-charging"]);
-  assert.equal(profileOf("SetChargingProfile").supported, false);
+  assert.deepEqual(unsupported, ["firmware"]);
+  assert.equal(profileOf("SetChargingProfile").supported, true);
   assert.equal(profileOf("UpdateFirmware").supported, false);
   assert.equal(profileOf("TriggerMessage").supported, true);
   // Every Central-System-initiated OCPP 1.6 action has its form.
@@ -51,7 +51,7 @@ test("default payloads", () => {
     connectorId: 1,
     csChargingProfiles: {
       chargingProfileId: 1, stackLevel: 0, chargingProfilePurpose: "TxDefaultProfile",
-      chargingProfileKind: "Relative",
+      chargingProfileKind: "Absolute",
       chargingSchedule: { chargingRateUnit: "A", chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] },
     },
   });

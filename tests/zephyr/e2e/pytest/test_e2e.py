@@ -156,6 +156,21 @@ def test_optional_profiles_and_their_zbus_events(central_system: DevCsServer, du
                               what="connector 2 reported Reserved, then Available")
 
 
+def test_reset_registers_anew(central_system: DevCsServer, dut: DeviceAdapter):
+    # Issue 10, defect 11: a Reset takes effect. This build has CONFIG_OCPP_RESET_REBOOT=n
+    # (sys_reboot would end the native_sim process), so the charge point reconnects and
+    # sends a new BootNotification.
+    boots = len(central_system.messages(CP_ID, "BootNotification"))
+    answer = central_system.call(CP_ID, "Reset", {"type": "Soft"})
+    assert answer.get("result", {}).get("status") == "Accepted", answer
+    central_system.wait_until(
+        lambda: len(central_system.messages(CP_ID, "BootNotification")) > boots,
+        timeout=20, what="a new BootNotification after the Reset")
+    central_system.wait_until(
+        lambda: central_system.status(CP_ID)["last_boot_status"] == "Accepted",
+        timeout=10, what="registered again")
+
+
 def test_frames_schema_valid(central_system: DevCsServer, frames_log: Path):
     validated, failures = validate_frames.validate_file(frames_log)
     assert validated > 0, f"no frames in {frames_log}"

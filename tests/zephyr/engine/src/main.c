@@ -68,10 +68,12 @@ ZTEST(ocpp_engine, test_configuration_fits_send_buffer)
 	ZASSERT_SELFTEST(ocpp_selftest_configuration_fits(), "GetConfiguration size");
 }
 
-ZTEST(ocpp_engine, test_queue_bytes_round_trip)
+#if defined(CONFIG_OCPP_TEST_POWER_CUT)
+ZTEST(ocpp_engine, test_power_cut_restores_from_the_store)
 {
-	ZASSERT_SELFTEST(ocpp_selftest_queue_persistence(), "queue persistence");
+	ZASSERT_SELFTEST(ocpp_selftest_power_cut(), "power cut");
 }
+#endif
 
 #if defined(CONFIG_OCPP_PROFILE_REMOTE_TRIG)
 ZTEST(ocpp_engine, test_trigger_message_answered_before_triggered_call)
@@ -91,6 +93,13 @@ ZTEST(ocpp_engine, test_reservation_holds_connector_until_used_cancelled_or_expi
 ZTEST(ocpp_engine, test_local_list_updates_versions_capacity_and_offline_authorize)
 {
 	ZASSERT_SELFTEST(ocpp_selftest_local_list(), "local auth list");
+}
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+ZTEST(ocpp_engine, test_smart_charging_limit_follows_stacked_profiles)
+{
+	ZASSERT_SELFTEST(ocpp_selftest_smart_charging(), "smart charging");
 }
 #endif
 

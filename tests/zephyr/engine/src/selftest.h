@@ -23,7 +23,7 @@ int ocpp_selftest_offline_replay(void);
 /** GetConfiguration of every key fits CONFIG_OCPP_SEND_BUFFER_SIZE, at the longest values too. */
 int ocpp_selftest_configuration_fits(void);
 /** The transaction queue's bytes restore into the same records; a torn write loses one. */
-int ocpp_selftest_queue_persistence(void);
+int ocpp_selftest_power_cut(void);
 
 /* The optional profiles' self-tests exist when the profile is built (CONFIG_OCPP_PROFILE_*). */
 #if defined(CONFIG_OCPP_PROFILE_REMOTE_TRIG)
@@ -37,6 +37,10 @@ int ocpp_selftest_reservation(void);
 #if defined(CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
 /** SendLocalList Full/Differential, versions, capacity + 1 Failed, offline decision by the list. */
 int ocpp_selftest_local_list(void);
+#endif
+#if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
+/** Charging profiles stacked and capped, the limit event at a boundary, composite, over capacity. */
+int ocpp_selftest_smart_charging(void);
 #endif
 
 #endif /* OCPP_SELFTEST_H_ */

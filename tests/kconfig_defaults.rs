@@ -1,0 +1,78 @@
+//! Defect 10 of issue 10: the host build's capacities and defaults are Kconfig's (one source of
+//! truth), so a C program behaves alike on the host and on Zephyr with default configuration.
+
+use ocpp::capacity as c;
+
+/// The first unconditional `default` of `config SYMBOL` in the repository's Kconfig.
+fn kconfig(symbol: &str) -> usize {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Kconfig")).unwrap();
+    let header = format!("config {symbol}");
+    let lines = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| *l != header)
+        .skip(1);
+    lines
+        .take_while(|l| !l.starts_with("config "))
+        .filter_map(|l| l.strip_prefix("default "))
+        .find(|d| !d.contains(" if "))
+        .unwrap_or_else(|| panic!("no default for {symbol}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn host_defaults_are_kconfig_defaults() {
+    if std::env::var_os("OCPP_MAX_CONNECTORS").is_some() {
+        return; // a build configured through the environment (Zephyr's CMake), not defaults
+    }
+    let pairs = [
+        ("OCPP_MAX_CONNECTORS", c::MAX_CONNECTORS),
+        ("OCPP_RECV_BUFFER_SIZE", c::FRAME_CAPACITY),
+        ("OCPP_TX_QUEUE_SIZE", c::TX_QUEUE_BYTES),
+        ("OCPP_MAX_SAMPLED_VALUES", c::MAX_SAMPLED_VALUES),
+        ("OCPP_AUTH_CACHE_SIZE", c::AUTH_CACHE_SIZE),
+        ("OCPP_LOCAL_AUTH_LIST_SIZE", c::LOCAL_AUTH_LIST_SIZE),
+        ("OCPP_OUTBOX_DEPTH", c::OUTBOX_DEPTH),
+        ("OCPP_EVENT_QUEUE_DEPTH", c::EVENT_QUEUE_DEPTH),
+        ("OCPP_DATA_TRANSFER_SIZE", c::DATA_TRANSFER_CAPACITY),
+        ("OCPP_MAX_SESSIONS", c::MAX_SESSIONS),
+        ("OCPP_RESPONSE_TIMEOUT_MS", c::RESPONSE_TIMEOUT_MS),
+        ("OCPP_RECONNECT_MIN_MS", c::RECONNECT_MIN_MS),
+        ("OCPP_RECONNECT_MAX_MS", c::RECONNECT_MAX_MS),
+        ("OCPP_CONNECT_TIMEOUT_MS", c::CONNECT_TIMEOUT_MS),
+        (
+            "OCPP_METER_VALUE_SAMPLE_INTERVAL",
+            c::DEFAULT_METER_VALUE_SAMPLE_INTERVAL,
+        ),
+        (
+            "OCPP_WEBSOCKET_PING_INTERVAL",
+            c::DEFAULT_WEBSOCKET_PING_INTERVAL,
+        ),
+        ("OCPP_RESET_TIMEOUT_MS", c::RESET_TIMEOUT_MS),
+        ("OCPP_PERSIST_METER_INTERVAL", c::PERSIST_METER_INTERVAL),
+        ("OCPP_MAX_CHARGING_PROFILES", c::MAX_CHARGING_PROFILES),
+        ("OCPP_MAX_SCHEDULE_PERIODS", c::MAX_SCHEDULE_PERIODS),
+        (
+            "OCPP_CHARGE_PROFILE_MAX_STACK_LEVEL",
+            c::CHARGE_PROFILE_MAX_STACK_LEVEL,
+        ),
+        ("OCPP_NOMINAL_VOLTAGE", c::NOMINAL_VOLTAGE),
+    ];
+    for (symbol, value) in pairs {
+        assert_eq!(value, kconfig(symbol), "{symbol}");
+    }
+    // The conditional default: larger with the optional profiles' keys and messages.
+    let lists = cfg!(feature = "local-auth-list") || cfg!(feature = "reservation");
+    let smart = cfg!(feature = "smart-charging");
+    let expected = match (smart, lists) {
+        (true, true) => 3840,
+        (false, true) | (true, false) => 3584,
+        (false, false) => 3072,
+    };
+    assert_eq!(c::SEND_CAPACITY, expected);
+    // What issue 10 saw: the same C program got no meter values on the host in 30 s.
+    assert_eq!(c::DEFAULT_METER_VALUE_SAMPLE_INTERVAL, 5);
+    let options = ocpp::engine::Options::default();
+    assert_eq!(options.response_timeout_ms as usize, c::RESPONSE_TIMEOUT_MS);
+}
