@@ -103,6 +103,44 @@ int ocpp_port_store_load(void (*record)(void *ctx, const char *key, const uint8_
 					size_t len),
 			 void *ctx, uint8_t *buf, size_t cap);
 
+/*
+ * Firmware Management (firmware.c), on the library's transfer thread, one transfer at a time;
+ * each transfer ends within CONFIG_OCPP_TRANSFER_TIMEOUT_MS.
+ */
+
+/** Starts the transfer thread (stack CONFIG_OCPP_TRANSFER_STACK_SIZE) running entry(arg). */
+int ocpp_port_start_transfer_thread(void (*entry)(void *arg), void *arg);
+
+/** Receives a body chunk: 0 to go on, or a negative errno that ends the transfer with it. */
+typedef int (*ocpp_port_chunk_fn)(void *ctx, const uint8_t *data, size_t len);
+/** Fills buf with up to cap bytes of an upload: how many (> 0), or a negative errno. */
+typedef int (*ocpp_port_read_fn)(void *ctx, uint8_t *buf, size_t cap);
+
+/**
+ * HTTP GET of path from host:port (a name or an address literal). A 2xx body goes to chunk.
+ * Returns the HTTP status once the answer is complete, or a negative errno (-ECONNRESET when
+ * the connection dropped before the end). *content_length is the Content-Length (0: none).
+ */
+int ocpp_port_http_get(const char *host, uint16_t port, const char *path, ocpp_port_chunk_fn chunk,
+		       void *ctx, size_t *content_length);
+
+/** HTTP PUT (POST when post) of len bytes read through read. The HTTP status, or a negative errno. */
+int ocpp_port_http_put(const char *host, uint16_t port, const char *path, bool post, size_t len,
+		       ocpp_port_read_fn read, void *ctx);
+
+/**
+ * The secondary image slot (CONFIG_OCPP_FIRMWARE_UPDATE_MCUBOOT; -ENOTSUP without it).
+ * begin erases it (unless CONFIG_IMG_ERASE_PROGRESSIVELY) and starts writing at its start;
+ * write appends (flush: the last chunk); request_upgrade marks the image for MCUboot's next boot
+ * (test swap, or permanent); confirm marks the running image good: 1 when it was a test boot,
+ * 0 when it was confirmed already. capacity is the slot's size in bytes.
+ */
+int ocpp_port_image_begin(void);
+int ocpp_port_image_write(const uint8_t *data, size_t len, bool flush);
+size_t ocpp_port_image_capacity(void);
+int ocpp_port_image_request_upgrade(bool permanent);
+int ocpp_port_image_confirm(void);
+
 /** Halts after a Rust panic (never returns). */
 void ocpp_port_panic(const char *msg, size_t len);
 
