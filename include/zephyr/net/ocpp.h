@@ -305,6 +305,20 @@ enum ocpp_event_type {
    * List. (CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
    */
   OCPP_EVENT_LOCAL_LIST_UPDATED,
+  /**
+   * A firmware update reached status value (an enum
+   * ocpp_firmware_status; name is the spec's text, e.g. "Downloaded"). A
+   * FirmwareStatusNotification follows. OCPP_FIRMWARE_INSTALLING comes
+   * as the install starts (see ocpp_set_firmware_handler).
+   * (CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+   */
+  OCPP_EVENT_FIRMWARE_STATUS,
+  /**
+   * A diagnostics upload reached status value (an enum
+   * ocpp_diagnostics_status; name is the spec's text).
+   * (CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+   */
+  OCPP_EVENT_DIAGNOSTICS_STATUS,
 };
 
 /**
@@ -479,6 +493,64 @@ enum ocpp_registration_status {
    * Rejected: the BootNotification is repeated later
    */
   OCPP_REGISTRATION_REJECTED,
+};
+
+/**
+ * @brief Status of a firmware update (OCPP_EVENT_FIRMWARE_STATUS), the
+ *        spec's FirmwareStatus.
+ */
+enum ocpp_firmware_status {
+  /**
+   * No update runs (only reported when triggered)
+   */
+  OCPP_FIRMWARE_IDLE,
+  /**
+   * The image is being downloaded (retries included)
+   */
+  OCPP_FIRMWARE_DOWNLOADING,
+  /**
+   * The image is downloaded; the install waits until no transaction runs
+   */
+  OCPP_FIRMWARE_DOWNLOADED,
+  /**
+   * Every attempt to download failed
+   */
+  OCPP_FIRMWARE_DOWNLOAD_FAILED,
+  /**
+   * The image is being installed (the platform reboots into it)
+   */
+  OCPP_FIRMWARE_INSTALLING,
+  /**
+   * The new image runs
+   */
+  OCPP_FIRMWARE_INSTALLED,
+  /**
+   * The install failed or was refused
+   */
+  OCPP_FIRMWARE_INSTALLATION_FAILED,
+};
+
+/**
+ * @brief Status of a diagnostics upload (OCPP_EVENT_DIAGNOSTICS_STATUS),
+ *        the spec's DiagnosticsStatus.
+ */
+enum ocpp_diagnostics_status {
+  /**
+   * No upload runs (only reported when triggered)
+   */
+  OCPP_DIAGNOSTICS_IDLE,
+  /**
+   * The file is being uploaded (retries included)
+   */
+  OCPP_DIAGNOSTICS_UPLOADING,
+  /**
+   * The file was uploaded
+   */
+  OCPP_DIAGNOSTICS_UPLOADED,
+  /**
+   * Every attempt to upload failed
+   */
+  OCPP_DIAGNOSTICS_UPLOAD_FAILED,
 };
 
 /**
