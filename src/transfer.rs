@@ -48,6 +48,21 @@ impl fmt::Display for TransferError {
     }
 }
 
+/// The application's say on an install (a platform asks before carrying out
+/// [`crate::engine::TransferJob::Install`]; the C API's `ocpp_set_firmware_handler`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallDecision {
+    /// The library installs (Zephyr: MCUboot upgrade request and reboot; host: a copy and a
+    /// new session).
+    Install,
+    /// The application installed the image itself: Installed is reported.
+    Installed,
+    /// Not now ([`TransferError::Deferred`]): offered again after the retry interval.
+    Defer,
+    /// Refused: InstallationFailed.
+    Refuse,
+}
+
 /// How far a transfer is: bytes moved and, when the server said, the total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {

@@ -679,31 +679,14 @@ impl ocpp_event {
             }
             #[cfg(feature = "firmware-management")]
             Event::FirmwareStatusChanged(status) => {
-                use crate::messages::FirmwareStatus;
-                use ocpp_firmware_status::*;
                 out.r#type = ocpp_event_type::OCPP_EVENT_FIRMWARE_STATUS;
-                out.value = match status {
-                    FirmwareStatus::Idle => OCPP_FIRMWARE_IDLE,
-                    FirmwareStatus::Downloading => OCPP_FIRMWARE_DOWNLOADING,
-                    FirmwareStatus::Downloaded => OCPP_FIRMWARE_DOWNLOADED,
-                    FirmwareStatus::DownloadFailed => OCPP_FIRMWARE_DOWNLOAD_FAILED,
-                    FirmwareStatus::Installing => OCPP_FIRMWARE_INSTALLING,
-                    FirmwareStatus::Installed => OCPP_FIRMWARE_INSTALLED,
-                    FirmwareStatus::InstallationFailed => OCPP_FIRMWARE_INSTALLATION_FAILED,
-                } as c_int;
+                out.value = ocpp_firmware_status::from(*status) as c_int;
                 copy_c_string(&mut out.name, status.as_str());
             }
             #[cfg(feature = "firmware-management")]
             Event::DiagnosticsStatusChanged(status) => {
-                use crate::messages::DiagnosticsStatus;
-                use ocpp_diagnostics_status::*;
                 out.r#type = ocpp_event_type::OCPP_EVENT_DIAGNOSTICS_STATUS;
-                out.value = match status {
-                    DiagnosticsStatus::Idle => OCPP_DIAGNOSTICS_IDLE,
-                    DiagnosticsStatus::Uploading => OCPP_DIAGNOSTICS_UPLOADING,
-                    DiagnosticsStatus::Uploaded => OCPP_DIAGNOSTICS_UPLOADED,
-                    DiagnosticsStatus::UploadFailed => OCPP_DIAGNOSTICS_UPLOAD_FAILED,
-                } as c_int;
+                out.value = ocpp_diagnostics_status::from(*status) as c_int;
                 copy_c_string(&mut out.name, status.as_str());
             }
             // Reported through ocpp_poll_charging_limit: no enumerator of its own here.

@@ -26,18 +26,7 @@ use super::http::HttpTransport;
 use crate::engine::{ChargePoint, Station, TransferError, TransferJob, TransferKind};
 use crate::transfer::{DownloadSink, Progress, Transport, UploadSource};
 
-/// The application's say on an install ([`HostConfig::firmware_handler`](super::HostConfig)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InstallDecision {
-    /// The library installs (the host: copies the image and restarts the session).
-    Install,
-    /// The application installed it itself: Installed is reported.
-    Installed,
-    /// Not now: offered again after the retry interval.
-    Defer,
-    /// Refused: InstallationFailed.
-    Refuse,
-}
+pub use crate::transfer::InstallDecision;
 
 /// Called with the downloaded image's path before it is installed (on the transfer thread).
 #[derive(Clone)]
