@@ -58,6 +58,7 @@ pub extern "C" fn ocpp_set_firmware_handler(
 /// What the application's handler says about installing `image` (a NUL-terminated path, or
 /// None when the image is in a flash slot): for the platforms, before an Install job.
 /// cbindgen:ignore
+#[cfg_attr(not(any(feature = "std", feature = "zephyr")), allow(dead_code))]
 pub(crate) fn install_decision(image: Option<&core::ffi::CStr>) -> InstallDecision {
     let raw = HANDLER.load(SeqCst);
     if raw.is_null() {
