@@ -28,6 +28,9 @@ const CAPACITIES: &[(&str, &str, &str)] = &[
     ("OCPP_METER_VALUE_SAMPLE_INTERVAL", "DEFAULT_METER_VALUE_SAMPLE_INTERVAL", "Default of MeterValueSampleInterval, seconds."),
     ("OCPP_WEBSOCKET_PING_INTERVAL", "DEFAULT_WEBSOCKET_PING_INTERVAL", "Default of WebSocketPingInterval, seconds (0: no pings)."),
     ("OCPP_RESET_TIMEOUT_MS", "RESET_TIMEOUT_MS", "Longest wait for the transaction queue to drain before a Reset takes effect."),
+    ("OCPP_FIRMWARE_LOCATION_MAX", "FIRMWARE_LOCATION_MAX", "Longest location URI of UpdateFirmware and GetDiagnostics, in bytes."),
+    ("OCPP_TRANSFER_RETRIES", "DEFAULT_TRANSFER_RETRIES", "Transfer retries when UpdateFirmware or GetDiagnostics names none."),
+    ("OCPP_TRANSFER_RETRY_INTERVAL", "DEFAULT_TRANSFER_RETRY_INTERVAL", "Seconds between transfer attempts when the request names none."),
 ];
 
 /// Kconfig symbols that `default ... if` conditions may use, and the Cargo feature each one is.
@@ -36,6 +39,7 @@ const CONDITIONS: &[(&str, &str)] = &[
     ("OCPP_PROFILE_RESERVATION", "RESERVATION"),
     ("OCPP_PROFILE_LOCAL_AUTH_LIST", "LOCAL_AUTH_LIST"),
     ("OCPP_PROFILE_SMART_CHARGE", "SMART_CHARGING"),
+    ("OCPP_PROFILE_FIRMWARE_MGNT", "FIRMWARE_MANAGEMENT"),
 ];
 
 fn main() {

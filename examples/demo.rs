@@ -676,11 +676,53 @@ fn run(args: &Args) -> Result<(), String> {
     if samples < 2 * (CHARGE_TIME.as_secs() as usize / SAMPLE_INTERVAL_S as usize) {
         return Err(format!("only {samples} MeterValues"));
     }
+    firmware_update(&op)?;
     say!(
         "events seen by the application: {}",
         events_seen.load(Ordering::Relaxed)
     );
     shutdown(host);
+    Ok(())
+}
+
+/// Firmware Management end to end: an image served by the dev CS's file server, downloaded
+/// over HTTP, "installed" (copied) and reported Installed after the session restarted.
+fn firmware_update(op: &Operator) -> Result<(), String> {
+    say!("--- firmware update over HTTP from the Central System's file server");
+    let image = op.request(
+        "POST",
+        "/firmware",
+        Some(json!({"name": "demo-fw-2.0.bin", "size": 262_144})),
+    )?;
+    say!(
+        "operator: serving {} ({} B, sha256 {})",
+        image["url"],
+        image["size"],
+        image["sha256"]
+    );
+    let answer = op.request(
+        "POST",
+        "/update_firmware",
+        Some(json!({"cp_id": op.cp_id, "image": "demo-fw-2.0.bin", "retries": 1})),
+    )?;
+    if answer.get("result") != Some(&json!({})) {
+        return Err(format!("UpdateFirmware: {answer}"));
+    }
+    let statuses = wait_for(|| {
+        let all: Vec<String> = op
+            .get("messages")
+            .ok()?
+            .iter()
+            .filter(|m| m["action"] == "FirmwareStatusNotification")
+            .filter_map(|m| m["payload"]["status"].as_str().map(str::to_owned))
+            .collect();
+        (all.last().map(String::as_str) == Some("Installed")).then_some(all)
+    })
+    .ok_or("no FirmwareStatusNotification Installed")?;
+    say!(
+        "firmware statuses at the Central System: {}",
+        statuses.join(" -> ")
+    );
     Ok(())
 }
 

@@ -36,6 +36,9 @@ pub mod rpc;
 /// cbindgen:ignore
 #[cfg(feature = "selftest")]
 pub mod selftest;
+/// cbindgen:ignore
+#[cfg(feature = "firmware-management")]
+pub mod transfer;
 
 pub use cistring::CiString;
 pub use datetime::{DateTime, Instant};

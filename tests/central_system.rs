@@ -786,7 +786,7 @@ fn unknown_and_unsupported_actions() {
         ("raw-1".to_owned(), "NotImplemented".to_owned()),
         "{reply}"
     );
-    // A profile this build leaves out (Firmware Management is not implemented yet).
+    // A profile the build may leave out: NotSupported then; answered (empty) when built.
     let reply = cs.raw(
         id,
         r#"[2,"raw-2","UpdateFirmware",{"location":"http://127.0.0.1/fw.bin","retrieveDate":"2030-01-01T00:00:00Z"}]"#,
@@ -795,6 +795,12 @@ fn unknown_and_unsupported_actions() {
     assert_eq!(
         call_error(&reply),
         ("raw-2".to_owned(), "NotSupported".to_owned()),
+        "{reply}"
+    );
+    #[cfg(feature = "firmware-management")]
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&reply).ok(),
+        Some(json!([3, "raw-2", {}])),
         "{reply}"
     );
     // Still serving normally afterwards.

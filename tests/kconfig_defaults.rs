@@ -58,6 +58,12 @@ fn host_defaults_are_kconfig_defaults() {
             c::CHARGE_PROFILE_MAX_STACK_LEVEL,
         ),
         ("OCPP_NOMINAL_VOLTAGE", c::NOMINAL_VOLTAGE),
+        ("OCPP_FIRMWARE_LOCATION_MAX", c::FIRMWARE_LOCATION_MAX),
+        ("OCPP_TRANSFER_RETRIES", c::DEFAULT_TRANSFER_RETRIES),
+        (
+            "OCPP_TRANSFER_RETRY_INTERVAL",
+            c::DEFAULT_TRANSFER_RETRY_INTERVAL,
+        ),
     ];
     for (symbol, value) in pairs {
         assert_eq!(value, kconfig(symbol), "{symbol}");

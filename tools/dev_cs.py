@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import collections
 import contextlib
 import copy
 import dataclasses
 import decimal
 import functools
+import hashlib
 import importlib.resources
 import json
 import logging
@@ -32,6 +34,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
@@ -56,6 +59,9 @@ from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, NegotiationError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dev_cs_files import FileServer  # noqa: E402  (next to this file)
 
 LOG = logging.getLogger("dev_cs")
 
@@ -130,6 +136,20 @@ POST /config     {"boot_status","boot_interval","heartbeat_interval","idtag_rule
                  callerror_next: {"action","code","description","details"} (or a list, or
                  null to clear); drop_next: {"action"}
 POST /disconnect {"cp_id","code"=1000,"reason"=""}  -> {"disconnected": true}
+Firmware Management (the file server on files_port, see tools/dev_cs_files.py):
+GET  /files                        -> {"port","root","faults","chunked","diagnostics_url"}
+POST /firmware   {"name","data_b64" | "size"[,"seed"]} -> {"name","size","sha256","url"}
+                 (an image served at GET http://127.0.0.1:<files_port>/firmware/<name>;
+                 "size" makes a deterministic pseudo-random one)
+POST /file_faults {"faults": [{"drop_after": N} | {"status": code}, ...], "chunked"?}
+                 -> GET /files  (each fault applies to one later image GET, in order)
+GET  /downloads                    -> [{"name","status","sent","complete","ts"}, ...]
+GET  /uploads                      -> [{"name","method","size","sha256","ts",
+                                        "content_disposition"}, ...]
+POST /update_firmware {"cp_id","image" | "location","retrieve_date"=now,"retries"?,
+                       "retry_interval"?,"timeout"=10}  -> as POST /call (UpdateFirmware)
+POST /get_diagnostics {"cp_id","location"=the upload URL,"retries"?,"retry_interval"?,
+                       "start_time"?,"stop_time"?,"timeout"=10}  -> as POST /call
 POST /shutdown   {}                               -> {"shutting_down": true}
 GET  /events                       -> text/event-stream (server-sent events), first a replay,
                                       then live: "hello" {"ws_url","control_port"}, "config"
@@ -544,6 +564,9 @@ class CentralSystem:
         # Set by amain once the servers are bound (the ports may be OS-picked).
         self.ws_url = ""
         self.control_port = 0
+        root = Path(args.files_dir) if args.files_dir else Path(
+            tempfile.mkdtemp(prefix="dev_cs_files_"))
+        self.files = FileServer(root)
 
     # -- shared helpers ---------------------------------------------------------
 
@@ -616,7 +639,8 @@ class CentralSystem:
         """A new subscriber and the replay it starts with.  Synchronous on
         purpose: no event can slip between the replay and the live queue."""
         replay: list[tuple[str, Any]] = [
-            ("hello", {"ws_url": self.ws_url, "control_port": self.control_port}),
+            ("hello", {"ws_url": self.ws_url, "control_port": self.control_port,
+                       "files_port": self.files.port}),
             ("config", self.config),
         ]
         for st in self.cps.values():
@@ -636,6 +660,9 @@ class CentralSystem:
             with contextlib.suppress(asyncio.QueueFull):
                 sub.put_nowait(None)
         self._subscribers.clear()
+
+    async def dispatch_firmware(self, route: str, req: dict) -> Any:
+        return await _dispatch_firmware(self, route, req)
 
     def close(self) -> None:
         if self._frames_log is not None:
@@ -946,6 +973,12 @@ class CentralSystem:
             return sorted(cp for cp, st in self.cps.items() if st.session is not None)
         if route == ("GET", "/config"):
             return self.config
+        if route == ("GET", "/files"):
+            return self.files.info()
+        if route == ("GET", "/downloads"):
+            return self.files.downloads
+        if route == ("GET", "/uploads"):
+            return self.files.uploads
         if method == "GET" and route[1] in ("/messages", "/transactions", "/frames", "/status"):
             cp_id = query.get("cp_id")
             if not cp_id:
@@ -996,7 +1029,58 @@ class CentralSystem:
             return {"disconnected": True}
         if route[1] == "/shutdown":
             return {"shutting_down": True}
+        if route[1] in ("/firmware", "/file_faults", "/update_firmware", "/get_diagnostics"):
+            return await self.dispatch_firmware(route[1], req)
         raise ControlError(404, "NotFound", f"no route {method} {url.path}")
+
+
+async def _dispatch_firmware(cs: "CentralSystem", route: str, req: dict) -> Any:
+    """The Firmware Management routes of the control API (CONTROL_API)."""
+    files = cs.files
+    try:
+        if route == "/firmware":
+            name = req.get("name")
+            if not isinstance(name, str):
+                raise ValueError('need "name"')
+            if "data_b64" in req:
+                data = base64.b64decode(req["data_b64"], validate=True)
+            else:
+                size, seed = req.get("size"), req.get("seed", 1)
+                if not isinstance(size, int) or not 0 <= size <= 64 * 1024 * 1024:
+                    raise ValueError('need "data_b64" or "size" (0..64 MiB)')
+                data = _pseudo_random(size, int(seed))
+            return files.add_image(name, data)
+        if route == "/file_faults":
+            return files.set_faults(req.get("faults", []), req.get("chunked"))
+    except (ValueError, TypeError) as e:
+        raise ControlError(400, "BadRequest", str(e))
+    timeout = _timeout(req.get("timeout", 10))
+    optional = {"retries": "retries", "retry_interval": "retryInterval"}
+    if route == "/update_firmware":
+        location = req.get("location") or (
+            files.url(f"/firmware/{req['image']}") if isinstance(req.get("image"), str) else None)
+        if not isinstance(location, str):
+            raise ControlError(400, "BadRequest", 'need "image" or "location"')
+        payload = {"location": location, "retrieveDate": req.get("retrieve_date") or utc_now_iso()}
+        action = "UpdateFirmware"
+    else:
+        payload = {"location": req.get("location") or files.url("/diagnostics/")}
+        optional.update({"start_time": "startTime", "stop_time": "stopTime"})
+        action = "GetDiagnostics"
+    for key, member in optional.items():
+        if req.get(key) is not None:
+            payload[member] = req[key]
+    return await cs.cs_call(_need_cp_id(req), action, payload, timeout, True)
+
+
+def _pseudo_random(size: int, seed: int) -> bytes:
+    """Deterministic bytes (SHA-256 in counter mode): an image both sides can recompute."""
+    out = bytearray()
+    counter = 0
+    while len(out) < size:
+        out += hashlib.sha256(b"%d:%d" % (seed, counter)).digest()
+        counter += 1
+    return bytes(out[:size])
 
 
 def _need_cp_id(req: dict) -> str:
@@ -1186,11 +1270,13 @@ async def amain(args: argparse.Namespace) -> int:
         close_timeout=5,
     )
     ctl_server = await asyncio.start_server(cs.handle_http, "127.0.0.1", args.control_port)
+    files_port = await cs.files.start("127.0.0.1", args.files_port)
     ws_port = ws_server.sockets[0].getsockname()[1]
     ctl_port = ctl_server.sockets[0].getsockname()[1]
     ws_host = f"[{args.host}]" if ":" in args.host else args.host
     cs.ws_url, cs.control_port = f"ws://{ws_host}:{ws_port}/ocpp", ctl_port
-    print(f"DEV_CS_READY ws_port={ws_port} control_port={ctl_port}", flush=True)
+    print(f"DEV_CS_READY ws_port={ws_port} control_port={ctl_port} files_port={files_port}",
+          flush=True)
     cs.event(f"web console on http://127.0.0.1:{ctl_port}/")
 
     try:
@@ -1199,6 +1285,7 @@ async def amain(args: argparse.Namespace) -> int:
         cs.event("shutting down")
         cs.end_streams()
         ctl_server.close()
+        cs.files.close()
         ws_server.close()  # closes every CP connection with 1001 (going away)
         try:
             await asyncio.wait_for(ws_server.wait_closed(), 6)
@@ -1218,6 +1305,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=9000, help="websocket port (0 = pick a free one)")
     p.add_argument("--control-port", type=int, default=9001, help="control API port on 127.0.0.1 (0 = free)")
     p.add_argument("--frames-log", metavar="FILE.jsonl", help="append every frame as a JSON line")
+    p.add_argument("--files-port", type=int, default=0,
+                   help="firmware/diagnostics HTTP port on 127.0.0.1 (0 = free; reported as "
+                        "files_port in the READY line)")
+    p.add_argument("--files-dir", metavar="DIR",
+                   help="where images and uploads live (default: a new temporary directory)")
     p.add_argument("--boot-status", choices=sorted(REGISTRATION_STATUSES), default="Accepted")
     p.add_argument("--boot-interval", type=int, default=300,
                    help="BootNotification.conf interval (also the heartbeat interval "

@@ -43,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 DEV_CS_PATH = Path(__file__).resolve().with_name("dev_cs.py")
-READY_RE = re.compile(r"^DEV_CS_READY ws_port=(\d+) control_port=(\d+)\s*$")
+READY_RE = re.compile(
+    r"^DEV_CS_READY ws_port=(\d+) control_port=(\d+)(?: files_port=(\d+))?\s*$")
 
 # Extra seconds the HTTP request may take beyond the OCPP-level timeout it
 # carries, so the server's own Timeout answer arrives before urllib gives up.
@@ -212,6 +213,59 @@ class DevCsClient:
             payload["chargingRateUnit"] = charging_rate_unit
         return self.call(cp_id, "GetCompositeSchedule", payload, timeout=timeout)
 
+    # -- Firmware Management (the file server: see tools/dev_cs_files.py) ------------
+
+    def files(self) -> dict:
+        """{"port","root","faults","chunked","diagnostics_url"} of the file server."""
+        return self._request("GET", "/files")
+
+    def add_firmware(self, name: str, data: bytes | None = None, size: int | None = None,
+                     seed: int = 1) -> dict:
+        """Serves an image (`data`, or `size` deterministic bytes); {"name","size","sha256","url"}."""
+        import base64
+        body: dict[str, Any] = {"name": name}
+        if data is not None:
+            body["data_b64"] = base64.b64encode(data).decode()
+        else:
+            body.update({"size": size, "seed": seed})
+        return self._request("POST", "/firmware", body, timeout=30.0)
+
+    def file_faults(self, faults: list[dict], chunked: bool | None = None) -> dict:
+        """Faults for the next image GETs: [{"drop_after": N} | {"status": code}, ...]."""
+        body: dict[str, Any] = {"faults": faults}
+        if chunked is not None:
+            body["chunked"] = chunked
+        return self._request("POST", "/file_faults", body)
+
+    def downloads(self) -> list[dict]:
+        return self._request("GET", "/downloads")
+
+    def uploads(self) -> list[dict]:
+        return self._request("GET", "/uploads")
+
+    def update_firmware(self, cp_id: str, image: str | None = None, location: str | None = None,
+                        retrieve_date: datetime | str | None = None, retries: int | None = None,
+                        retry_interval: int | None = None, timeout: float = 10.0) -> dict:
+        """UpdateFirmware.req for an image of the file server (or any `location`)."""
+        body: dict[str, Any] = {"cp_id": cp_id, "image": image, "location": location,
+                                "retries": retries, "retry_interval": retry_interval,
+                                "timeout": timeout}
+        if retrieve_date is not None:
+            body["retrieve_date"] = ocpp_utc(retrieve_date)
+        return self._request("POST", "/update_firmware", body, timeout=timeout + _HTTP_SLACK)
+
+    def get_diagnostics(self, cp_id: str, location: str | None = None, retries: int | None = None,
+                        retry_interval: int | None = None, start_time: datetime | str | None = None,
+                        stop_time: datetime | str | None = None, timeout: float = 10.0) -> dict:
+        """GetDiagnostics.req; the location defaults to the file server's upload URL."""
+        body: dict[str, Any] = {"cp_id": cp_id, "location": location, "retries": retries,
+                                "retry_interval": retry_interval, "timeout": timeout}
+        if start_time is not None:
+            body["start_time"] = ocpp_utc(start_time)
+        if stop_time is not None:
+            body["stop_time"] = ocpp_utc(stop_time)
+        return self._request("POST", "/get_diagnostics", body, timeout=timeout + _HTTP_SLACK)
+
     def raw(self, cp_id: str, frame: str, expect_reply: bool = True, timeout: float = 5.0) -> dict:
         """Send `frame` verbatim.  Returns {"reply": "<raw text>"}, {"sent": true}
         or {"error": {"code": "Timeout", ...}}."""
@@ -255,8 +309,9 @@ class DevCsServer(DevCsClient):
     """A dev_cs.py subprocess plus a client for it.  Use ``start()``."""
 
     def __init__(self, proc: subprocess.Popen, ws_port: int, control_port: int,
-                 frames_log: Path | None, output: collections.deque):
+                 frames_log: Path | None, output: collections.deque, files_port: int = 0):
         super().__init__(control_port, ws_port)
+        self.files_port = files_port
         self.proc = proc
         self.frames_log = frames_log
         self.output = output  # recent stdout lines, for debugging failures
@@ -303,7 +358,8 @@ class DevCsServer(DevCsClient):
             m = READY_RE.match(line)
             if m:
                 return cls(proc, int(m.group(1)), int(m.group(2)),
-                           Path(frames_log) if frames_log is not None else None, output)
+                           Path(frames_log) if frames_log is not None else None, output,
+                           int(m.group(3) or 0))
 
     def stop(self, timeout: float = 10.0) -> int:
         """Graceful /shutdown, then SIGTERM, then SIGKILL.  Returns the exit code."""
@@ -443,6 +499,21 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("duration", type=int, help="seconds")
     c.add_argument("charging_rate_unit", nargs="?", choices=["A", "W"])
 
+    c = sub.add_parser("update-firmware", help="UpdateFirmware (an image of the file server)")
+    c.add_argument("cp_id")
+    c.add_argument("image", help="name given to POST /firmware, or a full URL")
+    c.add_argument("--retrieve-date", type=_utc_arg)
+    c.add_argument("--retries", type=int)
+    c.add_argument("--retry-interval", type=int)
+
+    c = sub.add_parser("get-diagnostics", help="GetDiagnostics (to the file server by default)")
+    c.add_argument("cp_id")
+    c.add_argument("--location")
+    c.add_argument("--retries", type=int)
+    c.add_argument("--retry-interval", type=int)
+    c.add_argument("--start-time", type=_utc_arg)
+    c.add_argument("--stop-time", type=_utc_arg)
+
     c = sub.add_parser("call", help="any CS->CP action with a JSON payload")
     c.add_argument("cp_id")
     c.add_argument("action")
@@ -480,6 +551,15 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "get-composite-schedule":
             answer = client.get_composite_schedule(args.cp_id, args.connector_id, args.duration,
                                                    args.charging_rate_unit, timeout=t)
+        elif args.command == "update-firmware":
+            url = "://" in args.image
+            answer = client.update_firmware(
+                args.cp_id, None if url else args.image, args.image if url else None,
+                args.retrieve_date, args.retries, args.retry_interval, timeout=t)
+        elif args.command == "get-diagnostics":
+            answer = client.get_diagnostics(args.cp_id, args.location, args.retries,
+                                            args.retry_interval, args.start_time,
+                                            args.stop_time, timeout=t)
         else:
             answer = client.call(args.cp_id, args.action, args.payload, timeout=t,
                                  validate=not args.no_validate)

@@ -89,6 +89,14 @@ impl<S: Station> ChargePoint<S> {
             }
             other => other,
         };
+        // A downloaded image waits for the connectors to be free: they stay Unavailable.
+        #[cfg(feature = "firmware-management")]
+        let status = match status {
+            ChargePointStatus::Available if connector > 0 && self.firmware_holds_connectors() => {
+                ChargePointStatus::Unavailable
+            }
+            other => other,
+        };
         let seq = self.next_seq();
         if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
             if c.status != status || c.error_code != error_code {

@@ -99,6 +99,10 @@ impl<S: Station> ChargePoint<S> {
             Action::ClearChargingProfile => self.handle_clear_charging_profile(call),
             #[cfg(feature = "smart-charging")]
             Action::GetCompositeSchedule => self.handle_get_composite_schedule(call),
+            #[cfg(feature = "firmware-management")]
+            Action::UpdateFirmware => self.handle_update_firmware(call),
+            #[cfg(feature = "firmware-management")]
+            Action::GetDiagnostics => self.handle_get_diagnostics(call),
             _ => return None,
         })
     }

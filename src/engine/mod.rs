@@ -15,6 +15,8 @@ pub mod config;
 mod configuration;
 mod connectors;
 mod dispatch;
+#[cfg(feature = "firmware-management")]
+pub mod firmware;
 mod keepalive;
 #[cfg(feature = "local-auth-list")]
 pub mod local_list;
@@ -49,6 +51,8 @@ use crate::messages::*;
 use crate::rpc::{self, BufferTooSmall, ErrorCode, Frame, MessageId};
 pub use config::{ConfigKey, Configuration};
 use config::{ConfigurationView, KeySelection};
+#[cfg(feature = "firmware-management")]
+pub use firmware::{TransferError, TransferJob, TransferKind};
 use queue::{LocalTxId, Stamp, TransactionQueue, TxMessage, MAX_RECORD};
 
 use authorization::CacheEntry;
@@ -222,6 +226,13 @@ pub enum Event {
         /// The connector it was asked for; None: all of them (or not connector-related).
         connector: Option<u8>,
     },
+    /// A firmware update reached this status (a FirmwareStatusNotification follows).
+    /// Installing comes with the [`TransferJob::Install`] the platform carries out.
+    #[cfg(feature = "firmware-management")]
+    FirmwareStatusChanged(FirmwareStatus),
+    /// A diagnostics upload reached this status (a DiagnosticsStatusNotification follows).
+    #[cfg(feature = "firmware-management")]
+    DiagnosticsStatusChanged(DiagnosticsStatus),
 }
 
 impl Event {
@@ -240,6 +251,8 @@ impl Event {
             Event::LocalListUpdated { .. } => true,
             #[cfg(feature = "smart-charging")]
             Event::ChargingLimitChanged { .. } => true,
+            #[cfg(feature = "firmware-management")]
+            Event::FirmwareStatusChanged(_) | Event::DiagnosticsStatusChanged(_) => true,
             _ => false,
         }
     }
@@ -301,8 +314,12 @@ impl Default for Options {
     }
 }
 
-/// Scratch for unescaping payload strings: the longest is a CiString500 value.
+/// Scratch for unescaping payload strings: the longest is a CiString500 value (or a firmware
+/// location).
+#[cfg(not(feature = "firmware-management"))]
 const UNESCAPE_SCRATCH: usize = 512;
+#[cfg(feature = "firmware-management")]
+const UNESCAPE_SCRATCH: usize = store::max(512, crate::capacity::FIRMWARE_LOCATION_MAX);
 
 /// The OCPP 1.6J charge point state machine.
 pub struct ChargePoint<S: Station> {
@@ -336,6 +353,8 @@ pub struct ChargePoint<S: Station> {
     reservations: reservation::Reservations,
     #[cfg(feature = "smart-charging")]
     smart: smart_charging::SmartCharging,
+    #[cfg(feature = "firmware-management")]
+    firmware: firmware::FirmwareManagement,
     data_transfer_request: Option<DataTransferRequest>,
     data_transfer_response: Option<(Ticket, DataTransferResponse)>,
     wall: Option<WallClock>,
@@ -421,6 +440,8 @@ impl<S: Station> ChargePoint<S> {
             reservations: reservation::Reservations::default(),
             #[cfg(feature = "smart-charging")]
             smart: smart_charging::SmartCharging::default(),
+            #[cfg(feature = "firmware-management")]
+            firmware: firmware::FirmwareManagement::default(),
             data_transfer_request: None,
             data_transfer_response: None,
             wall: None,
@@ -584,6 +605,8 @@ impl<S: Station> ChargePoint<S> {
             self.reservation_deadline(),
             #[cfg(feature = "smart-charging")]
             self.charging_deadline(),
+            #[cfg(feature = "firmware-management")]
+            self.firmware_deadline(),
             self.request_deadline(),
             self.keepalive_deadline(),
             self.boot_deadline(),

@@ -34,6 +34,9 @@ pub(super) enum Outgoing {
     DiagnosticsStatus,
     #[cfg(feature = "remote-trigger")]
     FirmwareStatus,
+    /// The front of the Firmware Management notifications (it stays queued until answered).
+    #[cfg(feature = "firmware-management")]
+    Notice(firmware::Notice),
 }
 
 /// What the CALL awaiting an answer was.
@@ -63,6 +66,8 @@ pub(super) struct InFlight {
 impl<S: Station> ChargePoint<S> {
     pub(super) fn fail_outgoing(&mut self, outgoing: Outgoing, error: RequestError) {
         match outgoing {
+            #[cfg(feature = "firmware-management")]
+            Outgoing::Notice(_) => self.notice_done(Some(error)),
             Outgoing::Authorize {
                 ticket: Some(ticket),
                 ..
@@ -140,11 +145,15 @@ impl<S: Station> ChargePoint<S> {
             .min_by_key(|(_, c)| c.seq)
             .map(|(i, c)| (c.seq, i as u8, (c.status, c.error_code)));
         let outbox = self.outbox.front().map(|(seq, _)| *seq);
+        #[cfg(feature = "firmware-management")]
+        let notice = self.notice_seq();
+        #[cfg(not(feature = "firmware-management"))]
+        let notice = None;
         let tx = self
             .transactions
             .front_seq()
             .filter(|_| self.transactions.head_not_before().is_none_or(|t| t <= now));
-        let best = [status.map(|s| s.0), outbox, tx]
+        let best = [status.map(|s| s.0), outbox, tx, notice]
             .into_iter()
             .flatten()
             .min()?;
@@ -155,6 +164,12 @@ impl<S: Station> ChargePoint<S> {
                     c.triggered = false;
                 }
                 return Some(Origin::Status { connector, sent });
+            }
+        }
+        #[cfg(feature = "firmware-management")]
+        if notice == Some(best) {
+            if let Some((_, n)) = self.firmware_front_notice() {
+                return Some(Origin::Outbox(Outgoing::Notice(n)));
             }
         }
         if outbox == Some(best) {
@@ -176,6 +191,8 @@ impl<S: Station> ChargePoint<S> {
         match origin {
             Origin::Boot => None,
             Origin::Status { connector, sent } => self.transmit_status(now, buf, connector, sent),
+            #[cfg(feature = "firmware-management")]
+            Origin::Outbox(Outgoing::Notice(_)) => self.transmit_notice(now, buf),
             Origin::Outbox(outgoing) => self.transmit_outgoing(now, buf, outgoing),
             Origin::Transaction => self.transmit_transaction(now, buf),
         }
@@ -235,6 +252,8 @@ impl<S: Station> ChargePoint<S> {
                 };
                 self.send(now, buf, origin, &request)
             }
+            #[cfg(feature = "firmware-management")]
+            Origin::Outbox(Outgoing::Notice(_)) => None,
             Origin::Boot | Origin::Status { .. } | Origin::Transaction => None,
         }
     }
@@ -334,6 +353,8 @@ impl<S: Station> ChargePoint<S> {
             }
             // Nothing to learn from these answers (empty payloads).
             Origin::Outbox(Outgoing::MeterValues { .. }) => {}
+            #[cfg(feature = "firmware-management")]
+            Origin::Outbox(Outgoing::Notice(_)) => self.notice_done(None),
             #[cfg(feature = "remote-trigger")]
             Origin::Outbox(
                 Outgoing::Boot | Outgoing::DiagnosticsStatus | Outgoing::FirmwareStatus,

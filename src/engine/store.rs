@@ -49,6 +49,9 @@ pub enum Record {
     /// One slot of the charging-profile table (Smart Charging).
     #[cfg(feature = "smart-charging")]
     ChargingProfile(u8),
+    /// The firmware update in progress (Firmware Management).
+    #[cfg(feature = "firmware-management")]
+    Firmware,
 }
 
 /// Fixed-name records: (record, key, kind byte).
@@ -61,6 +64,8 @@ const FIXED: &[(Record, &str, u8)] = &[
     (Record::LocalList, "list", 7),
     #[cfg(feature = "reservation")]
     (Record::Reservations, "resv", 8),
+    #[cfg(feature = "firmware-management")]
+    (Record::Firmware, "fw", 10),
 ];
 const KIND_QUEUED: u8 = 1;
 const KIND_TRANSACTION: u8 = 2;
@@ -172,8 +177,12 @@ const PROFILE_RECORD: usize =
     1 + 4 + 5 + 4 + 3 + 3 * 9 + 5 + 1 + 5 + 1 + crate::capacity::MAX_SCHEDULE_PERIODS * 9;
 #[cfg(not(feature = "smart-charging"))]
 const PROFILE_RECORD: usize = 0;
+#[cfg(feature = "firmware-management")]
+const FIRMWARE_RECORD: usize = 1 + 2 + crate::capacity::FIRMWARE_LOCATION_MAX + 8 + 4 + 4;
+#[cfg(not(feature = "firmware-management"))]
+const FIRMWARE_RECORD: usize = 0;
 
-const fn max(a: usize, b: usize) -> usize {
+pub(super) const fn max(a: usize, b: usize) -> usize {
     if a > b {
         a
     } else {
@@ -191,7 +200,10 @@ pub const MAX_STORED_RECORD: usize = HEADER
         ),
         max(
             max(CACHE_RECORD, LIST_RECORD),
-            max(max(RESERVATIONS_RECORD, PROFILE_RECORD), MAX_CONNECTORS + 2),
+            max(
+                max(RESERVATIONS_RECORD, PROFILE_RECORD),
+                max(FIRMWARE_RECORD, MAX_CONNECTORS + 2),
+            ),
         ),
     );
 
@@ -460,6 +472,11 @@ impl<S: Station> ChargePoint<S> {
                     w.u64(r.expiry.unix_ms as u64);
                 }
             }),
+            #[cfg(feature = "firmware-management")]
+            Record::Firmware => match self.firmware.update.as_ref() {
+                Some(u) => frame(buf, record, |w| firmware::encode_update(w, u)),
+                None => return Encoded::Empty,
+            },
             Record::Queued(_) | Record::Transaction(_) => return Encoded::Empty,
             #[cfg(feature = "smart-charging")]
             Record::ChargingProfile(_) => return Encoded::Empty,

@@ -61,6 +61,13 @@ impl Transaction {
     }
 }
 
+#[cfg(not(feature = "firmware-management"))]
+impl<S: Station> ChargePoint<S> {
+    fn firmware_busy(&self) -> bool {
+        false
+    }
+}
+
 impl<S: Station> ChargePoint<S> {
     /// The Central System's transactionId of the transaction on `connector`, once known.
     pub fn transaction_id(&self, connector: u8) -> Option<i32> {
@@ -121,6 +128,7 @@ impl<S: Station> ChargePoint<S> {
             || !operative
             || c.status == ChargePointStatus::Faulted
             || self.reset_pending()
+            || self.firmware_busy()
         {
             return Err(CommandError::Unavailable);
         }

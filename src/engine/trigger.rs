@@ -98,11 +98,13 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// What a triggered DiagnosticsStatusNotification reports: no upload runs in this build.
+    #[cfg(not(feature = "firmware-management"))]
     pub(super) fn diagnostics_status(&self) -> DiagnosticsStatus {
         DiagnosticsStatus::Idle
     }
 
     /// What a triggered FirmwareStatusNotification reports: no update runs in this build.
+    #[cfg(not(feature = "firmware-management"))]
     pub(super) fn firmware_status(&self) -> FirmwareStatus {
         FirmwareStatus::Idle
     }

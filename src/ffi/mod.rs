@@ -39,6 +39,10 @@ mod reservation;
 pub use local_list::*;
 #[cfg(feature = "reservation")]
 pub use reservation::*;
+#[cfg(feature = "firmware-management")]
+mod firmware;
+#[cfg(feature = "firmware-management")]
+pub use firmware::*;
 #[cfg(feature = "smart-charging")]
 mod smart_charging;
 #[cfg(feature = "smart-charging")]

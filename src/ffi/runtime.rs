@@ -88,6 +88,13 @@ mod host_runtime {
     /// On the host, the C API keeps its persistent store in the directory this environment
     /// variable names (unset: nothing is kept). On Zephyr, CONFIG_OCPP_PERSISTENCE.
     pub(crate) const STORE_DIR_VARIABLE: &str = "OCPP_STORE_DIR";
+    /// Firmware Management on the host: where images are downloaded and "installed" (unset: a
+    /// directory under the system's temporary directory) and the file GetDiagnostics uploads
+    /// (unset: the recent events).
+    #[cfg(feature = "firmware-management")]
+    pub(crate) const FIRMWARE_DIR_VARIABLE: &str = "OCPP_FIRMWARE_DIR";
+    #[cfg(feature = "firmware-management")]
+    pub(crate) const DIAGNOSTICS_FILE_VARIABLE: &str = "OCPP_DIAGNOSTICS_FILE";
 
     std::thread_local! {
         static CALLBACK_DEPTH: Cell<u32> = const { Cell::new(0) };
@@ -109,6 +116,12 @@ mod host_runtime {
             let url = format!("ws://{host}:{}{}", endpoint.port, endpoint.path);
             let config = HostConfig {
                 store_dir: std::env::var_os(STORE_DIR_VARIABLE).map(Into::into),
+                #[cfg(feature = "firmware-management")]
+                firmware: crate::platform::host::FirmwareConfig {
+                    dir: std::env::var_os(FIRMWARE_DIR_VARIABLE).map(Into::into),
+                    diagnostics_file: std::env::var_os(DIAGNOSTICS_FILE_VARIABLE).map(Into::into),
+                    handler: Some(super::super::firmware::host_handler()),
+                },
                 ..HostConfig::new(url)
             };
             HostChargePoint::spawn(config, boot, connectors, station, on_event).map_err(|e| match e

@@ -535,6 +535,52 @@ pub enum ocpp_event_type {
     /// SendLocalList installed version value of the Local Authorization
     /// List. (CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
     OCPP_EVENT_LOCAL_LIST_UPDATED,
+    /// A firmware update reached status value (an enum
+    /// ocpp_firmware_status; name is the spec's text, e.g. "Downloaded"). A
+    /// FirmwareStatusNotification follows. OCPP_FIRMWARE_INSTALLING comes
+    /// as the install starts (see ocpp_set_firmware_handler).
+    /// (CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+    OCPP_EVENT_FIRMWARE_STATUS,
+    /// A diagnostics upload reached status value (an enum
+    /// ocpp_diagnostics_status; name is the spec's text).
+    /// (CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+    OCPP_EVENT_DIAGNOSTICS_STATUS,
+}
+
+/// @brief Status of a firmware update (OCPP_EVENT_FIRMWARE_STATUS), the
+///        spec's FirmwareStatus.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ocpp_firmware_status {
+    /// No update runs (only reported when triggered)
+    OCPP_FIRMWARE_IDLE,
+    /// The image is being downloaded (retries included)
+    OCPP_FIRMWARE_DOWNLOADING,
+    /// The image is downloaded; the install waits until no transaction runs
+    OCPP_FIRMWARE_DOWNLOADED,
+    /// Every attempt to download failed
+    OCPP_FIRMWARE_DOWNLOAD_FAILED,
+    /// The image is being installed (the platform reboots into it)
+    OCPP_FIRMWARE_INSTALLING,
+    /// The new image runs
+    OCPP_FIRMWARE_INSTALLED,
+    /// The install failed or was refused
+    OCPP_FIRMWARE_INSTALLATION_FAILED,
+}
+
+/// @brief Status of a diagnostics upload (OCPP_EVENT_DIAGNOSTICS_STATUS),
+///        the spec's DiagnosticsStatus.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ocpp_diagnostics_status {
+    /// No upload runs (only reported when triggered)
+    OCPP_DIAGNOSTICS_IDLE,
+    /// The file is being uploaded (retries included)
+    OCPP_DIAGNOSTICS_UPLOADING,
+    /// The file was uploaded
+    OCPP_DIAGNOSTICS_UPLOADED,
+    /// Every attempt to upload failed
+    OCPP_DIAGNOSTICS_UPLOAD_FAILED,
 }
 
 /// @brief An event for the application, filled by ocpp_poll_event. The
@@ -630,6 +676,18 @@ impl ocpp_event {
             Event::LocalListUpdated { version } => {
                 out.r#type = ocpp_event_type::OCPP_EVENT_LOCAL_LIST_UPDATED;
                 out.value = *version;
+            }
+            #[cfg(feature = "firmware-management")]
+            Event::FirmwareStatusChanged(status) => {
+                out.r#type = ocpp_event_type::OCPP_EVENT_FIRMWARE_STATUS;
+                out.value = ocpp_firmware_status::from(*status) as c_int;
+                copy_c_string(&mut out.name, status.as_str());
+            }
+            #[cfg(feature = "firmware-management")]
+            Event::DiagnosticsStatusChanged(status) => {
+                out.r#type = ocpp_event_type::OCPP_EVENT_DIAGNOSTICS_STATUS;
+                out.value = ocpp_diagnostics_status::from(*status) as c_int;
+                copy_c_string(&mut out.name, status.as_str());
             }
             // Reported through ocpp_poll_charging_limit: no enumerator of its own here.
             #[cfg(feature = "smart-charging")]

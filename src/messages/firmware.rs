@@ -1,5 +1,6 @@
-//! Firmware Management status notifications (OCPP 1.6 sections 6.19 and 6.41). The Remote
-//! Trigger profile sends them too (TriggerMessage), so they exist when either profile is built.
+//! Firmware Management messages (OCPP 1.6 sections 6.19, 6.21, 6.41, 6.49). The status
+//! notifications exist when either Remote Trigger (TriggerMessage sends them) or
+//! `firmware-management` is built; UpdateFirmware and GetDiagnostics with the latter only.
 
 use super::Request;
 use super::{ocpp_enum, ocpp_message};

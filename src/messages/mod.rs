@@ -3,6 +3,8 @@
 pub mod core_profile;
 #[cfg(any(feature = "remote-trigger", feature = "firmware-management"))]
 pub mod firmware;
+#[cfg(feature = "firmware-management")]
+pub mod firmware_management;
 #[cfg(feature = "local-auth-list")]
 pub mod local_auth_list;
 #[cfg(feature = "remote-trigger")]
@@ -16,6 +18,8 @@ pub mod types;
 pub use core_profile::*;
 #[cfg(any(feature = "remote-trigger", feature = "firmware-management"))]
 pub use firmware::*;
+#[cfg(feature = "firmware-management")]
+pub use firmware_management::*;
 #[cfg(feature = "local-auth-list")]
 pub use local_auth_list::*;
 #[cfg(feature = "remote-trigger")]

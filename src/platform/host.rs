@@ -60,8 +60,14 @@ use std::path::PathBuf;
 
 mod connection;
 mod event_log;
+#[cfg(feature = "firmware-management")]
+pub mod http;
+#[cfg(feature = "firmware-management")]
+pub mod transfers;
 use connection::{close, Target};
 use event_log::EventLog;
+#[cfg(feature = "firmware-management")]
+pub use transfers::{FirmwareConfig, FirmwareHandler, InstallDecision};
 
 use super::host_store::{DirStore, StoreStats};
 use std::collections::VecDeque;
@@ -124,6 +130,9 @@ pub struct HostConfig {
     /// Directory of the persistent store ([`DirStore`]): transactions and queued messages
     /// survive a crash or power cut. None: nothing is kept.
     pub store_dir: Option<PathBuf>,
+    /// Firmware Management: where images go, what GetDiagnostics uploads, the install handler.
+    #[cfg(feature = "firmware-management")]
+    pub firmware: FirmwareConfig,
 }
 
 impl HostConfig {
@@ -137,6 +146,8 @@ impl HostConfig {
             reconnect_max: Duration::from_millis(RECONNECT_MAX_MS as u64),
             connect_timeout: Duration::from_millis(CONNECT_TIMEOUT_MS as u64),
             store_dir: None,
+            #[cfg(feature = "firmware-management")]
+            firmware: FirmwareConfig::default(),
         }
     }
 }
@@ -165,6 +176,11 @@ struct Shared<S: Station> {
     epoch: std::time::Instant,
     /// Written after every engine step, under the engine lock.
     store: Mutex<Option<DirStore>>,
+    /// The transfer thread's job queue (None: none runs).
+    #[cfg(feature = "firmware-management")]
+    transfers: Mutex<Option<std::sync::mpsc::Sender<transfers::Work>>>,
+    #[cfg(feature = "firmware-management")]
+    diagnostics_file: Option<PathBuf>,
 }
 
 /// A poisoned lock only means another thread panicked while holding it; the data is still the
@@ -194,6 +210,8 @@ impl<S: Station> Shared<S> {
         if let Some(store) = lock(&self.store).as_mut() {
             store.sync(cp);
         }
+        #[cfg(feature = "firmware-management")]
+        self.start_transfers(cp);
         let mut any = false;
         let mut log = lock(&self.log);
         while let Some(event) = cp.poll_event() {
@@ -326,6 +344,8 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
                     CommandError::InvalidArgument
                 })?;
                 let _ = store.restore(&mut engine, Instant::from_millis(0));
+                #[cfg(feature = "firmware-management")]
+                transfers::check_boot(&mut engine, &config.firmware.dir(), Instant::from_millis(0));
                 Some(store)
             }
             None => None,
@@ -338,7 +358,13 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
             stop: AtomicBool::new(false),
             reset_due: AtomicBool::new(false),
             epoch,
+            #[cfg(feature = "firmware-management")]
+            transfers: Mutex::new(None),
+            #[cfg(feature = "firmware-management")]
+            diagnostics_file: config.firmware.diagnostics_file.clone(),
         });
+        #[cfg(feature = "firmware-management")]
+        Shared::spawn_transfers(&shared, &config.firmware);
         let io = IoThread {
             shared: Arc::clone(&shared),
             target,
@@ -460,6 +486,9 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
 
     fn stop(&mut self) {
         self.shared.stop.store(true, Ordering::Release);
+        // The transfer thread ends after its job (cancelled: `alive` is false now).
+        #[cfg(feature = "firmware-management")]
+        lock(&self.shared.transfers).take();
         if let Some(thread) = self.thread.take() {
             thread.thread().unpark();
             if thread.join().is_err() {

@@ -437,9 +437,9 @@ pub extern "C" fn ocpp_selftest_power_cut() -> i32 {
 }
 
 /// The records of the store, small ones only (the case writes no configuration).
-type Records = heapless::Vec<(StoreKey, heapless::Vec<u8, 96>), 8>;
+pub(super) type Records = heapless::Vec<(StoreKey, heapless::Vec<u8, 96>), 8>;
 
-fn drain_store(
+pub(super) fn drain_store(
     cp: &mut ChargePoint<TestStation>,
     records: &mut Records,
     buf: &mut [u8],

@@ -201,7 +201,8 @@ struct Harness<'a> {
             feature = "remote-trigger",
             feature = "reservation",
             feature = "local-auth-list",
-            feature = "smart-charging"
+            feature = "smart-charging",
+            feature = "firmware-management"
         )),
         allow(dead_code)
     )]
@@ -371,7 +372,8 @@ impl Harness<'_> {
 #[cfg(any(
     feature = "remote-trigger",
     feature = "reservation",
-    feature = "local-auth-list"
+    feature = "local-auth-list",
+    feature = "firmware-management"
 ))]
 impl Harness<'_> {
     /// A CALL from the Central System, written into `cs` from its typed request; returns the
@@ -406,7 +408,8 @@ impl Harness<'_> {
     feature = "remote-trigger",
     feature = "reservation",
     feature = "local-auth-list",
-    feature = "smart-charging"
+    feature = "smart-charging",
+    feature = "firmware-management"
 ))]
 impl Harness<'_> {
     /// A new id for a CALL of the Central System.
@@ -427,6 +430,8 @@ fn accepted() -> IdTagInfo {
 // One file per group of cases.
 mod core_cases;
 pub use core_cases::*;
+#[cfg(feature = "firmware-management")]
+mod firmware;
 #[cfg(feature = "local-auth-list")]
 mod local_list;
 #[cfg(feature = "remote-trigger")]
@@ -435,6 +440,8 @@ mod remote_trigger;
 mod reservation;
 #[cfg(feature = "smart-charging")]
 mod smart_charging;
+#[cfg(feature = "firmware-management")]
+pub use firmware::ocpp_selftest_firmware;
 #[cfg(feature = "local-auth-list")]
 pub use local_list::ocpp_selftest_local_list;
 #[cfg(feature = "remote-trigger")]
@@ -468,6 +475,8 @@ mod tests {
             ("local_list", super::ocpp_selftest_local_list),
             #[cfg(feature = "smart-charging")]
             ("smart_charging", super::ocpp_selftest_smart_charging),
+            #[cfg(feature = "firmware-management")]
+            ("firmware", super::ocpp_selftest_firmware),
         ];
         for (name, case) in cases {
             assert_eq!(case(), 0, "{name}: failed check at src/selftest.rs line");

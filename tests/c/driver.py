@@ -62,6 +62,15 @@ def perform(cs: DevCsServer, cp_id: str, command: str) -> str:
     if verb == "config":
         cs.config(**json.loads(rest))
         return "OK"
+    if verb == "firmware":  # firmware NAME SIZE: an image on the file server
+        name, size = rest.split()
+        return compact(cs.add_firmware(name, size=int(size)))
+    if verb == "update_firmware":
+        return compact(cs.update_firmware(cp_id, **json.loads(rest or "{}")))
+    if verb == "get_diagnostics":
+        return compact(cs.get_diagnostics(cp_id, **json.loads(rest or "{}")))
+    if verb == "uploads":
+        return compact(cs.uploads())
     if verb == "disconnect":
         cs.disconnect(cp_id)
         return "OK"

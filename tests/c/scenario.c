@@ -643,6 +643,77 @@ static void optional_profiles(void)
 	}
 }
 
+#ifdef CONFIG_OCPP_PROFILE_FIRMWARE_MGNT
+static struct {
+	int calls;
+	int answer;
+	char image[512];
+	void *user_data;
+} fw_log;
+
+static int firmware_handler(const char *image, void *user_data)
+{
+	__atomic_add_fetch(&fw_log.calls, 1, __ATOMIC_SEQ_CST);
+	snprintf(fw_log.image, sizeof(fw_log.image), "%s", image ? image : "(null)");
+	fw_log.user_data = user_data;
+	return fw_log.answer;
+}
+
+/* Expects the next OCPP_EVENT_FIRMWARE_STATUS (or DIAGNOSTICS) events to be `statuses`. */
+static void expect_statuses(enum ocpp_event_type type, const int *statuses, const char **names,
+			    int n)
+{
+	struct ocpp_event ev;
+
+	for (int i = 0; i < n; i++) {
+		CHECK(next_event(type, &ev, 10000), "status event %d (%s)", i, names[i]);
+		CHECK_EQ(ev.value, statuses[i]);
+		CHECK_STR(ev.name, names[i]);
+	}
+}
+
+/* Firmware Management: UpdateFirmware over HTTP from the dev CS's file server, the
+ * application's handler refusing the install, GetDiagnostics uploaded. */
+static void firmware_management(void)
+{
+	enum ocpp_firmware_status fs = OCPP_FIRMWARE_INSTALLED;
+	enum ocpp_diagnostics_status ds = OCPP_DIAGNOSTICS_UPLOADED;
+	const int fw[] = {OCPP_FIRMWARE_DOWNLOADING, OCPP_FIRMWARE_DOWNLOADED,
+			  OCPP_FIRMWARE_INSTALLING, OCPP_FIRMWARE_INSTALLATION_FAILED};
+	const char *fw_names[] = {"Downloading", "Downloaded", "Installing", "InstallationFailed"};
+	const int diag[] = {OCPP_DIAGNOSTICS_UPLOADING, OCPP_DIAGNOSTICS_UPLOADED};
+	const char *diag_names[] = {"Uploading", "Uploaded"};
+	const char *r;
+
+	CHECK_EQ(ocpp_get_firmware_status(NULL), -EINVAL);
+	CHECK_EQ(ocpp_get_diagnostics_status(NULL), -EINVAL);
+	CHECK_EQ(ocpp_get_firmware_status(&fs), 0);
+	CHECK_EQ(fs, OCPP_FIRMWARE_IDLE);
+	fw_log.answer = -EPERM;
+	CHECK_EQ(ocpp_set_firmware_handler(firmware_handler, &fw_log), 0);
+	r = cs("firmware fw-c.bin 65536");
+	CHECK(strstr(r, "\"sha256\"") != NULL, "%s", r);
+	r = cs("update_firmware {\"image\":\"fw-c.bin\",\"retries\":0}");
+	CHECK(strstr(r, "\"result\":{}") != NULL, "%s", r);
+	expect_statuses(OCPP_EVENT_FIRMWARE_STATUS, fw, fw_names, 4);
+	CHECK_EQ(__atomic_load_n(&fw_log.calls, __ATOMIC_SEQ_CST), 1);
+	CHECK(strstr(fw_log.image, "firmware.bin") != NULL, "image %s", fw_log.image);
+	CHECK(fw_log.user_data == &fw_log, "user_data is passed back");
+	CHECK(cs_wait("FirmwareStatusNotification", 4, 5), "four notifications");
+	CHECK_EQ(ocpp_get_firmware_status(&fs), 0);
+	CHECK_EQ(fs, OCPP_FIRMWARE_IDLE);
+	CHECK_EQ(ocpp_set_firmware_handler(NULL, NULL), 0);
+
+	r = cs("get_diagnostics {}");
+	CHECK(strstr(r, "\"fileName\"") != NULL, "%s", r);
+	expect_statuses(OCPP_EVENT_DIAGNOSTICS_STATUS, diag, diag_names, 2);
+	CHECK_EQ(ocpp_get_diagnostics_status(&ds), 0);
+	CHECK_EQ(ds, OCPP_DIAGNOSTICS_IDLE);
+	r = cs("uploads");
+	CHECK(strstr(r, "\"method\":\"PUT\"") != NULL, "%s", r);
+}
+#endif
+
 static void timeouts(void)
 {
 	ocpp_session_handle_t sh;
@@ -701,6 +772,9 @@ int main(int argc, char **argv)
 	RUN(closing_a_session_keeps_its_transaction);
 	RUN(cs_requests_become_events);
 	RUN(optional_profiles);
+#ifdef CONFIG_OCPP_PROFILE_FIRMWARE_MGNT
+	RUN(firmware_management);
+#endif
 	RUN(timeouts);
 	RUN(shuts_down);
 	return finish();

@@ -495,6 +495,8 @@ pub fn test_config(url: String) -> HostConfig {
         reconnect_max: Duration::from_millis(800),
         connect_timeout: Duration::from_secs(5),
         store_dir: None,
+        #[cfg(feature = "firmware-management")]
+        firmware: Default::default(),
     }
 }
 

@@ -10,7 +10,7 @@ export const PROFILES = [
   { id: "reservation", title: "Reservation", supported: true },
   { id: "local-list", title: "Local Auth List Management", supported: true },
   { id: "smart-charging", title: "Smart Charging", supported: true },
-  { id: "firmware", title: "Firmware Management", supported: false },
+  { id: "firmware", title: "Firmware Management", supported: true },
 ];
 
 export const AUTHORIZATION_STATUSES = ["Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"];
@@ -91,12 +91,12 @@ export const ACTIONS = [
     fields: [{ name: "connectorId", label: "connector", type: "int", default: "1" },
              { name: "duration", label: "duration (s)", type: "int", default: "3600" },
              { name: "chargingRateUnit", label: "unit", type: "select", options: ["", "A", "W"], optional: true }] },
-  // Firmware Management (not implemented by zephyr-ocpp yet)
+  // Firmware Management (images and uploads: the dev CS's file server, GET /files)
   { action: "UpdateFirmware", profile: "firmware", label: "Update Firmware",
     fields: [{ name: "location", label: "firmware URL", type: "text", default: "http://127.0.0.1/firmware.bin" },
              { name: "retrieveDate", label: "retrieve in (minutes)", type: "minutes", default: "0" }] },
   { action: "GetDiagnostics", profile: "firmware", label: "Get Diagnostics",
-    fields: [{ name: "location", label: "upload URL", type: "text", default: "ftp://127.0.0.1/diagnostics/" }] },
+    fields: [{ name: "location", label: "upload URL", type: "text", default: "http://127.0.0.1/diagnostics/" }] },
 ];
 
 export function actionSpec(action) {

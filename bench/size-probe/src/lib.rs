@@ -54,6 +54,14 @@ pub unsafe extern "C" fn ocpp_size_probe(input: *const u8, len: usize, out: *mut
     black_box((cp.local_list_version(), cp.local_list_status(now, "TAG")));
     #[cfg(feature = "smart-charging")]
     black_box(cp.charging_limit(1, now));
+    // Firmware Management: the platform's side of the transfer seam.
+    #[cfg(feature = "firmware-management")]
+    {
+        black_box(cp.poll_transfer(now));
+        cp.transfer_finished(now, ocpp::engine::TransferKind::Download, Ok(len as u64));
+        cp.firmware_booted(now, len > 1);
+        black_box((cp.firmware_install_pending(), cp.firmware_status(), cp.diagnostics_status()));
+    }
     // Persistence: what a platform with a store calls (restore at start, drain after each step).
     #[cfg(feature = "store")]
     {

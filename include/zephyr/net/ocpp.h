@@ -305,6 +305,20 @@ enum ocpp_event_type {
    * List. (CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
    */
   OCPP_EVENT_LOCAL_LIST_UPDATED,
+  /**
+   * A firmware update reached status value (an enum
+   * ocpp_firmware_status; name is the spec's text, e.g. "Downloaded"). A
+   * FirmwareStatusNotification follows. OCPP_FIRMWARE_INSTALLING comes
+   * as the install starts (see ocpp_set_firmware_handler).
+   * (CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+   */
+  OCPP_EVENT_FIRMWARE_STATUS,
+  /**
+   * A diagnostics upload reached status value (an enum
+   * ocpp_diagnostics_status; name is the spec's text).
+   * (CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+   */
+  OCPP_EVENT_DIAGNOSTICS_STATUS,
 };
 
 /**
@@ -319,6 +333,64 @@ enum ocpp_reset_type {
    * Restart the application gracefully
    */
   OCPP_RESET_SOFT,
+};
+
+/**
+ * @brief Status of a firmware update (OCPP_EVENT_FIRMWARE_STATUS), the
+ *        spec's FirmwareStatus.
+ */
+enum ocpp_firmware_status {
+  /**
+   * No update runs (only reported when triggered)
+   */
+  OCPP_FIRMWARE_IDLE,
+  /**
+   * The image is being downloaded (retries included)
+   */
+  OCPP_FIRMWARE_DOWNLOADING,
+  /**
+   * The image is downloaded; the install waits until no transaction runs
+   */
+  OCPP_FIRMWARE_DOWNLOADED,
+  /**
+   * Every attempt to download failed
+   */
+  OCPP_FIRMWARE_DOWNLOAD_FAILED,
+  /**
+   * The image is being installed (the platform reboots into it)
+   */
+  OCPP_FIRMWARE_INSTALLING,
+  /**
+   * The new image runs
+   */
+  OCPP_FIRMWARE_INSTALLED,
+  /**
+   * The install failed or was refused
+   */
+  OCPP_FIRMWARE_INSTALLATION_FAILED,
+};
+
+/**
+ * @brief Status of a diagnostics upload (OCPP_EVENT_DIAGNOSTICS_STATUS),
+ *        the spec's DiagnosticsStatus.
+ */
+enum ocpp_diagnostics_status {
+  /**
+   * No upload runs (only reported when triggered)
+   */
+  OCPP_DIAGNOSTICS_IDLE,
+  /**
+   * The file is being uploaded (retries included)
+   */
+  OCPP_DIAGNOSTICS_UPLOADING,
+  /**
+   * The file was uploaded
+   */
+  OCPP_DIAGNOSTICS_UPLOADED,
+  /**
+   * Every attempt to upload failed
+   */
+  OCPP_DIAGNOSTICS_UPLOAD_FAILED,
 };
 
 #if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
@@ -752,6 +824,28 @@ struct ocpp_reservation_info {
 };
 #endif
 
+#if defined(CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+/**
+ * @brief Decides on a downloaded firmware image (see ocpp_set_firmware_handler).
+ *
+ * Called on the library's transfer thread when the image is downloaded and
+ * no transaction runs, before it is installed. The connectors are
+ * Unavailable meanwhile. It may take its time (show "updating", ask a
+ * person); ocpp_* calls from it are allowed.
+ *
+ * @param image the downloaded image's file (host), or NULL when it is in
+ *        the secondary image slot (Zephyr, MCUboot)
+ * @param user_data as given to ocpp_set_firmware_handler
+ *
+ * @return 0 to let the library install it (Zephyr: request the MCUboot
+ *         upgrade and reboot; host: copy it and register anew); 1 when the
+ *         application installed it itself (Installed is reported); -EAGAIN
+ *         to be asked again after the update's retry interval; any other
+ *         negative value refuses it (InstallationFailed)
+ */
+typedef int (*ocpp_firmware_handler_t)(const char *image, void *user_data);
+#endif
+
 #if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
 /**
  * @brief The charging limit in force on a connector, from the Central
@@ -1146,6 +1240,51 @@ int ocpp_local_list_lookup(const char *idtag, enum ocpp_auth_status *status);
  * @retval -EBUSY called from the callback
  */
 int ocpp_get_reservation(uint8_t conn_id, struct ocpp_reservation_info *info);
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+/**
+ * @brief Register the application's firmware handler, or remove it (NULL).
+ *
+ * Without a handler a downloaded image is installed as soon as no
+ * transaction runs. OCPP_EVENT_FIRMWARE_STATUS events report each step.
+ * May be called before ocpp_init; it stays registered across ocpp_deinit.
+ *
+ * @param handler the handler, or NULL for the default
+ * @param user_data handed back to the handler
+ *
+ * @return 0
+ */
+int ocpp_set_firmware_handler(ocpp_firmware_handler_t handler, void *user_data);
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+/**
+ * @brief The state of the firmware update, as a triggered
+ *        FirmwareStatusNotification reports it (OCPP_FIRMWARE_IDLE when none
+ *        runs).
+ *
+ * @param status set to the status
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -EINVAL status NULL, or not initialized
+ * @retval -EBUSY called from the callback
+ */
+int ocpp_get_firmware_status(enum ocpp_firmware_status *status);
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+/**
+ * @brief The state of the diagnostics upload (OCPP_DIAGNOSTICS_IDLE when
+ *        none runs).
+ *
+ * @param status set to the status
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -EINVAL status NULL, or not initialized
+ * @retval -EBUSY called from the callback
+ */
+int ocpp_get_diagnostics_status(enum ocpp_diagnostics_status *status);
 #endif
 
 #if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)

@@ -94,6 +94,11 @@ impl<S: Station> ChargePoint<S> {
                 (usize::from(slot) < self.store.profile_sums.len()).then_some(())?;
                 self.restore_charging_profile(Instant(0), entry).ok()
             }
+            #[cfg(feature = "firmware-management")]
+            Record::Firmware => {
+                self.firmware.update = Some(firmware::decode_update(r)?);
+                Some(())
+            }
             #[cfg(feature = "reservation")]
             Record::Reservations => {
                 let mut list = reservation::Reservations::default();
@@ -139,6 +144,8 @@ impl<S: Station> ChargePoint<S> {
         self.next_local_tx = self.next_local_tx.max(highest.1.wrapping_add(1));
         self.transactions.rebase_monotonic(now);
         self.store.enabled = true;
+        #[cfg(feature = "firmware-management")]
+        self.firmware_restored(now);
         #[cfg(feature = "smart-charging")]
         {
             // Profiles come back in load order: slots that now differ are rewritten.

@@ -13,6 +13,8 @@ use super::*;
 mod authorization;
 mod boot;
 mod central_system;
+#[cfg(feature = "firmware-management")]
+mod firmware;
 mod keepalive;
 #[cfg(feature = "local-auth-list")]
 mod local_list;

@@ -7,8 +7,8 @@ use super::*;
 
 /// The platform's store, in memory: what a settings backend or a directory holds.
 #[derive(Default, Clone)]
-struct MemStore {
-    records: BTreeMap<String, StdVec<u8>>,
+pub(super) struct MemStore {
+    pub(super) records: BTreeMap<String, StdVec<u8>>,
     bytes_written: usize,
     writes: usize,
     erases: usize,
@@ -16,7 +16,7 @@ struct MemStore {
 
 impl MemStore {
     /// Performs every pending operation.
-    fn drain(&mut self, cp: &mut ChargePoint<FakeStation>) {
+    pub(super) fn drain(&mut self, cp: &mut ChargePoint<FakeStation>) {
         while self.step(cp) {}
     }
 
@@ -40,7 +40,7 @@ impl MemStore {
 
     /// A charge point booting on this store (in key order, as a directory lists it; the
     /// queue must not depend on it) at `now`.
-    fn boot(&self, name: &str, now: Instant) -> (Harness, RestoreReport) {
+    pub(super) fn boot(&self, name: &str, now: Instant) -> (Harness, RestoreReport) {
         let mut h = Harness::new(name, 2);
         h.now = now;
         for (key, bytes) in self.records.iter().rev() {

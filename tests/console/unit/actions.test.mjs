@@ -17,9 +17,9 @@ function defaults(action) {
 test("every form has a profile, and only implemented profiles are marked supported", () => {
   for (const a of ACTIONS) assert.ok(PROFILES.some((p) => p.id === a.profile), a.action);
   const unsupported = PROFILES.filter((p) => !p.supported).map((p) => p.id).sort();
-  assert.deepEqual(unsupported, ["firmware"]);
+  assert.deepEqual(unsupported, []);
   assert.equal(profileOf("SetChargingProfile").supported, true);
-  assert.equal(profileOf("UpdateFirmware").supported, false);
+  assert.equal(profileOf("UpdateFirmware").supported, true);
   assert.equal(profileOf("TriggerMessage").supported, true);
   // Every Central-System-initiated OCPP 1.6 action has its form.
   const all = ["CancelReservation", "ChangeAvailability", "ChangeConfiguration", "ClearCache",

@@ -1,0 +1,332 @@
+//! The host's half of Firmware Management: the engine's [`TransferJob`]s run on a thread of
+//! their own ("ocpp-transfer"), so a download never blocks the OCPP loop; each result goes
+//! back to the engine under its lock ([`ChargePoint::transfer_finished`]).
+//!
+//! Files, in [`HostConfig::firmware_dir`](super::HostConfig) (default: a directory under the
+//! system's temporary directory, per process):
+//! - `firmware.bin`: the last image downloaded (written as `firmware.part`, renamed when
+//!   complete);
+//! - `installed.bin`: the image "installed" (the host cannot flash itself: the install copies
+//!   the image there, then the session restarts as after a Reset and Installed is reported
+//!   after the new BootNotification).
+//!
+//! Diagnostics upload [`HostConfig::diagnostics_file`](super::HostConfig) when set, else the
+//! host's recent events, one line each.
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::thread;
+
+use log::{info, warn};
+
+use super::http::HttpTransport;
+use crate::engine::{ChargePoint, Station, TransferError, TransferJob, TransferKind};
+use crate::transfer::{DownloadSink, Progress, Transport, UploadSource};
+
+pub use crate::transfer::InstallDecision;
+
+/// Called with the downloaded image's path before it is installed (on the transfer thread).
+#[derive(Clone)]
+pub struct FirmwareHandler(pub Arc<dyn Fn(&Path) -> InstallDecision + Send + Sync>);
+
+impl std::fmt::Debug for FirmwareHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FirmwareHandler")
+    }
+}
+
+pub(super) const IMAGE: &str = "firmware.bin";
+pub(super) const PART: &str = "firmware.part";
+pub(super) const INSTALLED: &str = "installed.bin";
+
+/// The default directory: per process, so concurrent charge points do not share an image.
+pub(super) fn default_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("zephyr-ocpp-firmware-{}", std::process::id()))
+}
+
+/// A download into `<dir>/firmware.part`, renamed `firmware.bin` when complete.
+struct FileSink {
+    dir: PathBuf,
+    file: Option<File>,
+}
+
+impl DownloadSink for FileSink {
+    fn begin(&mut self, _: Option<u64>) -> Result<(), TransferError> {
+        fs::create_dir_all(&self.dir).map_err(|_| TransferError::Io)?;
+        self.file = Some(File::create(self.dir.join(PART)).map_err(|_| TransferError::Io)?);
+        Ok(())
+    }
+    fn write(&mut self, chunk: &[u8]) -> Result<(), TransferError> {
+        let file = self.file.as_mut().ok_or(TransferError::Io)?;
+        file.write_all(chunk).map_err(|e| match e.kind() {
+            std::io::ErrorKind::StorageFull => TransferError::SinkFull,
+            _ => TransferError::Io,
+        })
+    }
+    fn finish(&mut self) -> Result<(), TransferError> {
+        let file = self.file.take().ok_or(TransferError::Io)?;
+        file.sync_all().map_err(|_| TransferError::Io)?;
+        fs::rename(self.dir.join(PART), self.dir.join(IMAGE)).map_err(|_| TransferError::Io)
+    }
+}
+
+/// An upload of a file's or a buffer's bytes.
+struct BytesSource {
+    bytes: Vec<u8>,
+    at: usize,
+}
+
+impl UploadSource for BytesSource {
+    fn len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, TransferError> {
+        let left = self.bytes.get(self.at..).unwrap_or_default();
+        let n = left.len().min(buf.len());
+        buf.get_mut(..n)
+            .ok_or(TransferError::Io)?
+            .copy_from_slice(left.get(..n).unwrap_or_default());
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// A job as the transfer thread gets it: diagnostics already collected.
+pub(super) enum Work {
+    Job(TransferJob, Option<Vec<u8>>),
+}
+
+/// Hands a job's result to the engine; `true`: restart the session (after an install).
+pub(super) type Report = dyn Fn(TransferKind, Result<u64, TransferError>, bool) + Send;
+
+/// What the transfer thread needs; results go to `report` (which locks the engine).
+pub(super) struct TransferThread {
+    pub(super) dir: PathBuf,
+    pub(super) handler: Option<FirmwareHandler>,
+    pub(super) transport: HttpTransport,
+    /// The engine is still wanted (false: shutting down; the running transfer is cancelled).
+    pub(super) alive: Box<dyn Fn() -> bool + Send>,
+    /// Hands a result to the engine; `restart` asks the IO thread for a new session (after an
+    /// install, as a reboot would).
+    pub(super) report: Box<Report>,
+}
+
+impl TransferThread {
+    /// Spawns the thread; jobs go in through the returned sender (dropping it ends the thread).
+    pub(super) fn spawn(self) -> Option<Sender<Work>> {
+        let (tx, rx) = mpsc::channel();
+        match thread::Builder::new()
+            .name("ocpp-transfer".into())
+            .spawn(move || self.run(rx))
+        {
+            Ok(_) => Some(tx),
+            Err(e) => {
+                warn!("cannot spawn the transfer thread: {e}");
+                None
+            }
+        }
+    }
+
+    fn run(mut self, rx: Receiver<Work>) {
+        while let Ok(Work::Job(job, diagnostics)) = rx.recv() {
+            if !(self.alive)() {
+                break;
+            }
+            let started = std::time::Instant::now();
+            let (kind, result, restart) = match job {
+                TransferJob::Download { location } => {
+                    (TransferKind::Download, self.download(&location), false)
+                }
+                TransferJob::Upload {
+                    location,
+                    file_name,
+                    ..
+                } => {
+                    let bytes = diagnostics.unwrap_or_default();
+                    (
+                        TransferKind::Upload,
+                        self.upload(&location, &file_name, bytes),
+                        false,
+                    )
+                }
+                TransferJob::Install => {
+                    let result = self.install();
+                    let restart = result.is_ok();
+                    (TransferKind::Install, result, restart)
+                }
+            };
+            let secs = started.elapsed().as_secs_f64();
+            match &result {
+                Ok(bytes) if kind != TransferKind::Install => info!(
+                    "{kind:?}: {bytes} bytes in {secs:.3} s ({:.1} MB/s)",
+                    *bytes as f64 / secs.max(1e-6) / 1e6
+                ),
+                Ok(_) => info!("{kind:?} done"),
+                Err(e) => warn!("{kind:?} failed after {secs:.3} s: {e}"),
+            }
+            (self.report)(kind, result, restart);
+        }
+    }
+
+    fn download(&mut self, location: &str) -> Result<u64, TransferError> {
+        let mut sink = FileSink {
+            dir: self.dir.clone(),
+            file: None,
+        };
+        let alive = &self.alive;
+        self.transport
+            .download(location, &mut sink, &mut |_: Progress| alive())
+    }
+
+    fn upload(&mut self, location: &str, name: &str, bytes: Vec<u8>) -> Result<u64, TransferError> {
+        let mut source = BytesSource { bytes, at: 0 };
+        let alive = &self.alive;
+        self.transport
+            .upload(location, name, &mut source, &mut |_: Progress| alive())
+    }
+
+    /// The application decides first; the default copies the image to `installed.bin`.
+    fn install(&self) -> Result<u64, TransferError> {
+        let image = self.dir.join(IMAGE);
+        let decision = self
+            .handler
+            .as_ref()
+            .map_or(InstallDecision::Install, |h| (h.0)(&image));
+        match decision {
+            InstallDecision::Install => {}
+            InstallDecision::Installed => return Ok(0),
+            InstallDecision::Defer => return Err(TransferError::Deferred),
+            InstallDecision::Refuse => return Err(TransferError::Cancelled),
+        }
+        let tmp = self.dir.join("installed.part");
+        let bytes = fs::copy(&image, &tmp).map_err(|_| TransferError::Io)?;
+        fs::rename(&tmp, self.dir.join(INSTALLED)).map_err(|_| TransferError::Io)?;
+        Ok(bytes)
+    }
+}
+
+/// Start-up after a stop in the middle of an install: the install counts as done when
+/// `installed.bin` holds the downloaded image.
+pub(super) fn check_boot<S: Station>(cp: &mut ChargePoint<S>, dir: &Path, now: crate::Instant) {
+    if !cp.firmware_install_pending() {
+        return;
+    }
+    let read = |name: &str| -> Option<Vec<u8>> {
+        let mut bytes = Vec::new();
+        File::open(dir.join(name))
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .ok()?;
+        Some(bytes)
+    };
+    let installed = matches!((read(IMAGE), read(INSTALLED)), (Some(a), Some(b)) if a == b);
+    info!("restarted during an install: installed = {installed}");
+    cp.firmware_booted(now, installed);
+}
+
+/// The default diagnostics: `file` when given, else the recent events, one line each.
+pub(super) fn diagnostics(file: Option<&Path>, recent: impl Iterator<Item = String>) -> Vec<u8> {
+    if let Some(path) = file {
+        match fs::read(path) {
+            Ok(bytes) => return bytes,
+            Err(e) => warn!(
+                "diagnostics file {}: {e}; sending recent events",
+                path.display()
+            ),
+        }
+    }
+    let mut out = String::from("# zephyr-ocpp host: recent events\n");
+    for line in recent {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// Firmware Management settings of the host ([`HostConfig::firmware`](super::HostConfig)).
+#[derive(Debug, Clone, Default)]
+pub struct FirmwareConfig {
+    /// Where images are downloaded and "installed"; None: [`default_dir`] (under the system's
+    /// temporary directory, per process).
+    pub dir: Option<PathBuf>,
+    /// The file GetDiagnostics uploads; None: the recent events.
+    pub diagnostics_file: Option<PathBuf>,
+    /// Asked before each install; None: install.
+    pub handler: Option<FirmwareHandler>,
+}
+
+impl FirmwareConfig {
+    pub(super) fn dir(&self) -> PathBuf {
+        self.dir.clone().unwrap_or_else(default_dir)
+    }
+}
+
+impl<S: Station + Send + 'static> super::Shared<S> {
+    /// Starts the transfer thread; it holds the engine weakly (the charge point's end ends it).
+    pub(super) fn spawn_transfers(shared: &Arc<Self>, config: &FirmwareConfig) {
+        let weak = Arc::downgrade(shared);
+        let alive_weak = weak.clone();
+        let thread = TransferThread {
+            dir: config.dir(),
+            handler: config.handler.clone(),
+            transport: HttpTransport::default(),
+            alive: Box::new(move || alive_weak.upgrade().is_some_and(|s| !s.stopped())),
+            report: Box::new(move |kind, result, restart| {
+                let Some(shared) = weak.upgrade() else {
+                    return;
+                };
+                {
+                    let mut cp = shared.engine();
+                    cp.transfer_finished(shared.now(), kind, result);
+                    shared.collect(&mut cp);
+                }
+                if restart {
+                    // As a reboot into the new image would: a new session and BootNotification;
+                    // Installed is sent once it is accepted.
+                    info!("firmware installed: restarting the session");
+                    shared
+                        .reset_due
+                        .store(true, std::sync::atomic::Ordering::Release);
+                }
+            }),
+        };
+        *super::lock(&shared.transfers) = thread.spawn();
+    }
+}
+
+impl<S: Station> super::Shared<S> {
+    /// Hands the engine's due jobs to the transfer thread (engine locked, in `collect`).
+    pub(super) fn start_transfers(&self, cp: &mut ChargePoint<S>) {
+        let now = self.now();
+        while let Some(job) = cp.poll_transfer(now) {
+            let kind = match &job {
+                TransferJob::Download { .. } => TransferKind::Download,
+                TransferJob::Upload { .. } => TransferKind::Upload,
+                TransferJob::Install => TransferKind::Install,
+            };
+            if kind == TransferKind::Install {
+                // The "Installing" record is stored before the install can restart anything.
+                if let Some(store) = super::lock(&self.store).as_mut() {
+                    store.sync(cp);
+                }
+            }
+            let diagnostics = (kind == TransferKind::Upload).then(|| {
+                let log = super::lock(&self.log);
+                let recent = log
+                    .recent
+                    .iter()
+                    .map(|r| format!("{} {:?}", r.seq, r.event));
+                diagnostics(self.diagnostics_file.as_deref(), recent)
+            });
+            let sent = super::lock(&self.transfers)
+                .as_ref()
+                .is_some_and(|tx| tx.send(Work::Job(job, diagnostics)).is_ok());
+            if !sent {
+                warn!("no transfer thread: {kind:?} failed");
+                cp.transfer_finished(now, kind, Err(TransferError::Io));
+            }
+        }
+    }
+}

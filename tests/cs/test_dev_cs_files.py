@@ -1,0 +1,85 @@
+"""The dev Central System's file server (tools/dev_cs_files.py): images served by GET, with
+Content-Length or chunked, faults that drop the connection or answer an error status, and
+diagnostics uploads recorded with size and SHA-256.  Plain sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import socket
+import urllib.error
+import urllib.request
+
+import pytest
+
+from dev_cs_client import DevCsError
+
+
+def get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return answer.read()
+
+
+def test_files_port_is_reported_and_images_are_served(dev_cs):
+    assert dev_cs.files_port > 0
+    assert dev_cs.files()["port"] == dev_cs.files_port
+    image = dev_cs.add_firmware("a.bin", size=100_000, seed=3)
+    body = get(image["url"])
+    assert len(body) == 100_000
+    assert hashlib.sha256(body).hexdigest() == image["sha256"]
+    # Deterministic: the same seed gives the same bytes.
+    assert dev_cs.add_firmware("b.bin", size=100_000, seed=3)["sha256"] == image["sha256"]
+    explicit = dev_cs.add_firmware("c.bin", data=b"hello")
+    assert get(explicit["url"]) == b"hello"
+    dev_cs.file_faults([], chunked=True)
+    assert get(image["url"]) == body, "chunked transfer decodes to the same bytes"
+    assert [d["complete"] for d in dev_cs.downloads()] == [True, True, True]
+    with pytest.raises(urllib.error.HTTPError) as e:
+        get(image["url"].replace("a.bin", "missing.bin"))
+    assert e.value.code == 404
+
+
+def test_faults_drop_mid_body_or_answer_a_status(dev_cs):
+    image = dev_cs.add_firmware("f.bin", size=50_000)
+    dev_cs.file_faults([{"drop_after": 1234}, {"status": 503}])
+    conn = http.client.HTTPConnection("127.0.0.1", dev_cs.files_port, timeout=10)
+    conn.request("GET", "/firmware/f.bin")
+    answer = conn.getresponse()
+    assert answer.status == 200 and answer.getheader("Content-Length") == "50000"
+    with pytest.raises(http.client.IncompleteRead) as e:
+        answer.read()
+    assert len(e.value.partial) == 1234
+    with pytest.raises(urllib.error.HTTPError) as e:
+        get(image["url"])
+    assert e.value.code == 503
+    assert len(get(image["url"])) == 50_000, "faults are used up"
+    sent = [(d["status"], d["sent"], d["complete"]) for d in dev_cs.downloads()]
+    assert sent == [(200, 1234, False), (503, 0, False), (200, 50_000, True)]
+    with pytest.raises(DevCsError):
+        dev_cs.file_faults([{"drop_after": -1}])
+
+
+def test_uploads_are_saved_with_hash(dev_cs):
+    url = dev_cs.files()["diagnostics_url"]
+    data = bytes(range(256)) * 300
+    for method in ("PUT", "POST"):
+        request = urllib.request.Request(url + f"log-{method}.txt", data=data, method=method)
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 201
+    uploads = dev_cs.uploads()
+    assert [(u["name"], u["method"], u["size"]) for u in uploads] == [
+        ("log-PUT.txt", "PUT", len(data)), ("log-POST.txt", "POST", len(data))]
+    assert all(u["sha256"] == hashlib.sha256(data).hexdigest() for u in uploads)
+    # Without Content-Length: 411; a name with a slash: not found.
+    with socket.create_connection(("127.0.0.1", dev_cs.files_port), timeout=10) as s:
+        s.sendall(b"PUT /diagnostics/x.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert s.recv(100).startswith(b"HTTP/1.1 411")
+
+
+def test_update_firmware_and_get_diagnostics_need_a_connected_cp(dev_cs):
+    dev_cs.add_firmware("g.bin", size=10)
+    with pytest.raises(DevCsError) as e:
+        dev_cs.update_firmware("NOBODY", image="g.bin")
+    assert e.value.status in (404, 409)
+    with pytest.raises(DevCsError):
+        dev_cs.update_firmware("NOBODY")
