@@ -23,6 +23,11 @@ impl<S: Station> ChargePoint<S> {
         self.connected && self.registration == Some(RegistrationStatus::Accepted)
     }
 
+    /// The WebSocket connection is open (between `handle_connected` and `handle_disconnected`).
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
     pub fn registration(&self) -> Option<RegistrationStatus> {
         self.registration
     }
