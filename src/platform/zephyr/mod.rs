@@ -607,7 +607,14 @@ static LOGGER: ZephyrLog = ZephyrLog;
 
 fn install_logger() {
     if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(log::LevelFilter::Info);
+        // CONFIG_OCPP_LOG_LEVEL: records above it are dropped before they are formatted.
+        log::set_max_level(match crate::capacity::LOG_LEVEL {
+            0 => log::LevelFilter::Off,
+            1 => log::LevelFilter::Error,
+            2 => log::LevelFilter::Warn,
+            3 => log::LevelFilter::Info,
+            _ => log::LevelFilter::Debug,
+        });
     }
 }
 
