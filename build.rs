@@ -28,6 +28,8 @@ const CAPACITIES: &[(&str, &str, &str)] = &[
     ("OCPP_METER_VALUE_SAMPLE_INTERVAL", "DEFAULT_METER_VALUE_SAMPLE_INTERVAL", "Default of MeterValueSampleInterval, seconds."),
     ("OCPP_WEBSOCKET_PING_INTERVAL", "DEFAULT_WEBSOCKET_PING_INTERVAL", "Default of WebSocketPingInterval, seconds (0: no pings)."),
     ("OCPP_RESET_TIMEOUT_MS", "RESET_TIMEOUT_MS", "Longest wait for the transaction queue to drain before a Reset takes effect."),
+    ("OCPP_CLOCK_JUMP_THRESHOLD", "CLOCK_JUMP_THRESHOLD_S", "Seconds by which the wall clock must jump, when set, to be logged as SettingSystemTime."),
+    ("OCPP_SNTP_RESYNC_INTERVAL", "SNTP_RESYNC_INTERVAL_S", "Seconds between two SNTP queries (CONFIG_OCPP_SNTP)."),
 ];
 
 /// Kconfig symbols that `default ... if` conditions may use, and the Cargo feature each one is.

@@ -349,7 +349,7 @@ static int cmd_start(const struct shell *sh, size_t argc, char **argv)
 {
 	struct ocpp_transaction_info info = {0};
 	uint8_t conn;
-	int meter;
+	int meter = 0;
 	int ret = parse_connector(sh, argv[1], 1, &conn);
 
 	if (ret == 0) {
@@ -392,7 +392,7 @@ static int cmd_start(const struct shell *sh, size_t argc, char **argv)
 static int cmd_stop(const struct shell *sh, size_t argc, char **argv)
 {
 	uint8_t conn;
-	int meter;
+	int meter = 0;
 	int ret = parse_connector(sh, argv[1], 1, &conn);
 
 	if (ret == 0) {

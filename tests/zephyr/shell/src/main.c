@@ -6,6 +6,7 @@
  * the charge point is registered (pytest/test_shell.py starts the development Central System
  * when it sees "SHELL: waiting for the Central System") and runs a transaction through the
  * shell; it prints "SHELL: transaction <id>" for the test to check on the Central System's side.
+ * Last, the SNTP server of the test starts answering and the clock is set from it.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -226,6 +227,21 @@ ZTEST(ocpp_shell_online, test_3_transaction)
 		k_msleep(100);
 	}
 	assert_run("ocpp status", 0, "queue: 0 transaction messages");
+}
+
+ZTEST(ocpp_shell_online, test_4_sntp_sets_the_clock)
+{
+	/* Until now the SNTP server ignored every query: the Central System's currentTime set the
+	 * clock. pytest lets it answer now; a resync (every second) sets the clock from it.
+	 */
+	printk("SHELL: waiting for SNTP\n");
+	k_sleep(K_SECONDS(3));
+	/* A StatusNotification stamped with the SNTP time. */
+	assert_run("ocpp connector 2 status Unavailable", 0, "connector 2: Unavailable");
+	/* Sent before it is replaced (only the latest status of a connector goes out). */
+	k_sleep(K_MSEC(1000));
+	assert_run("ocpp connector 2 status Available", 0, "connector 2: Available");
+	k_sleep(K_MSEC(500));
 }
 
 ZTEST_SUITE(ocpp_shell_online, NULL, setup_online, NULL, NULL, NULL);
