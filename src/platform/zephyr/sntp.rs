@@ -3,7 +3,7 @@
 //! (the query blocks up to CONFIG_OCPP_SNTP_TIMEOUT_MS). Until an answer came, or without
 //! SNTP, the engine takes the Central System's currentTime; once one came it no longer does.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use log::{info, warn};
 
@@ -12,9 +12,10 @@ use crate::capacity::SNTP_RESYNC_INTERVAL_S;
 use crate::datetime::DateTime;
 use crate::engine::Station;
 
-/// Uptime (ms) of the next query; `NEVER` without SNTP in the build.
-static NEXT_AT: AtomicU64 = AtomicU64::new(0);
-const NEVER: u64 = u64::MAX;
+/// Uptime (s) of the next query; `NEVER` without SNTP in the build. Seconds in 32 bits:
+/// Cortex-M3/M7 have no 64-bit atomics.
+static NEXT_AT: AtomicU32 = AtomicU32::new(0);
+const NEVER: u32 = u32::MAX;
 /// -ENOTSUP (Zephyr's errno 134): the port was built without CONFIG_OCPP_SNTP.
 const ENOTSUP: i32 = 134;
 
@@ -25,9 +26,8 @@ pub(super) fn reset() {
 
 /// Queries the server when due and sets the engine's wall clock from its answer.
 pub(super) fn sync_if_due<S: Station>(state: &State<S>) {
-    let t = now();
     let due = NEXT_AT.load(Ordering::Relaxed);
-    if due == NEVER || t.as_millis() < due {
+    if due == NEVER || uptime_s() < due {
         return;
     }
     let mut unix_ms = 0i64;
@@ -37,10 +37,8 @@ pub(super) fn sync_if_due<S: Station>(state: &State<S>) {
         NEXT_AT.store(NEVER, Ordering::Relaxed);
         return;
     }
-    let next = now()
-        .as_millis()
-        .saturating_add(SNTP_RESYNC_INTERVAL_S as u64 * 1000);
-    NEXT_AT.store(next, Ordering::Relaxed);
+    let next = uptime_s().saturating_add(SNTP_RESYNC_INTERVAL_S as u32);
+    NEXT_AT.store(next.min(NEVER - 1), Ordering::Relaxed);
     if ret != 0 {
         warn!("SNTP failed ({ret}); the wall clock stays as it is");
         return;
@@ -53,4 +51,8 @@ pub(super) fn sync_if_due<S: Station>(state: &State<S>) {
     if jumped.is_none() {
         info!("wall clock set by SNTP");
     }
+}
+
+fn uptime_s() -> u32 {
+    u32::try_from(now().as_millis() / 1000).unwrap_or(NEVER - 1)
 }
