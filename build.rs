@@ -31,6 +31,8 @@ const CAPACITIES: &[(&str, &str, &str)] = &[
     ("OCPP_FIRMWARE_LOCATION_MAX", "FIRMWARE_LOCATION_MAX", "Longest location URI of UpdateFirmware and GetDiagnostics, in bytes."),
     ("OCPP_TRANSFER_RETRIES", "DEFAULT_TRANSFER_RETRIES", "Transfer retries when UpdateFirmware or GetDiagnostics names none."),
     ("OCPP_TRANSFER_RETRY_INTERVAL", "DEFAULT_TRANSFER_RETRY_INTERVAL", "Seconds between transfer attempts when the request names none."),
+    ("OCPP_CLOCK_JUMP_THRESHOLD", "CLOCK_JUMP_THRESHOLD_S", "Seconds by which the wall clock must jump, when set, to be logged as SettingSystemTime."),
+    ("OCPP_SNTP_RESYNC_INTERVAL", "SNTP_RESYNC_INTERVAL_S", "Seconds between two SNTP queries (CONFIG_OCPP_SNTP)."),
 ];
 
 /// Kconfig symbols that `default ... if` conditions may use, and the Cargo feature each one is.
@@ -73,6 +75,17 @@ fn main() {
     if env::var("OCPP_LIBC_MINIMAL").is_ok_and(|v| matches!(v.trim(), "1" | "y" | "yes")) {
         println!("cargo:rustc-cfg=ocpp_libc_minimal");
     }
+    // CONFIG_OCPP_LOG_LEVEL (0 none, 1 error .. 4 debug; the log level template's symbol, so no
+    // Kconfig default here): `log` records above it are not even formatted on Zephyr.
+    println!("cargo:rerun-if-env-changed=OCPP_LOG_LEVEL");
+    let log_level = env::var("OCPP_LOG_LEVEL")
+        .ok()
+        .and_then(|v| v.trim().parse::<u8>().ok())
+        .unwrap_or(3)
+        .min(4);
+    out.push_str(&format!(
+        "/// `CONFIG_OCPP_LOG_LEVEL`: 0 none, 1 error, 2 warning, 3 info, 4 debug (host: 3).\npub const LOG_LEVEL: u8 = {log_level};\n"
+    ));
     let path = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("capacity.rs");
     fs::write(path, out).expect("write capacity.rs");
     println!("cargo:rerun-if-changed=build.rs");

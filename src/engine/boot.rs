@@ -23,6 +23,11 @@ impl<S: Station> ChargePoint<S> {
         self.connected && self.registration == Some(RegistrationStatus::Accepted)
     }
 
+    /// The WebSocket connection is open (between `handle_connected` and `handle_disconnected`).
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
     pub fn registration(&self) -> Option<RegistrationStatus> {
         self.registration
     }
@@ -37,14 +42,30 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// Sets the wall clock from a trusted source (host clock, SNTP); the Central System's
-    /// currentTime is then no longer applied.
-    pub fn set_wall_clock(&mut self, now: Instant, time: DateTime) {
+    /// currentTime is then no longer applied. Returns by how many milliseconds the clock jumped
+    /// (new minus old) when that is more than `CONFIG_OCPP_CLOCK_JUMP_THRESHOLD` seconds either
+    /// way; such a jump is logged as "SettingSystemTime".
+    pub fn set_wall_clock(&mut self, now: Instant, time: DateTime) -> Option<i64> {
+        let jump = self.clock_jump(now, time, "SNTP or the platform");
         self.wall = Some(WallClock {
             at: now,
             time,
             source: ClockSource::External,
         });
         self.schedule_aligned(now);
+        jump
+    }
+
+    /// The jump from the running wall clock to `time` at `now`, when above the threshold
+    /// (logged once here: a clock that jumps makes stamps and aligned readings jump too).
+    fn clock_jump(&self, now: Instant, time: DateTime, source: &str) -> Option<i64> {
+        let old = self.wall_time(now)?;
+        let jump = time.unix_ms.saturating_sub(old.unix_ms);
+        let threshold = (crate::capacity::CLOCK_JUMP_THRESHOLD_S as i64).saturating_mul(1000);
+        (jump.unsigned_abs() > threshold.unsigned_abs()).then(|| {
+            info!("SettingSystemTime: the wall clock jumps by {jump} ms to {time} (from {source})");
+            jump
+        })
     }
 
     pub(super) fn stamp(&self, now: Instant) -> Stamp {
@@ -98,6 +119,7 @@ impl<S: Station> ChargePoint<S> {
         if self.wall.is_some_and(|w| w.source == ClockSource::External) {
             return;
         }
+        let _ = self.clock_jump(now, time, "the Central System's currentTime");
         self.wall = Some(WallClock {
             at: now,
             time,

@@ -25,9 +25,13 @@ impl<S: Station> ChargePoint<S> {
                 description,
             }) => {
                 warn!(
-                    "CALLERROR for {}: {} {}",
+                    "CALLERROR for {}: {}",
                     id.as_str(),
-                    code.map_or("(unknown code)", ErrorCode::as_str),
+                    code.map_or("(unknown code)", ErrorCode::as_str)
+                );
+                // The description is the peer's text, a part of the frame: debug level only.
+                debug!(
+                    "CALLERROR description: {}",
                     core::str::from_utf8(description).unwrap_or("<non UTF-8>")
                 );
                 self.handle_result(now, &id, Err(code));

@@ -100,6 +100,11 @@ impl<S: Station> ChargePoint<S> {
         })
     }
 
+    /// Requests other than transaction messages waiting to be sent (at most OUTBOX_DEPTH).
+    pub fn queued_requests(&self) -> usize {
+        self.outbox.len()
+    }
+
     pub(super) fn push_outgoing(&mut self, outgoing: Outgoing) -> Result<(), CommandError> {
         let seq = self.next_seq();
         self.outbox

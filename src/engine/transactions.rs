@@ -78,6 +78,15 @@ impl<S: Station> ChargePoint<S> {
             .transaction_id
     }
 
+    /// The idTag of the transaction on `connector`.
+    pub fn transaction_id_tag(&self, connector: u8) -> Option<&str> {
+        self.connectors
+            .get(usize::from(connector))?
+            .transaction
+            .as_ref()
+            .map(|t| t.id_tag.as_str())
+    }
+
     pub fn has_transaction(&self, connector: u8) -> bool {
         self.connectors
             .get(usize::from(connector))

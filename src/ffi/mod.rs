@@ -31,6 +31,8 @@ mod extra;
 pub use extra::*;
 mod reset;
 pub use reset::*;
+mod status;
+pub use status::*;
 #[cfg(feature = "local-auth-list")]
 mod local_list;
 #[cfg(feature = "reservation")]

@@ -122,3 +122,29 @@ fn event_names_are_nul_terminated() {
     assert_eq!((e.id_con, e.name[0] as u8), (2, b'S'));
     assert!(ocpp_event::from_event(&Event::CacheCleared).is_some());
 }
+
+#[test]
+fn configuration_keys_are_listed_by_index() {
+    let mut name = [0 as c_char; 51];
+    let mut names = 0;
+    for i in 0.. {
+        // SAFETY: `name` is writable for its length.
+        let ret = unsafe { ocpp_configuration_key(i, name.as_mut_ptr(), name.len()) };
+        if ret != 0 {
+            assert_eq!(ret, -(Errno::NoEnt as c_int), "past the last key");
+            break;
+        }
+        // SAFETY: NUL-terminated by the call.
+        let text = unsafe { CStr::from_ptr(name.as_ptr()) }.to_str().unwrap();
+        assert_eq!(Configuration::find(text).map(|k| k.as_str()), Some(text));
+        names += 1;
+    }
+    assert_eq!(names, ConfigKey::ALL.len());
+    let mut small = [0 as c_char; 4];
+    // SAFETY: `small` is writable for its length.
+    let ret = unsafe { ocpp_configuration_key(0, small.as_mut_ptr(), small.len()) };
+    assert_eq!(ret, -(Errno::NoSpc as c_int));
+    // SAFETY: a NULL name is refused before it is used.
+    let ret = unsafe { ocpp_configuration_key(0, core::ptr::null_mut(), 10) };
+    assert_eq!(ret, -(Errno::Inval as c_int));
+}

@@ -100,6 +100,17 @@ static void before_init_everything_fails_cleanly(void)
 		CHECK_EQ(ocpp_get_local_list_version(&version), -EINVAL);
 		CHECK_EQ(ocpp_local_list_lookup(tag, &status), -EINVAL);
 	}
+	{
+		struct ocpp_status st;
+		struct ocpp_connector_state cs;
+		char key[51];
+
+		CHECK_EQ(ocpp_get_status(&st), -EINVAL);
+		CHECK_EQ(ocpp_get_connector_state(1, &cs), -EINVAL);
+		/* The set of keys is fixed at build time: listed before ocpp_init too. */
+		CHECK_EQ(ocpp_configuration_key(0, key, sizeof(key)), 0);
+		CHECK_EQ(ocpp_configuration_key(100000, key, sizeof(key)), -ENOENT);
+	}
 	CHECK(!ocpp_is_online(), "not online");
 	CHECK_EQ(ocpp_deinit(), -EINVAL);
 }
@@ -317,6 +328,24 @@ static void connector_status_arguments(void)
 		 -EINVAL);
 	CHECK_EQ(ocpp_set_connector_status(1, OCPP_CONNECTOR_AVAILABLE, OCPP_CONNECTOR_NO_ERROR), 0);
 	CHECK_EQ(ocpp_set_connector_status(0, OCPP_CONNECTOR_AVAILABLE, OCPP_CONNECTOR_NO_ERROR), 0);
+
+	/* The snapshot functions: offline, nothing running, the statuses just set. */
+	struct ocpp_status st;
+	struct ocpp_connector_state cs;
+
+	CHECK_EQ(ocpp_set_connector_status(2, OCPP_CONNECTOR_UNAVAILABLE, OCPP_CONNECTOR_NO_ERROR), 0);
+	CHECK_EQ(ocpp_get_status(&st), 0);
+	CHECK(!st.connected && !st.online, "offline");
+	CHECK_EQ(st.registration, -1);
+	CHECK_EQ(st.num_connectors, 2);
+	CHECK_EQ(st.transactions, 0);
+	CHECK_EQ(ocpp_get_connector_state(2, &cs), 0);
+	CHECK_EQ(cs.status, OCPP_CONNECTOR_UNAVAILABLE);
+	CHECK(!cs.transaction && cs.transaction_id == -1 && cs.idtag[0] == 0, "no transaction");
+	CHECK_EQ(ocpp_get_connector_state(3, &cs), -EINVAL);
+	CHECK_EQ(ocpp_get_connector_state(1, NULL), -EINVAL);
+	CHECK_EQ(ocpp_get_status(NULL), -EINVAL);
+	CHECK_EQ(ocpp_set_connector_status(2, OCPP_CONNECTOR_AVAILABLE, OCPP_CONNECTOR_NO_ERROR), 0);
 }
 
 /* The optional profiles' functions (all three are built into the host library). */

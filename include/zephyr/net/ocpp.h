@@ -336,6 +336,49 @@ enum ocpp_reset_type {
 };
 
 /**
+ * @brief Connector status reported to the Central System (OCPP 1.6
+ *        ChargePointStatus), for ocpp_set_connector_status.
+ */
+enum ocpp_connector_status {
+  /**
+   * Available for a new user
+   */
+  OCPP_CONNECTOR_AVAILABLE,
+  /**
+   * A user presented a tag or plugged in, no transaction yet
+   */
+  OCPP_CONNECTOR_PREPARING,
+  /**
+   * Energy is being transferred
+   */
+  OCPP_CONNECTOR_CHARGING,
+  /**
+   * The EVSE does not offer energy
+   */
+  OCPP_CONNECTOR_SUSPENDED_EVSE,
+  /**
+   * The EV does not take energy
+   */
+  OCPP_CONNECTOR_SUSPENDED_EV,
+  /**
+   * Transaction stopped, not yet available (e.g. cable still plugged)
+   */
+  OCPP_CONNECTOR_FINISHING,
+  /**
+   * Reserved
+   */
+  OCPP_CONNECTOR_RESERVED,
+  /**
+   * Not available for charging
+   */
+  OCPP_CONNECTOR_UNAVAILABLE,
+  /**
+   * A fault (give the error code)
+   */
+  OCPP_CONNECTOR_FAULTED,
+};
+
+/**
  * @brief Status of a firmware update (OCPP_EVENT_FIRMWARE_STATUS), the
  *        spec's FirmwareStatus.
  */
@@ -419,49 +462,6 @@ enum ocpp_charging_unit {
 #endif
 };
 #endif
-
-/**
- * @brief Connector status reported to the Central System (OCPP 1.6
- *        ChargePointStatus), for ocpp_set_connector_status.
- */
-enum ocpp_connector_status {
-  /**
-   * Available for a new user
-   */
-  OCPP_CONNECTOR_AVAILABLE,
-  /**
-   * A user presented a tag or plugged in, no transaction yet
-   */
-  OCPP_CONNECTOR_PREPARING,
-  /**
-   * Energy is being transferred
-   */
-  OCPP_CONNECTOR_CHARGING,
-  /**
-   * The EVSE does not offer energy
-   */
-  OCPP_CONNECTOR_SUSPENDED_EVSE,
-  /**
-   * The EV does not take energy
-   */
-  OCPP_CONNECTOR_SUSPENDED_EV,
-  /**
-   * Transaction stopped, not yet available (e.g. cable still plugged)
-   */
-  OCPP_CONNECTOR_FINISHING,
-  /**
-   * Reserved
-   */
-  OCPP_CONNECTOR_RESERVED,
-  /**
-   * Not available for charging
-   */
-  OCPP_CONNECTOR_UNAVAILABLE,
-  /**
-   * A fault (give the error code)
-   */
-  OCPP_CONNECTOR_FAULTED,
-};
 
 /**
  * @brief Connector error code reported with a status (OCPP 1.6
@@ -793,6 +793,66 @@ struct ocpp_event {
  *         CONFIG_OCPP_RESET_REBOOT)
  */
 typedef int (*ocpp_reset_handler_t)(enum ocpp_reset_type type, void *user_data);
+
+/**
+ * @brief The charge point as a whole, as reported by ocpp_get_status.
+ */
+struct ocpp_status {
+  /**
+   * The WebSocket connection to the Central System is open
+   */
+  bool connected;
+  /**
+   * Connected and the BootNotification of this connection accepted
+   */
+  bool online;
+  /**
+   * The Central System's last answer to a BootNotification (enum
+   * ocpp_registration_status), or -1 when none came since ocpp_init
+   */
+  int registration;
+  /**
+   * Connectors of the charge point (num_of_con of ocpp_init)
+   */
+  uint8_t num_connectors;
+  /**
+   * Connectors with a running transaction
+   */
+  uint8_t transactions;
+  /**
+   * Transaction messages (StartTransaction, MeterValues,
+   * StopTransaction) not yet confirmed by the Central System
+   */
+  uint32_t queued_transaction_messages;
+  /**
+   * Other requests waiting to be sent (at most
+   * CONFIG_OCPP_OUTBOX_DEPTH)
+   */
+  uint32_t queued_requests;
+};
+
+/**
+ * @brief One connector, as reported by ocpp_get_connector_state.
+ */
+struct ocpp_connector_state {
+  /**
+   * Its status as last set (enum ocpp_connector_status)
+   */
+  enum ocpp_connector_status status;
+  /**
+   * A transaction runs on it
+   */
+  bool transaction;
+  /**
+   * transactionId from the Central System, -1 until confirmed (or
+   * without a transaction)
+   */
+  int transaction_id;
+  /**
+   * idTag of its transaction, NUL-terminated, empty without one
+   */
+  char idtag[CISTR20_BUF];
+};
 
 #if defined(CONFIG_OCPP_PROFILE_RESERVATION)
 /**
@@ -1189,6 +1249,48 @@ int ocpp_deinit(void);
  * @return 0
  */
 int ocpp_set_reset_handler(ocpp_reset_handler_t handler, void *user_data);
+
+/**
+ * @brief A snapshot of the charge point: connection, registration,
+ *        running transactions and queue depths.
+ *
+ * @param status filled on success
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -EINVAL status is NULL, or not initialized
+ * @retval -EBUSY called from the callback
+ */
+int ocpp_get_status(struct ocpp_status *status);
+
+/**
+ * @brief The state of one connector: its status and its transaction.
+ *
+ * @param conn_id connector id, 0 (the charge point) .. num_of_con
+ * @param state filled on success
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -EINVAL conn_id above num_of_con, state NULL, or not initialized
+ * @retval -EBUSY called from the callback
+ */
+int ocpp_get_connector_state(uint8_t conn_id, struct ocpp_connector_state *state);
+
+/**
+ * @brief The name of a configuration key this build knows, by index: with
+ *        ocpp_get_configuration, a way to list every key (as the Central
+ *        System's GetConfiguration without keys would).
+ *
+ * Works before ocpp_init as well: the set of keys is fixed at build time.
+ *
+ * @param index 0 for the first key, then 1, 2, ...
+ * @param name receives the key name, NUL-terminated
+ * @param size size of name in bytes (key names are at most 50 characters)
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -ENOENT index is past the last key
+ * @retval -ENOSPC the name does not fit in size bytes (left untouched)
+ * @retval -EINVAL name is NULL
+ */
+int ocpp_configuration_key(size_t index, char *name, size_t size);
 
 #if defined(CONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST)
 /**

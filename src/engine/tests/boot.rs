@@ -323,3 +323,28 @@ fn times_beyond_year_9999_neither_panic_nor_break_frames() {
     }
     assert_eq!(last["timestamp"], "9999-12-31T23:59:59.999Z");
 }
+
+#[test]
+fn clock_jumps_above_the_threshold_are_reported_and_sntp_wins_over_the_central_system() {
+    let threshold_ms = crate::capacity::CLOCK_JUMP_THRESHOLD_S as i64 * 1000;
+    let mut h = Harness::new("clock-jump", 1);
+    // No SNTP (yet): the Central System's currentTime sets the clock.
+    h.online();
+    let cs_time =
+        h.cp.wall_time(h.now)
+            .expect("set from the BootNotification answer");
+    // SNTP answers close to it: a silent correction.
+    let close = DateTime::from_unix_ms(cs_time.unix_ms + threshold_ms);
+    assert_eq!(h.cp.set_wall_clock(h.now, close), None);
+    // Far from it: a jump, reported with its sign.
+    let far = DateTime::from_unix_ms(close.unix_ms - threshold_ms - 1);
+    assert_eq!(h.cp.set_wall_clock(h.now, far), Some(-threshold_ms - 1));
+    // Once SNTP set it, the Central System's currentTime is no longer applied.
+    h.advance(300_000);
+    h.answer("Heartbeat", json!({"currentTime": "2001-01-01T00:00:00Z"}));
+    assert_eq!(
+        h.cp.wall_time(h.now).unwrap().unix_ms,
+        far.unix_ms + 300_000,
+        "the SNTP time runs on"
+    );
+}

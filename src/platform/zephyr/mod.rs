@@ -18,10 +18,11 @@ use crate::capacity::{
     CONNECT_TIMEOUT_MS, EVENT_QUEUE_DEPTH, FRAME_CAPACITY, RECONNECT_MAX_MS, RECONNECT_MIN_MS,
     SEND_CAPACITY,
 };
-use crate::datetime::{DateTime, Instant};
+use crate::datetime::Instant;
 use crate::engine::{ChargePoint, Event, Options, Station};
 use crate::messages::{BootNotificationRequest, RegistrationStatus};
 
+mod sntp;
 #[cfg(feature = "persistence")]
 mod store;
 
@@ -381,14 +382,8 @@ fn wait<S: Station>(
 extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_void) {
     // SAFETY: `launch` passes a pointer to a `'static` State<S>.
     let state: &'static State<S> = unsafe { &*(arg as *const State<S>) };
-    let mut unix_ms = 0i64;
-    // SAFETY: plain call into the C port with a valid out-pointer.
-    if unsafe { port::ocpp_port_sntp_time(&mut unix_ms) } == 0 {
-        Locked::new(state)
-            .engine()
-            .set_wall_clock(now(), DateTime::from_unix_ms(unix_ms));
-        info!("wall clock set by SNTP");
-    }
+    sntp::reset();
+    sntp::sync_if_due(state);
     let mut backoff = RECONNECT_MIN_MS as u64;
     while !state.stop.load(Ordering::Acquire) {
         let connected = {
@@ -438,6 +433,7 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
         locked.collect();
     }
     while !state.stop.load(Ordering::Acquire) {
+        sntp::sync_if_due(state);
         let next = {
             let mut locked = Locked::new(state);
             let t = now();
@@ -607,7 +603,14 @@ static LOGGER: ZephyrLog = ZephyrLog;
 
 fn install_logger() {
     if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(log::LevelFilter::Info);
+        // CONFIG_OCPP_LOG_LEVEL: records above it are dropped before they are formatted.
+        log::set_max_level(match crate::capacity::LOG_LEVEL {
+            0 => log::LevelFilter::Off,
+            1 => log::LevelFilter::Error,
+            2 => log::LevelFilter::Warn,
+            3 => log::LevelFilter::Info,
+            _ => log::LevelFilter::Debug,
+        });
     }
 }
 

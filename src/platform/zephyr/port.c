@@ -65,7 +65,7 @@ int ocpp_port_sntp_time(int64_t *unix_ms)
 {
 #if defined(CONFIG_OCPP_SNTP)
 	struct sntp_time ts;
-	int ret = sntp_simple(CONFIG_OCPP_SNTP_SERVER, 3000, &ts);
+	int ret = sntp_simple(CONFIG_OCPP_SNTP_SERVER, CONFIG_OCPP_SNTP_TIMEOUT_MS, &ts);
 
 	if (ret < 0) {
 		return ret;
