@@ -150,7 +150,8 @@ def test_events_replay_then_live(dev_cs):
                 assert kinds == ["hello", "config", "cp", "frame", "frame"], replay
                 hello = replay[0][1]
                 assert hello == {"ws_url": f"ws://127.0.0.1:{dev_cs.ws_port}/ocpp",
-                                 "control_port": dev_cs.control_port}
+                                 "control_port": dev_cs.control_port,
+                                 "files_port": dev_cs.files_port}
                 assert replay[1][1] == await asyncio.to_thread(dev_cs.get_config)
                 assert replay[2][1] == await asyncio.to_thread(dev_cs.status, "live")
                 frames = await asyncio.to_thread(dev_cs.frames, "live")
