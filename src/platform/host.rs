@@ -58,8 +58,10 @@
 
 use std::path::PathBuf;
 
+mod config;
 mod connection;
 mod event_log;
+pub use config::{charge_point_url, HostConfig};
 #[cfg(feature = "firmware-management")]
 pub mod http;
 #[cfg(feature = "firmware-management")]
@@ -86,11 +88,9 @@ use tungstenite::protocol::WebSocketConfig;
 use tungstenite::HandshakeError;
 use tungstenite::{ClientRequestBuilder, Message, WebSocket};
 
-use crate::capacity::{
-    CONNECT_TIMEOUT_MS, FRAME_CAPACITY, RECONNECT_MAX_MS, RECONNECT_MIN_MS, SEND_CAPACITY,
-};
+use crate::capacity::{FRAME_CAPACITY, SEND_CAPACITY};
 use crate::datetime::{DateTime, Instant};
-use crate::engine::{ChargePoint, CommandError, Event, Options, Station};
+use crate::engine::{ChargePoint, CommandError, Event, Station};
 use crate::messages::BootNotificationRequest;
 
 /// The WebSocket subprotocol of OCPP 1.6J, offered in the handshake and required in the answer.
@@ -112,52 +112,6 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 const MAX_MESSAGE_SIZE: usize = 1 << 20;
 /// Events not yet handed to `on_event` (only grows when the callback is stuck).
 const MAX_UNDELIVERED: usize = 4096;
-
-/// Where and how to connect.
-#[derive(Debug, Clone)]
-pub struct HostConfig {
-    /// Full `ws://` URL including the charge point id as its last path segment, e.g.
-    /// `ws://127.0.0.1:9000/ocpp/CP_1` (see [`charge_point_url`]). `wss://` is not supported yet.
-    pub url: String,
-    pub options: Options,
-    /// First delay before reconnecting; doubles after each failed attempt up to
-    /// `reconnect_max`, and is reset after a connection whose BootNotification was accepted.
-    pub reconnect_min: Duration,
-    pub reconnect_max: Duration,
-    /// Longest TCP connect plus WebSocket handshake (a Central System may answer a byte at a
-    /// time); the engine's timers keep running meanwhile.
-    pub connect_timeout: Duration,
-    /// Directory of the persistent store ([`DirStore`]): transactions and queued messages
-    /// survive a crash or power cut. None: nothing is kept.
-    pub store_dir: Option<PathBuf>,
-    /// Firmware Management: where images go, what GetDiagnostics uploads, the install handler.
-    #[cfg(feature = "firmware-management")]
-    pub firmware: FirmwareConfig,
-}
-
-impl HostConfig {
-    /// `url` with default options and the Kconfig reconnect back-off (OCPP_RECONNECT_MIN_MS ..
-    /// OCPP_RECONNECT_MAX_MS).
-    pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            options: Options::default(),
-            reconnect_min: Duration::from_millis(RECONNECT_MIN_MS as u64),
-            reconnect_max: Duration::from_millis(RECONNECT_MAX_MS as u64),
-            connect_timeout: Duration::from_millis(CONNECT_TIMEOUT_MS as u64),
-            store_dir: None,
-            #[cfg(feature = "firmware-management")]
-            firmware: FirmwareConfig::default(),
-        }
-    }
-}
-
-/// The URL of charge point `cp_id` under the Central System's base URL:
-/// `ws://host:9000/ocpp` + `CP_1` = `ws://host:9000/ocpp/CP_1`. `cp_id` is used as is (it should
-/// be URL-safe, as OCPP identities are).
-pub fn charge_point_url(base: &str, cp_id: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), cp_id)
-}
 
 /// A position in the event log: [`HostChargePoint::wait_event_since`] only considers events
 /// produced after the mark was taken.
