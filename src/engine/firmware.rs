@@ -485,6 +485,12 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
+    /// Whether a Firmware or Diagnostics status notification is still owed to the Central
+    /// System (queued or awaiting its answer): a platform about to reboot waits for it.
+    pub fn firmware_notices_pending(&self) -> bool {
+        !self.firmware.notices.is_empty()
+    }
+
     /// The firmware status a triggered notification reports (spec: Idle when not busy).
     pub fn firmware_status(&self) -> FirmwareStatus {
         let Some(u) = self.firmware.update.as_ref() else {

@@ -13,12 +13,14 @@
 
 #include <zephyr/kernel.h>
 #include <zephyr/logging/log.h>
+#include <zephyr/logging/log_ctrl.h>
 #include <zephyr/net/http/client.h>
 #include <zephyr/net/socket.h>
 #if defined(CONFIG_OCPP_FIRMWARE_UPDATE_MCUBOOT)
 #include <zephyr/dfu/flash_img.h>
 #include <zephyr/dfu/mcuboot.h>
 #include <zephyr/storage/flash_map.h>
+#include <zephyr/sys/reboot.h>
 #endif
 
 #include "port.h"
@@ -239,12 +241,27 @@ int ocpp_port_image_request_upgrade(bool permanent)
 
 int ocpp_port_image_confirm(void)
 {
+	int swap = mcuboot_swap_type();
+
+	/* Still requested: no bootloader acted on it, the previous image runs. */
+	if (swap == BOOT_SWAP_TYPE_TEST || swap == BOOT_SWAP_TYPE_PERM) {
+		LOG_WRN("firmware: the upgrade is still pending (no swap at boot)");
+		return 0;
+	}
+	/* A test swap boots the new image unconfirmed; confirmed means MCUboot reverted. */
 	if (boot_is_img_confirmed()) {
 		return 0;
 	}
 	int ret = boot_write_img_confirmed();
 
 	return ret < 0 ? ret : 1;
+}
+
+void ocpp_port_image_reboot(void)
+{
+	LOG_INF("firmware: rebooting into the new image");
+	LOG_PANIC(); /* flush the log before the reboot */
+	sys_reboot(SYS_REBOOT_WARM);
 }
 
 #else /* !CONFIG_OCPP_FIRMWARE_UPDATE_MCUBOOT */
@@ -276,6 +293,10 @@ int ocpp_port_image_request_upgrade(bool permanent)
 int ocpp_port_image_confirm(void)
 {
 	return 0;
+}
+
+void ocpp_port_image_reboot(void)
+{
 }
 
 #endif /* CONFIG_OCPP_FIRMWARE_UPDATE_MCUBOOT */

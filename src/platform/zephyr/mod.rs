@@ -22,6 +22,8 @@ use crate::datetime::Instant;
 use crate::engine::{ChargePoint, Event, Options, Station};
 use crate::messages::{BootNotificationRequest, RegistrationStatus};
 
+#[cfg(feature = "firmware-management")]
+mod firmware;
 mod sntp;
 #[cfg(feature = "persistence")]
 mod store;
@@ -76,6 +78,9 @@ struct Inner<S: Station> {
     port: u16,
     family: i32,
     on_event: Option<fn(&Event)>,
+    /// The job handed to the transfer thread.
+    #[cfg(feature = "firmware-management")]
+    mailbox: firmware::Mailbox,
 }
 
 /// The platform's storage; declare one as a `static` and pass it to [`ZephyrChargePoint::launch`].
@@ -113,6 +118,8 @@ impl<S: Station> State<S> {
                 port: 0,
                 family: 0,
                 on_event: None,
+                #[cfg(feature = "firmware-management")]
+                mailbox: firmware::Mailbox::new(),
             }),
             rx: UnsafeCell::new([0; FRAME_CAPACITY]),
             tx: UnsafeCell::new([0; SEND_CAPACITY]),
@@ -159,6 +166,9 @@ impl<'a, S: Station> Locked<'a, S> {
     /// Writes what the store needs, moves the engine's events into the log and wakes the
     /// waiters.
     fn collect(&mut self) {
+        // First: a job handed out changes what the store must hold (an install's record).
+        #[cfg(feature = "firmware-management")]
+        firmware::start_due(self);
         #[cfg(feature = "persistence")]
         {
             // SAFETY: the store buffer is only touched with the port mutex held, which this
@@ -233,6 +243,8 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
         if state.running.load(Ordering::Acquire) {
             return Err(CommandError::Busy);
         }
+        // First, so the restore's and the boot check's lines are logged.
+        install_logger();
         {
             let mut locked = Locked::new(state);
             let inner = locked.inner();
@@ -250,6 +262,8 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
             inner.on_event = Some(on_event);
             inner.recent.clear();
             inner.undelivered.clear();
+            #[cfg(feature = "firmware-management")]
+            firmware::reset(&mut inner.mailbox);
             // Built in place: the caller's stack (e.g. main's) never holds the engine.
             ChargePoint::init_in(&mut inner.engine, boot, connectors, station, options, now())?;
             #[cfg(feature = "persistence")]
@@ -257,18 +271,21 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
                 // SAFETY: as in `collect`: the port mutex is held.
                 let buf = unsafe { &mut *state.store_buf.get() };
                 store::restore(locked.engine(), buf, now());
+                #[cfg(feature = "firmware-management")]
+                firmware::check_boot(locked.engine());
                 locked.collect();
             }
         }
         state.stop.store(false, Ordering::Release);
         state.running.store(true, Ordering::Release);
-        install_logger();
         let arg = state as *const State<S> as *mut core::ffi::c_void;
         // SAFETY: `arg` points to a `'static` State<S>, which is what `thread_main::<S>` expects.
         if unsafe { port::ocpp_port_start_thread(Some(thread_main::<S>), arg) } != 0 {
             state.running.store(false, Ordering::Release);
             return Err(CommandError::NotReady);
         }
+        #[cfg(feature = "firmware-management")]
+        firmware::start_thread(state);
         Ok(Self { state })
     }
 
@@ -413,6 +430,9 @@ extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_vo
         deliver(state);
         let mut slept = 0;
         while slept < backoff && !state.stop.load(Ordering::Acquire) {
+            // Offline, transfers still start when due (a download at its retrieveDate).
+            #[cfg(feature = "firmware-management")]
+            Locked::new(state).collect();
             sleep_ms(POLL_MS);
             slept += POLL_MS;
         }
@@ -586,12 +606,14 @@ impl log::Log for ZephyrLog {
         let mut line: String<160> = String::new();
         // Too long a line is cut: this is a log line, not data.
         let _ = write!(line, "{}", record.args());
-        let level = match record.level() {
-            log::Level::Error => 1,
-            log::Level::Warn => 2,
-            log::Level::Info => 3,
-            _ => 4,
+        let (level, _tag) = match record.level() {
+            log::Level::Error => (1, "E "),
+            log::Level::Warn => (2, "W "),
+            log::Level::Info => (3, "I "),
+            _ => (4, "D "),
         };
+        #[cfg(feature = "firmware-management")]
+        firmware::record_log_line(_tag, &line);
         // SAFETY: `line` is valid for the call; the port reads `len` bytes.
         unsafe { port::ocpp_port_log(level, line.as_ptr().cast(), line.len()) };
     }

@@ -132,14 +132,17 @@ int ocpp_port_http_put(const char *host, uint16_t port, const char *path, bool p
  * The secondary image slot (CONFIG_OCPP_FIRMWARE_UPDATE_MCUBOOT; -ENOTSUP without it).
  * begin erases it (unless CONFIG_IMG_ERASE_PROGRESSIVELY) and starts writing at its start;
  * write appends (flush: the last chunk); request_upgrade marks the image for MCUboot's next boot
- * (test swap, or permanent); confirm marks the running image good: 1 when it was a test boot,
- * 0 when it was confirmed already. capacity is the slot's size in bytes.
+ * (test swap, or permanent); confirm, after the reboot of an install, marks the running image
+ * good: 1 when the new image runs (MCUboot's test boot, now confirmed), 0 when the previous one
+ * still runs (no swap, or reverted), or a negative errno. capacity is the slot's size in bytes.
+ * reboot restarts into MCUboot (does not return; returns at once without MCUboot).
  */
 int ocpp_port_image_begin(void);
 int ocpp_port_image_write(const uint8_t *data, size_t len, bool flush);
 size_t ocpp_port_image_capacity(void);
 int ocpp_port_image_request_upgrade(bool permanent);
 int ocpp_port_image_confirm(void);
+void ocpp_port_image_reboot(void);
 
 /** Halts after a Rust panic (never returns). */
 void ocpp_port_panic(const char *msg, size_t len);
