@@ -91,6 +91,39 @@ persistence_footprint() {
     memory_report "$dir"
 }
 
+# MCUboot (bootloader/mcuboot, Zephyr's west.yml pins it): the workspace script does not extract
+# it; when a bare mirror is at hand ($MIRROR_ROOT, default /work/.mirror) it is extracted here.
+MCUBOOT=$WS/bootloader/mcuboot
+MCUBOOT_REV=$(sed -n '/name: mcuboot/,/path:/s/ *revision: *//p' "$ZEPHYR_BASE/west.yml")
+MCUBOOT_MIRROR=${MIRROR_ROOT:-/work/.mirror}/mcu-tools+mcuboot/repo
+if [ ! -f "$MCUBOOT/boot/bootutil/src/bootutil_public.c" ] && [ -d "$MCUBOOT_MIRROR" ] && [ -n "$MCUBOOT_REV" ]; then
+    echo "extracting MCUboot $MCUBOOT_REV into $MCUBOOT"
+    mkdir -p "$MCUBOOT"
+    git --git-dir="$MCUBOOT_MIRROR" archive "$MCUBOOT_REV" | tar -x -C "$MCUBOOT"
+fi
+
+# samples/ocpp booted by MCUboot (sysbuild), updated over OCPP into slot1 (issue 9); both
+# images' sizes are printed. imgtool (signing) needs MCUboot's Python requirements.
+mcuboot_build() {
+    local dir=$OUT/sample_stm32f769i_disco_mcuboot m=$ROOT/samples/ocpp/mcuboot
+    python3 -c 'import imgtool' 2>/dev/null || python3 -c 'import cbor2, intelhex, click, cryptography' 2>/dev/null ||
+        python3 -m pip install -q -r "$MCUBOOT/scripts/requirements.txt" >/dev/null
+    ZEPHYR_TOOLCHAIN_VARIANT=gnuarmemb west build --sysbuild -p auto -b stm32f769i_disco -d "$dir" \
+        "$ROOT/samples/ocpp" -- -DSB_CONFIG_BOOTLOADER_MCUBOOT=y -DEXTRA_ZEPHYR_MODULES="$ROOT" \
+        -Dmcuboot_EXTRA_DTC_OVERLAY_FILE="$m/bootloader.overlay" \
+        -Docpp_EXTRA_DTC_OVERLAY_FILE="$m/application.overlay" \
+        -Docpp_EXTRA_CONF_FILE="$m/application.conf" >"$dir.log" 2>&1 || { tail -40 "$dir.log"; return 1; }
+    [ -f "$dir/ocpp/zephyr/zephyr.signed.bin" ] || { echo "no signed application image"; return 1; }
+    grep -q '^CONFIG_OCPP_FIRMWARE_UPDATE_MCUBOOT=y' "$dir/ocpp/zephyr/.config" ||
+        { echo "CONFIG_OCPP_FIRMWARE_UPDATE_MCUBOOT is off"; return 1; }
+    echo "samples/ocpp + Firmware Management (MCUboot), stm32f769i_disco, sysbuild:"
+    for image in ocpp mcuboot; do
+        # Berkeley sizes: flash = text + data, RAM = data + bss.
+        arm-none-eabi-size "$dir/$image/zephyr/zephyr.elf" | awk -v i="$image" -v b="$(stat -c %s "$dir/$image/zephyr/zephyr.bin")" \
+            'NR==2 {printf "  %-8s FLASH %d B (text+data), RAM %d B (data+bss), zephyr.bin %d B\n", i, $1+$2, $2+$3, b}'
+    done
+}
+
 if [ "${1:-}" = "--footprint" ]; then
     footprint
     exit $?
@@ -100,6 +133,11 @@ echo "--- Zephyr's samples/net/ocpp (unchanged) with this module"
 check "samples/net/ocpp builds for stm32f769i_disco" footprint
 check "stm32f769i_disco links libocpp.a, not Zephyr's C library" ours_linked "$OUT/sample_stm32f769i_disco"
 check "samples/net/ocpp builds for stm32f769i_disco with CONFIG_OCPP_PERSISTENCE" persistence_footprint
+if [ -f "$MCUBOOT/boot/bootutil/src/bootutil_public.c" ]; then
+    check "samples/ocpp builds with sysbuild + MCUboot for stm32f769i_disco" mcuboot_build
+else
+    echo "SKIPPED (loudly): samples/ocpp with sysbuild + MCUboot: no MCUboot at $MCUBOOT and no mirror at $MCUBOOT_MIRROR"
+fi
 check "samples/net/ocpp builds for native_sim/native/64" \
     build native_sim/native/64 "$ZEPHYR_BASE/samples/net/ocpp" "$OUT/sample_native_sim" \
     -DEXTRA_CONF_FILE="$ROOT/scripts/zephyr/native_sim_nsos.conf" \
