@@ -319,3 +319,40 @@ fn diagnostics_default_to_recent_events_and_an_unreachable_server_is_upload_fail
     assert_eq!(value["status"], "Accepted");
     wait_status(&cs, id, "DiagnosticsStatusNotification", "Idle");
 }
+
+#[test]
+fn the_applications_diagnostics_source_is_uploaded_and_none_falls_back_to_the_file() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let cs = DevCs::start("firmware_diagnostics_source");
+    let id = "CP_DIAG_SOURCE";
+    let dir = scratch("diagnostics-source");
+    let file = dir.join("fallback.log");
+    std::fs::write(&file, b"the diagnostics file\n").unwrap();
+    let own = b"the application's own log\n".repeat(1000);
+    let asked = Arc::new(AtomicUsize::new(0));
+    let mut config = config(&cs, id, &dir);
+    config.firmware.diagnostics_file = Some(file);
+    let (counter, bytes) = (asked.clone(), own.clone());
+    // First upload: the application has nothing (None): the file goes; then its own log.
+    config.firmware.diagnostics = Some(ocpp::platform::host::DiagnosticsSource(Arc::new(
+        move || (counter.fetch_add(1, Ordering::SeqCst) > 0).then(|| Ok(bytes.clone())),
+    )));
+    let cp = TestCp::start_with(config, id, 1);
+    cp.wait_online(SOON);
+    for round in 1..=2 {
+        cs.post("/get_diagnostics", json!({ "cp_id": id }));
+        wait_until(TRANSFER, || {
+            (statuses(&cs, id, "DiagnosticsStatusNotification").len() == 2 * round).then_some(())
+        })
+        .expect("the upload ends");
+    }
+    assert_eq!(
+        statuses(&cs, id, "DiagnosticsStatusNotification"),
+        ["Uploading", "Uploaded", "Uploading", "Uploaded"]
+    );
+    let uploads = cs.get("/uploads");
+    assert_eq!(uploads[0]["size"], 21, "{uploads}");
+    assert_eq!(uploads[1]["size"], own.len(), "{uploads}");
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+}

@@ -166,3 +166,130 @@ impl From<DiagnosticsStatus> for ocpp_diagnostics_status {
         }
     }
 }
+
+/// @brief Reads the application's diagnostics log (see
+///        ocpp_set_diagnostics_handler).
+///
+/// Called on the library's transfer thread for each GetDiagnostics upload
+/// attempt: first with buf NULL, for the log's length; then with buf, to
+/// fill from offset. ocpp_* calls from it are allowed.
+///
+/// @param offset where to read from (0 with buf NULL)
+/// @param buf where to write, or NULL to ask for the length
+/// @param cap room in buf (0 with buf NULL)
+/// @param user_data as given to ocpp_set_diagnostics_handler
+///
+/// @return with buf NULL: the log's length in bytes, or a negative errno to
+///         upload the library's default log instead (the host's events or
+///         diagnostics file; on Zephyr, its recent log lines); with buf: the
+///         bytes written (at most cap, 0 at the end), or a negative errno,
+///         which fails this upload attempt
+pub type ocpp_diagnostics_handler_t = Option<
+    unsafe extern "C" fn(offset: usize, buf: *mut u8, cap: usize, user_data: *mut c_void) -> c_int,
+>;
+
+/// cbindgen:ignore
+static DIAGNOSTICS: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
+/// cbindgen:ignore
+static DIAGNOSTICS_DATA: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+
+/// @brief Register the application's diagnostics log, or remove it (NULL).
+///
+/// Without a handler GetDiagnostics uploads the library's default log.
+/// May be called before ocpp_init; it stays registered across ocpp_deinit.
+///
+/// @param handler the handler, or NULL for the default
+/// @param user_data handed back to the handler
+///
+/// @return 0
+#[no_mangle]
+pub extern "C" fn ocpp_set_diagnostics_handler(
+    handler: ocpp_diagnostics_handler_t,
+    user_data: *mut c_void,
+) -> c_int {
+    DIAGNOSTICS_DATA.store(user_data, SeqCst);
+    DIAGNOSTICS.store(
+        handler.map_or(core::ptr::null_mut(), |f| f as *mut ()),
+        SeqCst,
+    );
+    0
+}
+
+/// The application's diagnostics log, read through its handler: an upload source.
+/// cbindgen:ignore
+#[cfg_attr(not(any(feature = "std", feature = "zephyr")), allow(dead_code))]
+pub(crate) struct ApplicationLog {
+    handler: unsafe extern "C" fn(usize, *mut u8, usize, *mut c_void) -> c_int,
+    data: *mut c_void,
+    len: usize,
+    at: usize,
+}
+
+/// The application's log when it registered one and has one now (its handler gave a length).
+/// cbindgen:ignore
+#[cfg_attr(not(any(feature = "std", feature = "zephyr")), allow(dead_code))]
+pub(crate) fn application_log() -> Option<ApplicationLog> {
+    let raw = DIAGNOSTICS.load(SeqCst);
+    if raw.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null DIAGNOSTICS was stored from an `ocpp_diagnostics_handler_t` function
+    // by ocpp_set_diagnostics_handler; function and data pointers have the same size on every
+    // target we build for.
+    let handler: unsafe extern "C" fn(usize, *mut u8, usize, *mut c_void) -> c_int =
+        unsafe { core::mem::transmute::<*mut (), _>(raw) };
+    let data = DIAGNOSTICS_DATA.load(SeqCst);
+    // SAFETY: the length query of the handler's contract (buf NULL, cap 0).
+    let len = unsafe { handler(0, core::ptr::null_mut(), 0, data) };
+    let len = usize::try_from(len).ok()?;
+    Some(ApplicationLog {
+        handler,
+        data,
+        len,
+        at: 0,
+    })
+}
+
+impl crate::transfer::UploadSource for ApplicationLog {
+    fn len(&self) -> u64 {
+        self.len as u64
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, crate::transfer::TransferError> {
+        let cap = buf.len().min(self.len - self.at);
+        if cap == 0 {
+            return Ok(0);
+        }
+        // SAFETY: `buf` is writable for `cap` bytes during the call, per the handler's contract.
+        let n = unsafe { (self.handler)(self.at, buf.as_mut_ptr(), cap, self.data) };
+        // More than asked for would be a broken handler: the attempt fails rather than trusting it.
+        match usize::try_from(n) {
+            Ok(n) if n <= cap => {
+                self.at += n;
+                Ok(n)
+            }
+            _ => Err(crate::transfer::TransferError::Io),
+        }
+    }
+}
+
+/// The host's diagnostics: the C application's log, through [`application_log`], read whole.
+/// cbindgen:ignore
+#[cfg(feature = "std")]
+pub(super) fn host_diagnostics() -> crate::platform::host::DiagnosticsSource {
+    use crate::transfer::UploadSource as _;
+    crate::platform::host::DiagnosticsSource(std::sync::Arc::new(|| {
+        let mut log = application_log()?;
+        let mut bytes = vec![0; log.len];
+        let mut at = 0;
+        while at < bytes.len() {
+            match log.read(bytes.get_mut(at..)?) {
+                Ok(0) => break,
+                Ok(n) => at += n,
+                Err(_) => return Some(Err(())),
+            }
+        }
+        bytes.truncate(at);
+        Some(Ok(bytes))
+    }))
+}

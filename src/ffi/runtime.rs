@@ -121,6 +121,7 @@ mod host_runtime {
                     dir: std::env::var_os(FIRMWARE_DIR_VARIABLE).map(Into::into),
                     diagnostics_file: std::env::var_os(DIAGNOSTICS_FILE_VARIABLE).map(Into::into),
                     handler: Some(super::super::firmware::host_handler()),
+                    diagnostics: Some(super::super::firmware::host_diagnostics()),
                 },
                 ..HostConfig::new(url)
             };

@@ -69,7 +69,7 @@ pub mod transfers;
 use connection::{close, Target};
 use event_log::EventLog;
 #[cfg(feature = "firmware-management")]
-pub use transfers::{FirmwareConfig, FirmwareHandler, InstallDecision};
+pub use transfers::{DiagnosticsSource, FirmwareConfig, FirmwareHandler, InstallDecision};
 
 use super::host_store::{DirStore, StoreStats};
 use std::collections::VecDeque;

@@ -906,6 +906,29 @@ struct ocpp_reservation_info {
 typedef int (*ocpp_firmware_handler_t)(const char *image, void *user_data);
 #endif
 
+#if defined(CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+/**
+ * @brief Reads the application's diagnostics log (see
+ *        ocpp_set_diagnostics_handler).
+ *
+ * Called on the library's transfer thread for each GetDiagnostics upload
+ * attempt: first with buf NULL, for the log's length; then with buf, to
+ * fill from offset. ocpp_* calls from it are allowed.
+ *
+ * @param offset where to read from (0 with buf NULL)
+ * @param buf where to write, or NULL to ask for the length
+ * @param cap room in buf (0 with buf NULL)
+ * @param user_data as given to ocpp_set_diagnostics_handler
+ *
+ * @return with buf NULL: the log's length in bytes, or a negative errno to
+ *         upload the library's default log instead (the host's events or
+ *         diagnostics file; on Zephyr, its recent log lines); with buf: the
+ *         bytes written (at most cap, 0 at the end), or a negative errno,
+ *         which fails this upload attempt
+ */
+typedef int (*ocpp_diagnostics_handler_t)(size_t offset, uint8_t *buf, size_t cap, void *user_data);
+#endif
+
 #if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)
 /**
  * @brief The charging limit in force on a connector, from the Central
@@ -1387,6 +1410,21 @@ int ocpp_get_firmware_status(enum ocpp_firmware_status *status);
  * @retval -EBUSY called from the callback
  */
 int ocpp_get_diagnostics_status(enum ocpp_diagnostics_status *status);
+#endif
+
+#if defined(CONFIG_OCPP_PROFILE_FIRMWARE_MGNT)
+/**
+ * @brief Register the application's diagnostics log, or remove it (NULL).
+ *
+ * Without a handler GetDiagnostics uploads the library's default log.
+ * May be called before ocpp_init; it stays registered across ocpp_deinit.
+ *
+ * @param handler the handler, or NULL for the default
+ * @param user_data handed back to the handler
+ *
+ * @return 0
+ */
+int ocpp_set_diagnostics_handler(ocpp_diagnostics_handler_t handler, void *user_data);
 #endif
 
 #if defined(CONFIG_OCPP_PROFILE_SMART_CHARGE)

@@ -38,6 +38,18 @@ impl std::fmt::Debug for FirmwareHandler {
     }
 }
 
+/// The application's diagnostics, read on the transfer thread for each upload attempt: None
+/// to upload the default instead, `Err` to fail the attempt.
+#[derive(Clone)]
+#[allow(clippy::type_complexity)]
+pub struct DiagnosticsSource(pub Arc<dyn Fn() -> Option<Result<Vec<u8>, ()>> + Send + Sync>);
+
+impl std::fmt::Debug for DiagnosticsSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DiagnosticsSource")
+    }
+}
+
 pub(super) const IMAGE: &str = "firmware.bin";
 pub(super) const PART: &str = "firmware.part";
 pub(super) const INSTALLED: &str = "installed.bin";
@@ -106,6 +118,7 @@ pub(super) type Report = dyn Fn(TransferKind, Result<u64, TransferError>, bool) 
 pub(super) struct TransferThread {
     pub(super) dir: PathBuf,
     pub(super) handler: Option<FirmwareHandler>,
+    pub(super) diagnostics: Option<DiagnosticsSource>,
     pub(super) transport: HttpTransport,
     /// The engine is still wanted (false: shutting down; the running transfer is cancelled).
     pub(super) alive: Box<dyn Fn() -> bool + Send>,
@@ -145,12 +158,13 @@ impl TransferThread {
                     file_name,
                     ..
                 } => {
-                    let bytes = diagnostics.unwrap_or_default();
-                    (
-                        TransferKind::Upload,
-                        self.upload(&location, &file_name, bytes),
-                        false,
-                    )
+                    let own = self.diagnostics.as_ref().and_then(|source| (source.0)());
+                    let result = match own {
+                        Some(Err(())) => Err(TransferError::Io),
+                        Some(Ok(bytes)) => self.upload(&location, &file_name, bytes),
+                        None => self.upload(&location, &file_name, diagnostics.unwrap_or_default()),
+                    };
+                    (TransferKind::Upload, result, false)
                 }
                 TransferJob::Install => {
                     let result = self.install();
@@ -255,6 +269,9 @@ pub struct FirmwareConfig {
     pub diagnostics_file: Option<PathBuf>,
     /// Asked before each install; None: install.
     pub handler: Option<FirmwareHandler>,
+    /// The application's diagnostics, asked before each upload; None: `diagnostics_file` or
+    /// the recent events.
+    pub diagnostics: Option<DiagnosticsSource>,
 }
 
 impl FirmwareConfig {
@@ -271,6 +288,7 @@ impl<S: Station + Send + 'static> super::Shared<S> {
         let thread = TransferThread {
             dir: config.dir(),
             handler: config.handler.clone(),
+            diagnostics: config.diagnostics.clone(),
             transport: HttpTransport::default(),
             alive: Box::new(move || alive_weak.upgrade().is_some_and(|s| !s.stopped())),
             report: Box::new(move |kind, result, restart| {

@@ -8,7 +8,8 @@
 //!   Installing notification to reach the Central System and reboots. After that boot,
 //!   [`check_boot`] confirms the new image (`boot_write_img_confirmed`) and the engine reports
 //!   Installed, or InstallationFailed when the old image still runs.
-//! - Diagnostics: an HTTP PUT of the library's recent log lines ([`record_log_line`]).
+//! - Diagnostics: an HTTP PUT of the application's log (`ocpp_set_diagnostics_handler`), else of
+//!   the library's recent log lines ([`record_log_line`]).
 //!
 //! One job runs at a time; the job and its result cross between the threads under the port
 //! mutex, in the platform's [`State`].
@@ -142,14 +143,16 @@ fn run<S: Station>(
             file_name,
             ..
         } => {
-            let mut source = LogSnapshot::take();
-            let result = http.upload(
-                location.as_str(),
-                file_name.as_str(),
-                &mut source,
-                &mut |_: Progress| alive(),
-            );
-            LogSnapshot::release();
+            let (location, name) = (location.as_str(), file_name.as_str());
+            let result = match crate::ffi::application_log() {
+                Some(mut own) => http.upload(location, name, &mut own, &mut |_| alive()),
+                None => {
+                    let mut recent = LogSnapshot::take();
+                    let result = http.upload(location, name, &mut recent, &mut |_| alive());
+                    LogSnapshot::release();
+                    result
+                }
+            };
             (TransferKind::Upload, Some(result))
         }
         TransferJob::Install => (TransferKind::Install, install(state)),

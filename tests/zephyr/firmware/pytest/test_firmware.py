@@ -8,7 +8,8 @@ file) and, after the boot, confirms the image (boot_write_img_confirmed) and rep
 native_sim has no MCUboot: at each boot src/main.c waits until this test, in the bootloader's
 place, has acted on the flash file (a hand-off byte in scratch_partition). Update 1: the test
 swaps as MCUboot's test swap leaves the slots (Installed). Update 2: nothing swaps, as with no
-bootloader (InstallationFailed). Then GetDiagnostics uploads the library's recent log lines.
+bootloader (InstallationFailed). Then GetDiagnostics uploads the library's recent log lines,
+and then the application's log (ocpp_set_diagnostics_handler).
 The image bytes are read back from the flash file and hashed; every frame is schema-validated.
 """
 
@@ -176,17 +177,24 @@ def test_update_firmware_and_diagnostics(build_dir: Path, tmp_path: Path):
                           ["Downloading", "Downloaded", "Installing", "Installed",
                            "Downloading", "Downloaded", "Installing", "InstallationFailed"])
 
-            # GetDiagnostics: the library's recent log lines, by HTTP PUT.
-            answer = cs.get_diagnostics(CP_ID)
-            name = answer["result"]["fileName"]
-            wait_statuses(cs, "DiagnosticsStatusNotification", ["Uploading", "Uploaded"])
+            # GetDiagnostics, by HTTP PUT: first the library's recent log lines (the
+            # application's handler has none yet), then the application's log.
+            # (Both may get the same name: it has a resolution of seconds.)
+            root = Path(cs.files()["root"]) / "diagnostics"
+            bodies, names = [], []
+            for n in (1, 2):
+                names.append(cs.get_diagnostics(CP_ID)["result"]["fileName"])
+                wait_statuses(cs, "DiagnosticsStatusNotification",
+                              ["Uploading", "Uploaded"] * n)
+                bodies.append((root / names[-1]).read_bytes())
             uploads = cs.uploads()
-            assert [u["name"] for u in uploads] == [name], uploads
-            body = (Path(cs.files()["root"]) / "diagnostics" / name).read_bytes()
-            assert uploads[0]["size"] == len(body) > 0
-            text = body.decode()
-            assert "I BootNotification: Accepted" in text, text[-500:]
-            print(f"diagnostics: {len(body)} bytes uploaded as {name}")
+            assert [u["name"] for u in uploads] == names, uploads
+            assert [u["size"] for u in uploads] == [len(b) for b in bodies], uploads
+            recent, own = bodies[0].decode(), bodies[1]
+            assert "I BootNotification: Accepted" in recent, recent[-500:]
+            assert own == b"zephyr-firmware application log line\n" * 100
+            print(f"diagnostics: {len(recent)} bytes of recent log lines, then {len(own)} bytes"
+                  " of the application's log")
         finally:
             dev.stop()
     validated, failures = validate_frames.validate_file(frames_log)

@@ -28,6 +28,29 @@ static int on_ocpp(enum ocpp_notify_reason reason, union ocpp_io_value *io, void
 	return -ENOTSUP;
 }
 
+/*
+ * The application's diagnostics: none for the first upload (the library's recent log lines go),
+ * then APP_LOG repeated APP_LOG_REPEAT times.
+ */
+#define APP_LOG "zephyr-firmware application log line\n"
+#define APP_LOG_REPEAT 100
+
+static int diagnostics(size_t offset, uint8_t *buf, size_t cap, void *user_data)
+{
+	static int uploads;
+	const size_t line = sizeof(APP_LOG) - 1;
+	size_t n = 0;
+
+	ARG_UNUSED(user_data);
+	if (buf == NULL) {
+		return uploads++ == 0 ? -ENOENT : (int)(line * APP_LOG_REPEAT);
+	}
+	for (; n < cap && offset + n < line * APP_LOG_REPEAT; n++) {
+		buf[n] = APP_LOG[(offset + n) % line];
+	}
+	return (int)n;
+}
+
 /* Waits for the test's "bootloader done" byte, then erases it. */
 static int wait_for_bootloader(void)
 {
@@ -71,6 +94,8 @@ int main(void)
 		.sa_family = AF_INET,
 	};
 	int ret = wait_for_bootloader();
+
+	(void)ocpp_set_diagnostics_handler(diagnostics, NULL);
 
 	printk("FW: bootloader hand-off %d\n", ret);
 	ret = ocpp_init(&cpi, &csi, on_ocpp, NULL);
