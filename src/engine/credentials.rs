@@ -177,3 +177,29 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 }
+
+impl<S: Station> ChargePoint<S> {
+    /// Provisioning at first start (not a Central System change, so not bound to only rise):
+    /// the profile and AuthorizationKey to use until the Central System changes them. Call it
+    /// before restoring the store, whose values win.
+    ///
+    /// Errors: [`CommandError::InvalidArgument`] for a profile above 3 or a key that is not 16 to
+    /// 40 printable characters.
+    pub fn provision_credentials(
+        &mut self,
+        profile: Option<u8>,
+        key: Option<&str>,
+    ) -> Result<(), CommandError> {
+        if let Some(key) = key {
+            self.config.AuthorizationKey = <AuthorizationKey as config::ConfigValue>::parse(key, 0)
+                .ok_or(CommandError::InvalidArgument)?;
+        }
+        if let Some(profile) = profile {
+            if u32::from(profile) > MAX_PROFILE {
+                return Err(CommandError::InvalidArgument);
+            }
+            self.config.SecurityProfile = u32::from(profile);
+        }
+        Ok(())
+    }
+}
