@@ -32,6 +32,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -572,6 +573,7 @@ class CentralSystem:
         self.passwords: list[str] = list(args.password or [])
         self.tls_files: dev_cs_tls.TlsFiles | None = None
         self.auth_failures: dict[str, int] = {}
+        self.cleanup_dirs: list[Path] = []
 
     # -- shared helpers ---------------------------------------------------------
 
@@ -1277,7 +1279,12 @@ async def amain(args: argparse.Namespace) -> int:
     ping = args.ping_interval if args.ping_interval > 0 else None
     ssl_context = None
     if args.tls:
-        tls_dir = Path(args.tls_dir) if args.tls_dir else Path(tempfile.mkdtemp(prefix="dev_cs_tls_"))
+        if args.tls_dir:
+            tls_dir = Path(args.tls_dir)
+        else:
+            # Removed at exit: generated keys never outlive the process.
+            tls_dir = Path(tempfile.mkdtemp(prefix="dev_cs_tls_"))
+            cs.cleanup_dirs.append(tls_dir)
         cs.tls_files = dev_cs_tls.generate(tls_dir)
         ssl_context = dev_cs_tls.server_context(cs.tls_files, args.server_cert,
                                                 args.require_client_cert)
@@ -1318,6 +1325,8 @@ async def amain(args: argparse.Namespace) -> int:
         except asyncio.TimeoutError:
             LOG.warning("websocket server did not close in time")
         cs.close()
+        for d in cs.cleanup_dirs:
+            shutil.rmtree(d, ignore_errors=True)
     return 0
 
 
