@@ -1285,7 +1285,9 @@ async def amain(args: argparse.Namespace) -> int:
             # Removed at exit: generated keys never outlive the process.
             tls_dir = Path(tempfile.mkdtemp(prefix="dev_cs_tls_"))
             cs.cleanup_dirs.append(tls_dir)
-        cs.tls_files = dev_cs_tls.generate(tls_dir)
+        # A directory that has certificates already (a build embedded its CA) is reused.
+        cs.tls_files = (dev_cs_tls.TlsFiles(tls_dir) if (tls_dir / "ca.pem").exists()
+                        else dev_cs_tls.generate(tls_dir))
         ssl_context = dev_cs_tls.server_context(cs.tls_files, args.server_cert,
                                                 args.require_client_cert)
     ws_server = await serve(
@@ -1361,7 +1363,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                      help="serve wss:// with certificates generated at start (CA path in the "
                           "READY line as ca=..., client certificate as client_cert=/client_key=)")
     sec.add_argument("--tls-dir", metavar="DIR",
-                     help="where the certificates are generated (default: a new temporary directory)")
+                     help="where the certificates are generated (default: a new temporary "
+                          "directory); one holding ca.pem already is used as it is")
     sec.add_argument("--server-cert", choices=dev_cs_tls.SERVER_CERTS, default="good",
                      help="the certificate presented: good, expired or wrong-host (for wrong.example)")
     sec.add_argument("--require-client-cert", action="store_true",
