@@ -91,6 +91,19 @@ persistence_footprint() {
     memory_report "$dir"
 }
 
+# Security Profile 2 (TLS 1.2 by mbedTLS + Basic Auth): the CA it embeds is generated here by
+# tools/dev_cs_tls.py (never committed).
+security_footprint() {
+    local dir=$OUT/sample_stm32f769i_disco_profile2 certs=$OUT/tls_certs
+    python3 -c 'import sys, pathlib; sys.path.insert(0, "tools"); import dev_cs_tls; dev_cs_tls.generate(pathlib.Path(sys.argv[1]))' \
+        "$certs" || return 1
+    build stm32f769i_disco "$ZEPHYR_BASE/samples/net/ocpp" "$dir" \
+        -DEXTRA_CONF_FILE="$ROOT/tests/zephyr/tls/security-profile2.conf" \
+        -DCONFIG_OCPP_CA_CERT_FILE=\"$certs/ca.pem\" || return 1
+    echo "Zephyr samples/net/ocpp, stm32f769i_disco, with zephyr-ocpp and Security Profile 2 (mbedTLS, 48000 B heap):"
+    memory_report "$dir"
+}
+
 if [ "${1:-}" = "--footprint" ]; then
     footprint
     exit $?
@@ -100,6 +113,11 @@ echo "--- Zephyr's samples/net/ocpp (unchanged) with this module"
 check "samples/net/ocpp builds for stm32f769i_disco" footprint
 check "stm32f769i_disco links libocpp.a, not Zephyr's C library" ours_linked "$OUT/sample_stm32f769i_disco"
 check "samples/net/ocpp builds for stm32f769i_disco with CONFIG_OCPP_PERSISTENCE" persistence_footprint
+if [ -d "$WS/modules/crypto/mbedtls" ]; then
+    check "samples/net/ocpp builds for stm32f769i_disco with Security Profile 2 (TLS)" security_footprint
+else
+    echo "SKIPPED: Security Profile 2 footprint: no mbedTLS module in $WS/modules/crypto/mbedtls"
+fi
 check "samples/net/ocpp builds for native_sim/native/64" \
     build native_sim/native/64 "$ZEPHYR_BASE/samples/net/ocpp" "$OUT/sample_native_sim" \
     -DEXTRA_CONF_FILE="$ROOT/scripts/zephyr/native_sim_nsos.conf" \

@@ -295,18 +295,9 @@ int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char
 	}
 	if (zsock_connect(conn.tcp, &addr.sa, addr_len) < 0) {
 		ret = -errno;
-#if defined(CONFIG_OCPP_TLS)
-		/* The TLS handshake runs in connect: a certificate that did not verify is -EACCES. */
-		uint32_t verify = 0;
-		socklen_t len = sizeof(verify);
-
-		if (security.profile >= 2 && ret == -ECONNABORTED &&
-		    zsock_getsockopt(conn.tcp, SOL_TLS, TLS_CERT_VERIFY_RESULT, &verify, &len) == 0 &&
-		    verify != 0) {
-			LOG_WRN("Central System certificate not verified (flags 0x%x)", verify);
-			ret = -EACCES;
-		}
-#endif
+		/* A TLS handshake failure (connect runs it) is -ECONNABORTED whatever the reason:
+		 * Zephyr resets the session, so the verify result is gone by now.
+		 */
 		ocpp_port_ws_close();
 		return ret;
 	}
@@ -322,6 +313,13 @@ int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char
 
 	upgrade_status = 0;
 	conn.ws = websocket_connect(conn.tcp, &req, timeout_ms, NULL);
+	/* Zephyr 4.3's client does not check the status, and a reused context keeps the previous
+	 * handshake's "Sec-WebSocket-Accept verified": anything but 101 is a refusal.
+	 */
+	if (conn.ws >= 0 && upgrade_status != 101) {
+		ocpp_port_ws_close();
+		conn.ws = -ECONNABORTED;
+	}
 	if (conn.ws < 0) {
 		ret = upgrade_status == 401 ? -EPERM : conn.ws;
 		conn.ws = -1;
@@ -421,8 +419,10 @@ void ocpp_port_ws_close(void)
 	if (conn.ws >= 0) {
 		(void)websocket_disconnect(conn.ws);
 		conn.ws = -1;
-		/* websocket_disconnect() closed the TCP socket as well. */
-		conn.tcp = -1;
+		/* websocket_disconnect() leaves the underlying socket open (as Zephyr's websocket
+		 * client sample shows, the application closes it): a TLS socket's context would
+		 * otherwise stay taken and the next connect fail with -ENOMEM.
+		 */
 	}
 	if (conn.tcp >= 0) {
 		(void)zsock_close(conn.tcp);

@@ -23,8 +23,7 @@ int ocpp_port_sntp_time(int64_t *unix_ms);
  * Opens a TCP connection to host:port (an IPv4 or IPv6 address literal; family is the
  * application's sa_family, AF_INET or AF_INET6) and a WebSocket with subprotocol ocpp1.6 at
  * path. Returns 0, or a negative errno: -EPERM when the Central System answered 401 (Basic Auth
- * refused), -EACCES when its TLS certificate did not verify, -ECONNABORTED for other TLS
- * failures.
+ * refused), -ECONNABORTED when the TLS handshake failed (any reason) or the upgrade was refused.
  */
 int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char *path,
 			 int32_t timeout_ms);

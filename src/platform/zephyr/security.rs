@@ -9,9 +9,10 @@ use super::port;
 use crate::datetime::Instant;
 use crate::engine::{ChargePoint, ConnectionFailure, Provisioning, Station};
 
-/// Zephyr's errno values the port uses for refusals (identical in every Zephyr libc).
+/// The errno the port uses for a 401 (identical in every Zephyr libc). A failed TLS handshake
+/// is -ECONNABORTED whatever its reason (Zephyr resets the session before the verify result can
+/// be read), so it is not classified here.
 const EPERM: i32 = 1;
-const EACCES: i32 = 13;
 
 /// At launch, before the store is restored (whose values win): which TLS credentials are
 /// registered, and `CONFIG_OCPP_AUTHORIZATION_KEY`.
@@ -67,13 +68,10 @@ pub(super) fn prepare<S: Station>(cp: &ChargePoint<S>, path: &str) -> i32 {
     }
 }
 
-/// A failed connect: the refusals the port reports (-EPERM 401, -EACCES certificate) go to the
-/// engine; other errors are network trouble.
+/// A failed connect: a 401 (-EPERM from the port) goes to the engine; other errors are network
+/// trouble or unclassified TLS failures.
 pub(super) fn connect_failed<S: Station>(cp: &mut ChargePoint<S>, now: Instant, errno: i32) {
-    let failure = match -errno {
-        EPERM => ConnectionFailure::Unauthorized,
-        EACCES => ConnectionFailure::InvalidCentralSystemCertificate,
-        _ => return,
-    };
-    cp.handle_connection_failed(now, failure);
+    if -errno == EPERM {
+        cp.handle_connection_failed(now, ConnectionFailure::Unauthorized);
+    }
 }
