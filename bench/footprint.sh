@@ -51,6 +51,9 @@ engine() {
     local per_profile
     per_profile=$(cargo run --quiet --release --example exchange_bench -- smart_charging_sizes 2>/dev/null || true)
     [ -n "$per_profile" ] && echo "  smart-charging: $per_profile"
+    probe security-profiles
+    echo "Security Profiles (Cargo feature security-profiles = CONFIG_OCPP_SECURITY_PROFILES), cost over Core:"
+    printf '  %-28s %+9d %+9d\n' "security-profiles" $((TEXT + RODATA + DATA - core_flash)) $((DATA + BSS - core_ram))
     probe store
     echo "persistence (the store seam: restore_record, finish_restore, poll_store), cost over Core:"
     printf '  %-28s %+9d %+9d\n' "store" $((TEXT + RODATA + DATA - core_flash)) $((DATA + BSS - core_ram))

@@ -3,7 +3,11 @@
 //! ```text
 //! cargo run --example demo -- --cs ws://127.0.0.1:9000/ocpp [--cp-id zephyr-demo] [--control 9001]
 //! cargo run --example demo -- --cs ws://127.0.0.1:9000/ocpp --stay
+//! cargo run --example demo -- --cs wss://127.0.0.1:9000/ocpp --ca ca.pem --password KEY
 //! ```
+//! Security Profiles: `--password KEY` sends Basic Auth (profile 1; 2 with `wss://` and
+//! `--ca FILE`), `--client-cert FILE --client-key FILE` present a client certificate (profile 3);
+//! `--security-profile N` overrides the profile inferred from them.
 //! (`scripts/demo.sh` starts the development Central System, runs this against it and validates
 //! every frame.)
 //!
@@ -335,6 +339,11 @@ struct Args {
     cp_id: String,
     control: Option<u16>,
     stay: bool,
+    ca: Option<std::path::PathBuf>,
+    password: Option<String>,
+    client_cert: Option<std::path::PathBuf>,
+    client_key: Option<std::path::PathBuf>,
+    security_profile: Option<u8>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -343,6 +352,11 @@ fn parse_args() -> Result<Args, String> {
         cp_id: "zephyr-demo".into(),
         control: None,
         stay: false,
+        ca: None,
+        password: None,
+        client_cert: None,
+        client_key: None,
+        security_profile: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -359,9 +373,21 @@ fn parse_args() -> Result<Args, String> {
                 );
             }
             "--stay" => args.stay = true,
+            "--ca" => args.ca = Some(value()?.into()),
+            "--password" => args.password = Some(value()?),
+            "--client-cert" => args.client_cert = Some(value()?.into()),
+            "--client-key" => args.client_key = Some(value()?.into()),
+            "--security-profile" => {
+                let v = value()?;
+                args.security_profile = Some(
+                    v.parse()
+                        .map_err(|_| format!("--security-profile: bad value {v:?}"))?,
+                );
+            }
             "-h" | "--help" => {
                 println!("usage: demo --cs ws://HOST:PORT/PATH [--cp-id ID] [--control DEV_CS_CONTROL_PORT]");
                 println!("       demo --cs ws://HOST:PORT/PATH [--cp-id ID] --stay   (no scenario: serve the CS until Ctrl-C)");
+                println!("       security: [--cs wss://...] [--ca FILE] [--password KEY] [--client-cert FILE --client-key FILE] [--security-profile N]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?} (see --help)")),
@@ -416,8 +442,13 @@ fn boot_info() -> Result<BootNotificationRequest, String> {
     })
 }
 
-fn host_config(url: &str) -> HostConfig {
+fn host_config(url: &str, args: &Args) -> HostConfig {
     HostConfig {
+        ca_file: args.ca.clone(),
+        authorization_key: args.password.clone(),
+        client_cert_file: args.client_cert.clone(),
+        client_key_file: args.client_key.clone(),
+        security_profile: args.security_profile,
         url: url.to_owned(),
         options: Options {
             response_timeout_ms: 10_000,
@@ -440,7 +471,7 @@ fn run(args: &Args) -> Result<(), String> {
     };
     let boot = boot_info()?;
     let url = charge_point_url(&args.cs, &args.cp_id);
-    let config = host_config(&url);
+    let config = host_config(&url, args);
     let events_seen = Arc::new(AtomicU64::new(0));
     let counted = Arc::clone(&events_seen);
     let host = Arc::new(
@@ -749,7 +780,7 @@ fn stay(args: &Args) -> Result<(), String> {
         };
         let host = Arc::new(
             HostChargePoint::spawn(
-                host_config(&url),
+                host_config(&url, args),
                 boot_info()?,
                 CONNECTORS,
                 station,

@@ -11,17 +11,26 @@
 #       the same Central System with its web console, and the demo charge point booted and
 #       waiting (examples/demo.rs --stay): prints the console's URL (loopback only), then runs
 #       until Ctrl-C, when it validates every frame exchanged. Ports default to free ones.
+#
+#   scripts/demo.sh --security-profile N [--password KEY]   (either mode)
+#       Security Profile 1: the Central System requires Basic Auth with KEY (default: a demo
+#       key); 2: wss:// with certificates it generates at start (the demo trusts its CA) plus
+#       Basic Auth; 3: wss:// with a client certificate instead of Basic Auth.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 console=false
 console_port=0
 ws_port=0
+security_profile=0
+password=demo-authorization-key-0123
 while [ $# -gt 0 ]; do
     case "$1" in
         --console) console=true ;;
         --console-port) console_port=${2:?--console-port needs a port}; shift ;;
         --ws-port) ws_port=${2:?--ws-port needs a port}; shift ;;
+        --security-profile) security_profile=${2:?--security-profile needs 0..3}; shift ;;
+        --password) password=${2:?--password needs a key}; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "demo.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -39,8 +48,17 @@ python3 -c 'import ocpp, websockets, jsonschema' 2>/dev/null ||
 
 cargo build --quiet --example demo
 
+# Security Profiles: what the Central System demands (the demo's side follows the READY line).
+cs_security=()
+case "$security_profile" in
+    0) ;;
+    1) cs_security=(--password "$password") ;;
+    2) cs_security=(--tls --password "$password") ;;
+    3) cs_security=(--tls --require-client-cert) ;;
+    *) echo "demo.sh: --security-profile must be 0..3" >&2; exit 2 ;;
+esac
 python3 tools/dev_cs.py --host 127.0.0.1 --port "$ws_port" --control-port "$console_port" \
-    --frames-log "$out/frames.jsonl" --quiet >"$out/dev_cs.out" 2>"$out/dev_cs.err" &
+    --frames-log "$out/frames.jsonl" --quiet "${cs_security[@]}" >"$out/dev_cs.out" 2>"$out/dev_cs.err" &
 cs_pid=$!
 cp_pid=""
 cleanup() {
@@ -64,11 +82,19 @@ if [ -z "$ready" ]; then
 fi
 ws_port=$(sed -E 's/.*ws_port=([0-9]+).*/\1/' <<<"$ready")
 control_port=$(sed -E 's/.*control_port=([0-9]+).*/\1/' <<<"$ready")
-echo "== dev Central System on ws://127.0.0.1:$ws_port/ocpp (control API 127.0.0.1:$control_port)"
+field() { sed -nE "s/.* $1=([^ ]+).*/\1/p" <<<"$ready"; }
+scheme=ws
+cp_security=()
+case "$security_profile" in
+    1) cp_security=(--password "$password") ;;
+    2) scheme=wss; cp_security=(--ca "$(field ca)" --password "$password") ;;
+    3) scheme=wss; cp_security=(--ca "$(field ca)" --client-cert "$(field client_cert)" --client-key "$(field client_key)") ;;
+esac
+echo "== dev Central System on $scheme://127.0.0.1:$ws_port/ocpp (control API 127.0.0.1:$control_port, Security Profile $security_profile)"
 
 if $console; then
     # No scenario: the charge point boots and waits for the person at the console.
-    target/debug/examples/demo --cs "ws://127.0.0.1:$ws_port/ocpp" \
+    target/debug/examples/demo --cs "$scheme://127.0.0.1:$ws_port/ocpp" "${cp_security[@]}" \
         --cp-id zephyr-demo --stay > >(tee "$out/charge_point.out") 2>&1 &
     cp_pid=$!
     stop() {
@@ -82,7 +108,7 @@ if $console; then
     }
     trap stop INT TERM
     echo "== web console: http://127.0.0.1:$control_port/"
-    echo "   charge point zephyr-demo (examples/demo.rs --stay); others may connect to ws://127.0.0.1:$ws_port/ocpp/<id>"
+    echo "   charge point zephyr-demo (examples/demo.rs --stay); others may connect to $scheme://127.0.0.1:$ws_port/ocpp/<id>"
     echo "   Ctrl-C to stop"
     rc=0
     wait -n "$cs_pid" "$cp_pid" || rc=$?
@@ -94,7 +120,7 @@ fi
 
 status=0
 echo "== charge point"
-timeout 90 target/debug/examples/demo --cs "ws://127.0.0.1:$ws_port/ocpp" --cp-id zephyr-demo \
+timeout 90 target/debug/examples/demo --cs "$scheme://127.0.0.1:$ws_port/ocpp" "${cp_security[@]}" --cp-id zephyr-demo \
     --control "$control_port" || status=$?
 
 echo

@@ -124,6 +124,19 @@ mcuboot_build() {
     done
 }
 
+# Security Profile 2 (TLS 1.2 by mbedTLS + Basic Auth): the CA it embeds is generated here by
+# tools/dev_cs_tls.py (never committed).
+security_footprint() {
+    local dir=$OUT/sample_stm32f769i_disco_profile2 certs=$OUT/tls_certs
+    python3 -c 'import sys, pathlib; sys.path.insert(0, "tools"); import dev_cs_tls; dev_cs_tls.generate(pathlib.Path(sys.argv[1]))' \
+        "$certs" || return 1
+    build stm32f769i_disco "$ZEPHYR_BASE/samples/net/ocpp" "$dir" \
+        -DEXTRA_CONF_FILE="$ROOT/tests/zephyr/tls/security-profile2.conf" \
+        -DCONFIG_OCPP_CA_CERT_FILE=\"$certs/ca.pem\" || return 1
+    echo "Zephyr samples/net/ocpp, stm32f769i_disco, with zephyr-ocpp and Security Profile 2 (mbedTLS, 48000 B heap):"
+    memory_report "$dir"
+}
+
 if [ "${1:-}" = "--footprint" ]; then
     footprint
     exit $?
@@ -137,6 +150,11 @@ if [ -f "$MCUBOOT/boot/bootutil/src/bootutil_public.c" ]; then
     check "samples/ocpp builds with sysbuild + MCUboot for stm32f769i_disco" mcuboot_build
 else
     echo "SKIPPED (loudly): samples/ocpp with sysbuild + MCUboot: no MCUboot at $MCUBOOT and no mirror at $MCUBOOT_MIRROR"
+fi
+if [ -d "$WS/modules/crypto/mbedtls" ]; then
+    check "samples/net/ocpp builds for stm32f769i_disco with Security Profile 2 (TLS)" security_footprint
+else
+    echo "SKIPPED: Security Profile 2 footprint: no mbedTLS module in $WS/modules/crypto/mbedtls"
 fi
 check "samples/net/ocpp builds for native_sim/native/64" \
     build native_sim/native/64 "$ZEPHYR_BASE/samples/net/ocpp" "$OUT/sample_native_sim" \

@@ -32,6 +32,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -62,6 +63,7 @@ from websockets.exceptions import ConnectionClosed, NegotiationError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev_cs_files import FileServer  # noqa: E402  (next to this file)
+import dev_cs_tls  # noqa: E402  (Security Profiles: wss://, certificates, Basic Auth)
 
 LOG = logging.getLogger("dev_cs")
 
@@ -110,7 +112,7 @@ LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 
 CONTROL_API = """
 GET  /cps                          -> ["cp_id", ...]  (currently connected)
-GET  /status?cp_id=X               -> {"cp_id","connected","connect_count","subprotocol","path","last_boot_status"}
+GET  /status?cp_id=X               -> {"cp_id","connected","connect_count","subprotocol","path","last_boot_status","auth_failures"}
 GET  /messages?cp_id=X[&action=A]  -> [{"action","payload","unique_id","ts"}, ...]  CP->CS CALLs, in order
 GET  /transactions?cp_id=X         -> [{"transaction_id","connector_id","id_tag","id_tag_status",
                                         "reservation_id","meter_start","start_timestamp",
@@ -567,6 +569,11 @@ class CentralSystem:
         root = Path(args.files_dir) if args.files_dir else Path(
             tempfile.mkdtemp(prefix="dev_cs_files_"))
         self.files = FileServer(root)
+        # Security Profiles: Basic Auth passwords accepted (none: no check), wss:// files.
+        self.passwords: list[str] = list(args.password or [])
+        self.tls_files: dev_cs_tls.TlsFiles | None = None
+        self.auth_failures: dict[str, int] = {}
+        self.cleanup_dirs: list[Path] = []
 
     # -- shared helpers ---------------------------------------------------------
 
@@ -600,6 +607,8 @@ class CentralSystem:
             "subprotocol": st.session.ws.subprotocol if st.session else None,
             "path": st.session.path if st.session else None,
             "last_boot_status": st.last_boot_status,
+            # Upgrades refused with 401 (--password).
+            "auth_failures": self.auth_failures.get(st.cp_id, 0),
         }
 
     def take_fault(self, kind: str, action: str) -> dict | None:
@@ -680,8 +689,15 @@ class CentralSystem:
         return None
 
     def process_request(self, connection: ServerConnection, request):
-        if cp_id_from_path(request.path) is None:
+        cp_id = cp_id_from_path(request.path)
+        if cp_id is None:
             return connection.respond(HTTPStatus.NOT_FOUND, "charge point id missing in path\n")
+        if self.passwords:
+            refused = dev_cs_tls.check_basic_auth(connection, request, cp_id, self.passwords)
+            if refused is not None:
+                self.auth_failures[cp_id] = self.auth_failures.get(cp_id, 0) + 1
+                self.event(f"{cp_id} refused: Basic Auth missing or wrong (401)")
+                return refused
         return None
 
     async def ws_handler(self, ws: ServerConnection) -> None:
@@ -1261,6 +1277,19 @@ async def amain(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, cs.stop_event.set)
 
     ping = args.ping_interval if args.ping_interval > 0 else None
+    ssl_context = None
+    if args.tls:
+        if args.tls_dir:
+            tls_dir = Path(args.tls_dir)
+        else:
+            # Removed at exit: generated keys never outlive the process.
+            tls_dir = Path(tempfile.mkdtemp(prefix="dev_cs_tls_"))
+            cs.cleanup_dirs.append(tls_dir)
+        # A directory that has certificates already (a build embedded its CA) is reused.
+        cs.tls_files = (dev_cs_tls.TlsFiles(tls_dir) if (tls_dir / "ca.pem").exists()
+                        else dev_cs_tls.generate(tls_dir))
+        ssl_context = dev_cs_tls.server_context(cs.tls_files, args.server_cert,
+                                                args.require_client_cert)
     ws_server = await serve(
         cs.ws_handler, args.host, args.port,
         subprotocols=[OCPP_SUBPROTOCOL],
@@ -1268,15 +1297,21 @@ async def amain(args: argparse.Namespace) -> int:
         process_request=cs.process_request,
         ping_interval=ping, ping_timeout=ping,
         close_timeout=5,
+        ssl=ssl_context,
     )
     ctl_server = await asyncio.start_server(cs.handle_http, "127.0.0.1", args.control_port)
     files_port = await cs.files.start("127.0.0.1", args.files_port)
     ws_port = ws_server.sockets[0].getsockname()[1]
     ctl_port = ctl_server.sockets[0].getsockname()[1]
     ws_host = f"[{args.host}]" if ":" in args.host else args.host
-    cs.ws_url, cs.control_port = f"ws://{ws_host}:{ws_port}/ocpp", ctl_port
-    print(f"DEV_CS_READY ws_port={ws_port} control_port={ctl_port} files_port={files_port}",
-          flush=True)
+    scheme = "wss" if args.tls else "ws"
+    cs.ws_url, cs.control_port = f"{scheme}://{ws_host}:{ws_port}/ocpp", ctl_port
+    tls_fields = ""
+    if cs.tls_files is not None:
+        tls_fields = (f" ca={cs.tls_files.ca} client_cert={cs.tls_files.client_cert}"
+                      f" client_key={cs.tls_files.client_key} tls_dir={cs.tls_files.dir}")
+    print(f"DEV_CS_READY ws_port={ws_port} control_port={ctl_port} files_port={files_port}"
+          f"{tls_fields}", flush=True)
     cs.event(f"web console on http://127.0.0.1:{ctl_port}/")
 
     try:
@@ -1292,6 +1327,8 @@ async def amain(args: argparse.Namespace) -> int:
         except asyncio.TimeoutError:
             LOG.warning("websocket server did not close in time")
         cs.close()
+        for d in cs.cleanup_dirs:
+            shutil.rmtree(d, ignore_errors=True)
     return 0
 
 
@@ -1321,6 +1358,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--allow-no-subprotocol", action="store_true",
                    help="accept clients that do not offer the ocpp1.6 subprotocol")
     p.add_argument("--quiet", action="store_true", help="do not print frames to stdout")
+    sec = p.add_argument_group("Security Profiles (tools/dev_cs_tls.py)")
+    sec.add_argument("--tls", action="store_true",
+                     help="serve wss:// with certificates generated at start (CA path in the "
+                          "READY line as ca=..., client certificate as client_cert=/client_key=)")
+    sec.add_argument("--tls-dir", metavar="DIR",
+                     help="where the certificates are generated (default: a new temporary "
+                          "directory); one holding ca.pem already is used as it is")
+    sec.add_argument("--server-cert", choices=dev_cs_tls.SERVER_CERTS, default="good",
+                     help="the certificate presented: good, expired or wrong-host (for wrong.example)")
+    sec.add_argument("--require-client-cert", action="store_true",
+                     help="require a client certificate signed by the CA (Security Profile 3)")
+    sec.add_argument("--password", action="append", metavar="KEY",
+                     help="require HTTP Basic Auth (user = charge point id) with this password; "
+                          "repeat to accept several (Security Profiles 1 and 2)")
     p.add_argument("--state", metavar="FILE.json",
                    help="keep the transactionId counter and a log of the transaction messages "
                         "received in FILE across restarts; re-deliveries are answered as the "

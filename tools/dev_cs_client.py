@@ -44,7 +44,7 @@ from typing import Any
 
 DEV_CS_PATH = Path(__file__).resolve().with_name("dev_cs.py")
 READY_RE = re.compile(
-    r"^DEV_CS_READY ws_port=(\d+) control_port=(\d+)(?: files_port=(\d+))?\s*$")
+    r"^DEV_CS_READY ws_port=(\d+) control_port=(\d+)(?: files_port=(\d+))?((?: \S+=\S+)*)\s*$")
 
 # Extra seconds the HTTP request may take beyond the OCPP-level timeout it
 # carries, so the server's own Timeout answer arrives before urllib gives up.
@@ -74,7 +74,8 @@ class DevCsClient:
     @property
     def ws_url(self) -> str:
         """Base websocket URL; append ``/<cp_id>`` (or use ``url_for``)."""
-        return f"ws://{self.host}:{self.ws_port}/ocpp"
+        scheme = "wss" if getattr(self, "ready_fields", {}).get("ca") else "ws"
+        return f"{scheme}://{self.host}:{self.ws_port}/ocpp"
 
     def url_for(self, cp_id: str) -> str:
         return f"{self.ws_url}/{urllib.parse.quote(cp_id, safe='')}"
@@ -357,9 +358,12 @@ class DevCsServer(DevCsClient):
                 )
             m = READY_RE.match(line)
             if m:
-                return cls(proc, int(m.group(1)), int(m.group(2)),
-                           Path(frames_log) if frames_log is not None else None, output,
-                           int(m.group(3) or 0))
+                server = cls(proc, int(m.group(1)), int(m.group(2)),
+                             Path(frames_log) if frames_log is not None else None, output,
+                             int(m.group(3) or 0))
+                # Further fields (--tls: ca, client_cert, client_key, tls_dir).
+                server.ready_fields = dict(kv.split("=", 1) for kv in m.group(4).split())
+                return server
 
     def stop(self, timeout: float = 10.0) -> int:
         """Graceful /shutdown, then SIGTERM, then SIGKILL.  Returns the exit code."""

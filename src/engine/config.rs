@@ -37,7 +37,14 @@ pub enum Access {
 
 /// How a key's value is written and read as text.
 pub trait ConfigValue: Sized {
+    /// Never read back (AuthorizationKey): GetConfiguration lists the key without a value.
+    const WRITE_ONLY: bool = false;
+    /// The value as GetConfiguration and the C API show it (nothing for a write-only key).
     fn render(&self, out: &mut CiString500);
+    /// The value as the store keeps it (a write-only key's secret too).
+    fn render_stored(&self, out: &mut CiString500) {
+        self.render(out)
+    }
     /// `max_items` bounds list values (the matching `*MaxLength` key).
     fn parse(text: &str, max_items: usize) -> Option<Self>;
 }
@@ -114,9 +121,63 @@ impl ConfigValue for TextList {
 
 /// Bytes of every writable key's name and value, bounded: names are at most 40 characters,
 /// numbers and booleans 10, measurand lists MAX_SAMPLED_VALUES names of at most 40, text lists
-/// 128 (the store's configuration record).
-pub(super) const WRITABLE_TEXT_MAX: usize =
-    ConfigKey::ALL.len() * (1 + 40 + 2 + 10) + 4 * MAX_SAMPLED_VALUES * 41 + 128;
+/// 128, the AuthorizationKey 40 (the store's configuration record).
+pub(super) const WRITABLE_TEXT_MAX: usize = ConfigKey::ALL.len() * (1 + 40 + 2 + 10)
+    + 4 * MAX_SAMPLED_VALUES * 41
+    + 128
+    + AUTHORIZATION_KEY_TEXT;
+
+#[cfg(feature = "security-profiles")]
+const AUTHORIZATION_KEY_TEXT: usize = AUTHORIZATION_KEY_MAX;
+#[cfg(not(feature = "security-profiles"))]
+const AUTHORIZATION_KEY_TEXT: usize = 0;
+
+/// Shortest and longest AuthorizationKey (the security whitepaper: at least 16 bytes; at most
+/// 20 bytes written as 40 hexadecimal digits).
+pub const AUTHORIZATION_KEY_MIN: usize = 16;
+pub const AUTHORIZATION_KEY_MAX: usize = 40;
+
+/// The Basic Auth password of Security Profiles 1 and 2: write-only, so GetConfiguration and the
+/// C API never show it. Empty: not provisioned. The text is the password as sent on the wire.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AuthorizationKey(CiString<AUTHORIZATION_KEY_MAX>);
+
+impl AuthorizationKey {
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Never prints the secret.
+impl core::fmt::Debug for AuthorizationKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(if self.is_empty() {
+            "AuthorizationKey(unset)"
+        } else {
+            "AuthorizationKey(..)"
+        })
+    }
+}
+
+impl ConfigValue for AuthorizationKey {
+    const WRITE_ONLY: bool = true;
+    fn render(&self, _: &mut CiString500) {}
+    fn render_stored(&self, out: &mut CiString500) {
+        let _ = out.push_str(self.as_str());
+    }
+    fn parse(text: &str, _: usize) -> Option<Self> {
+        // Printable ASCII only: it goes into an HTTP header (hexadecimal digits, as the
+        // whitepaper advises, are a subset).
+        let printable = text.bytes().all(|b| b.is_ascii_graphic());
+        let len_ok = (AUTHORIZATION_KEY_MIN..=AUTHORIZATION_KEY_MAX).contains(&text.len());
+        (printable && len_ok)
+            .then(|| CiString::try_from_str(text).ok().map(Self))
+            .flatten()
+    }
+}
 
 /// Items allowed in the free-text list keys.
 const TEXT_LIST_MAX_ITEMS: u32 = 8;
@@ -144,6 +205,11 @@ macro_rules! configuration {
             pub const fn access(self) -> Access {
                 match self { $($(#[cfg($cfg)])? ConfigKey::$key => Access::$access,)+ }
             }
+
+            /// GetConfiguration may show the value (false: AuthorizationKey).
+            pub const fn readable(self) -> bool {
+                match self { $($(#[cfg($cfg)])? ConfigKey::$key => !<$ty as ConfigValue>::WRITE_ONLY,)+ }
+            }
         }
 
         impl Configuration {
@@ -152,6 +218,15 @@ macro_rules! configuration {
                 let mut out = CiString500::new();
                 match key {
                     $($(#[cfg($cfg)])? ConfigKey::$key => ConfigValue::render(&self.$key, &mut out),)+
+                }
+                out
+            }
+
+            /// The key's value as the store keeps it (write-only keys included).
+            fn render_stored(&self, key: ConfigKey) -> CiString500 {
+                let mut out = CiString500::new();
+                match key {
+                    $($(#[cfg($cfg)])? ConfigKey::$key => ConfigValue::render_stored(&self.$key, &mut out),)+
                 }
                 out
             }
@@ -227,6 +302,12 @@ configuration! {
     ConnectorSwitch3to1PhaseSupported = "ConnectorSwitch3to1PhaseSupported": bool = false, ReadOnly;
     #[cfg(feature = "smart-charging")]
     MaxChargingProfilesInstalled = "MaxChargingProfilesInstalled": u32 = MAX_CHARGING_PROFILES as u32, ReadOnly;
+    // Security Profiles (security whitepaper): the Basic Auth password and the profile in use,
+    // which the engine only lets rise (engine/credentials.rs).
+    #[cfg(feature = "security-profiles")]
+    AuthorizationKey = "AuthorizationKey": AuthorizationKey = AuthorizationKey::default(), ReadWrite;
+    #[cfg(feature = "security-profiles")]
+    SecurityProfile = "SecurityProfile": u32 = crate::capacity::DEFAULT_SECURITY_PROFILE as u32, ReadWrite;
 }
 
 /// SupportedFeatureProfiles: the profiles this build implements, in the spec's order.
@@ -314,7 +395,7 @@ impl Configuration {
         w.u8(writable().count() as u8);
         for &key in writable() {
             w.str(key.as_str());
-            let value = self.render(key);
+            let value = self.render_stored(key);
             w.u16(value.len() as u16);
             w.bytes(value.as_bytes());
         }
@@ -442,7 +523,7 @@ impl Serialize for KeyValues<'_> {
             seq.serialize_element(&KeyValue {
                 key: name,
                 readonly: key.access() == Access::ReadOnly,
-                value: Some(self.0.render(key)),
+                value: key.readable().then(|| self.0.render(key)),
             })?;
         }
         seq.end()
@@ -519,7 +600,7 @@ impl Elements for ConfigurationView<'_> {
         let key_value = KeyValue {
             key: name,
             readonly: key.access() == Access::ReadOnly,
-            value: Some(self.config.render(key)),
+            value: key.readable().then(|| self.config.render(key)),
         };
         write(Value::Object(&key_value))
     }

@@ -15,8 +15,22 @@ impl<S: Station> ChargePoint<S> {
         key: &str,
         value: &str,
     ) -> ConfigurationStatus {
+        #[cfg(feature = "security-profiles")]
+        let before = {
+            if Configuration::find(key) == Some(ConfigKey::SecurityProfile)
+                && !self.security_profile_allowed(value)
+            {
+                return ConfigurationStatus::Rejected;
+            }
+            (
+                self.config.SecurityProfile,
+                self.config.AuthorizationKey.clone(),
+            )
+        };
         let (status, changed) = self.config.change(key, value);
         if let Some(key) = changed {
+            #[cfg(feature = "security-profiles")]
+            self.credentials_changed(key, before);
             self.apply_configuration(now, key);
         }
         status

@@ -14,6 +14,8 @@ mod boot;
 pub mod config;
 mod configuration;
 mod connectors;
+#[cfg(feature = "security-profiles")]
+pub mod credentials;
 mod dispatch;
 #[cfg(feature = "firmware-management")]
 pub mod firmware;
@@ -51,6 +53,8 @@ use crate::messages::*;
 use crate::rpc::{self, BufferTooSmall, ErrorCode, Frame, MessageId};
 pub use config::{ConfigKey, Configuration};
 use config::{ConfigurationView, KeySelection};
+#[cfg(feature = "security-profiles")]
+pub use credentials::{ConnectionFailure, ConnectionSettings, Provisioning};
 #[cfg(feature = "firmware-management")]
 pub use firmware::{TransferError, TransferJob, TransferKind};
 use queue::{LocalTxId, Stamp, TransactionQueue, TxMessage, MAX_RECORD};
@@ -355,6 +359,8 @@ pub struct ChargePoint<S: Station> {
     smart: smart_charging::SmartCharging,
     #[cfg(feature = "firmware-management")]
     firmware: firmware::FirmwareManagement,
+    #[cfg(feature = "security-profiles")]
+    credentials: credentials::Credentials,
     data_transfer_request: Option<DataTransferRequest>,
     data_transfer_response: Option<(Ticket, DataTransferResponse)>,
     wall: Option<WallClock>,
@@ -442,6 +448,8 @@ impl<S: Station> ChargePoint<S> {
             smart: smart_charging::SmartCharging::default(),
             #[cfg(feature = "firmware-management")]
             firmware: firmware::FirmwareManagement::default(),
+            #[cfg(feature = "security-profiles")]
+            credentials: credentials::Credentials::default(),
             data_transfer_request: None,
             data_transfer_response: None,
             wall: None,
@@ -544,6 +552,8 @@ impl<S: Station> ChargePoint<S> {
             self.handle_disconnected(now);
         }
         info!("connected to the Central System");
+        #[cfg(feature = "security-profiles")]
+        self.credentials_connected();
         self.connected = true;
         self.registration = None;
         self.next_boot_at = Some(now);

@@ -1,4 +1,5 @@
-//! The host platform (feature `std`): drives a [`ChargePoint`] over a plain `ws://` WebSocket
+//! The host platform (feature `std`): drives a [`ChargePoint`] over a `ws://` WebSocket, or
+//! `wss://` with the Security Profiles (feature `security-profiles`: TLS by rustls, Basic Auth),
 //! from a thread named `ocpp`.
 //!
 //! ```text
@@ -56,6 +57,7 @@
 //! clock is set once from [`SystemTime`] (the host's clock is trusted, so the Central System's
 //! `currentTime` is not applied).
 
+#[cfg(feature = "firmware-management")]
 use std::path::PathBuf;
 
 mod config;
@@ -64,9 +66,11 @@ mod event_log;
 pub use config::{charge_point_url, HostConfig};
 #[cfg(feature = "firmware-management")]
 pub mod http;
+#[cfg(feature = "security-profiles")]
+mod tls;
 #[cfg(feature = "firmware-management")]
 pub mod transfers;
-use connection::{close, Target};
+use connection::{close, Stream, Target};
 use event_log::EventLog;
 #[cfg(feature = "firmware-management")]
 pub use transfers::{DiagnosticsSource, FirmwareConfig, FirmwareHandler, InstallDecision};
@@ -274,6 +278,14 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
             warn!("{e}");
             CommandError::InvalidArgument
         })?;
+        #[cfg(feature = "security-profiles")]
+        let tls = match target.tls {
+            true => Some(tls::Tls::load(&config, &target.host).map_err(|e| {
+                warn!("{e}");
+                CommandError::InvalidArgument
+            })?),
+            false => None,
+        };
         let epoch = std::time::Instant::now();
         let mut engine = ChargePoint::new(
             boot,
@@ -290,6 +302,24 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
             Err(_) => {
                 warn!("the system clock is before 1970; waiting for the Central System's time")
             }
+        }
+        #[cfg(feature = "security-profiles")]
+        {
+            let client_certificate = tls.as_ref().is_some_and(tls::Tls::has_client_certificate);
+            engine.set_provisioning(crate::engine::Provisioning {
+                tls: tls.is_some(),
+                client_certificate,
+            });
+            let key = config.authorization_key.as_deref();
+            let profile = config.security_profile.or(match () {
+                _ if client_certificate => Some(3),
+                _ if tls.is_some() => Some(2),
+                _ if key.is_some() => Some(1),
+                _ => None,
+            });
+            engine.provision_credentials(profile, key).inspect_err(|_| {
+                warn!("SecurityProfile {profile:?} or AuthorizationKey (16-40 printable characters) invalid")
+            })?;
         }
         let store = match &config.store_dir {
             Some(dir) => {
@@ -323,6 +353,8 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
             shared: Arc::clone(&shared),
             target,
             config,
+            #[cfg(feature = "security-profiles")]
+            tls,
         };
         let thread = thread::Builder::new()
             .name("ocpp".into())
@@ -465,6 +497,9 @@ enum End {
     /// A Reset took effect: the host cannot reboot, so it closes, reconnects at once and sends
     /// a new BootNotification.
     Reset,
+    /// The credentials changed (SecurityProfile, AuthorizationKey): close, connect with the new.
+    #[cfg_attr(not(feature = "security-profiles"), allow(dead_code))]
+    Reconnect,
 }
 
 fn is_timeout(e: &tungstenite::Error) -> bool {
@@ -475,6 +510,8 @@ struct IoThread<S: Station> {
     shared: Arc<Shared<S>>,
     target: Target,
     config: HostConfig,
+    #[cfg(feature = "security-profiles")]
+    tls: Option<tls::Tls>,
 }
 
 impl<S: Station> IoThread<S> {
@@ -492,7 +529,7 @@ impl<S: Station> IoThread<S> {
                     self.step(|cp, now| cp.handle_connected(now));
                     let (end, registered) = self.session(&mut ws, &mut on_event);
                     match end {
-                        End::Shutdown | End::Reset => close(&mut ws),
+                        End::Shutdown | End::Reset | End::Reconnect => close(&mut ws),
                         End::Lost => info!("connection to {} lost", self.target.url),
                     }
                     self.step(|cp, now| cp.handle_disconnected(now));
@@ -502,6 +539,10 @@ impl<S: Station> IoThread<S> {
                     }
                     if matches!(end, End::Reset) && !self.shared.stopped() {
                         info!("reset: reconnecting to register anew");
+                        continue;
+                    }
+                    if matches!(end, End::Reconnect) && !self.shared.stopped() {
+                        info!("credentials changed: reconnecting with them");
                         continue;
                     }
                 }
@@ -531,7 +572,7 @@ impl<S: Station> IoThread<S> {
     /// TCP connect and WebSocket handshake, bounded together by `connect_timeout`. Neither
     /// blocks the engine: the connect runs on a helper thread, the handshake reads in
     /// POLL_INTERVAL slices, and the timers run in between.
-    fn connect(&self, on_event: &mut impl FnMut(&Event)) -> Result<WebSocket<TcpStream>, String> {
+    fn connect(&self, on_event: &mut impl FnMut(&Event)) -> Result<WebSocket<Stream>, String> {
         let deadline = std::time::Instant::now() + self.config.connect_timeout;
         let left = || {
             deadline
@@ -568,19 +609,44 @@ impl<S: Station> IoThread<S> {
             s.set_write_timeout(Some(IO_TIMEOUT))
         };
         setup(&stream).map_err(|e| format!("socket options: {e}"))?;
+        #[cfg(feature = "security-profiles")]
+        let (stream, password) = {
+            let (profile, password) = self.step_with(|cp, _| {
+                let _ = cp.poll_reconnect();
+                let settings = cp.connection_settings();
+                (
+                    settings.profile,
+                    settings.basic_auth_password.map(str::to_owned),
+                )
+            });
+            let stream = match &self.tls {
+                Some(tls) => self.tls_handshake(tls, stream, profile >= 3, on_event, &left)?,
+                None if profile >= 2 => {
+                    return Err(format!(
+                        "SecurityProfile {profile} needs a wss:// Central System URL"
+                    ))
+                }
+                None => Stream::Plain(stream),
+            };
+            (stream, password)
+        };
+        #[cfg(not(feature = "security-profiles"))]
+        let (stream, password) = (Stream::Plain(stream), None::<String>);
         let ws_config = WebSocketConfig {
             max_message_size: Some(MAX_MESSAGE_SIZE),
             max_frame_size: Some(MAX_MESSAGE_SIZE),
             ..WebSocketConfig::default()
         };
-        let request = self.target.request()?;
+        let request = self.target.request(password.as_deref())?;
         let url = &self.target.url;
         let mut attempt = tungstenite::client::client_with_config(request, stream, Some(ws_config));
         let (ws, response) = loop {
             match attempt {
                 Ok(done) => break done,
                 Err(HandshakeError::Failure(e)) => {
-                    return Err(format!("WebSocket handshake with {url}: {e}"))
+                    #[cfg(feature = "security-profiles")]
+                    self.report_failure(&e);
+                    return Err(format!("WebSocket handshake with {url}: {e}"));
                 }
                 Err(HandshakeError::Interrupted(mid)) => {
                     self.tick(on_event);
@@ -610,9 +676,68 @@ impl<S: Station> IoThread<S> {
     }
 
     fn step(&self, f: impl FnOnce(&mut ChargePoint<S>, Instant)) {
+        self.step_with(f)
+    }
+
+    fn step_with<R>(&self, f: impl FnOnce(&mut ChargePoint<S>, Instant) -> R) -> R {
         let mut cp = self.shared.engine();
-        f(&mut cp, self.shared.now());
+        let result = f(&mut cp, self.shared.now());
         self.shared.collect(&mut cp);
+        result
+    }
+
+    /// The TLS handshake on `tcp`, in POLL_INTERVAL slices with the timers run in between, within
+    /// the connect deadline. A refused certificate, version or cipher suite is classified and
+    /// handed to the engine.
+    #[cfg(feature = "security-profiles")]
+    fn tls_handshake(
+        &self,
+        tls: &tls::Tls,
+        mut tcp: TcpStream,
+        mutual: bool,
+        on_event: &mut impl FnMut(&Event),
+        left: &impl Fn() -> Option<Duration>,
+    ) -> Result<Stream, String> {
+        let mut conn = tls.session(mutual)?;
+        loop {
+            match tls::handshake_step(&mut conn, &mut tcp) {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(e) => {
+                    if let Some(failure) = tls.classify(&e) {
+                        self.step(|cp, now| cp.handle_connection_failed(now, failure));
+                    }
+                    return Err(format!("TLS handshake with {}: {e}", self.target.url));
+                }
+            }
+            self.tick(on_event);
+            if self.shared.stopped() {
+                return Err("shutting down".into());
+            }
+            left().ok_or_else(|| format!("TLS handshake with {} timed out", self.target.url))?;
+        }
+        Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
+    }
+
+    /// A failed WebSocket upgrade: 401 is refused credentials; a TLS alert now (TLS 1.3 sends
+    /// a refused client certificate after the handshake) is classified as in the handshake.
+    #[cfg(feature = "security-profiles")]
+    fn report_failure(&self, e: &tungstenite::Error) {
+        use crate::engine::ConnectionFailure;
+        let failure = match e {
+            tungstenite::Error::Http(response) if response.status().as_u16() == 401 => {
+                warn!(
+                    "{}: 401 Unauthorized: the Central System refused the Basic Auth credentials",
+                    self.target.url
+                );
+                Some(ConnectionFailure::Unauthorized)
+            }
+            tungstenite::Error::Io(io) => self.tls.as_ref().and_then(|tls| tls.classify(io)),
+            _ => None,
+        };
+        if let Some(failure) = failure {
+            self.step(|cp, now| cp.handle_connection_failed(now, failure));
+        }
     }
 
     /// Offline for `duration`: the engine's timers still run (meter samples are queued).
@@ -638,7 +763,7 @@ impl<S: Station> IoThread<S> {
     /// One connection, until it drops or shutdown. Returns whether the boot was accepted.
     fn session(
         &self,
-        ws: &mut WebSocket<TcpStream>,
+        ws: &mut WebSocket<Stream>,
         on_event: &mut impl FnMut(&Event),
     ) -> (End, bool) {
         // Frames sent get the transmit buffer of Zephyr's build (OCPP_SEND_BUFFER_SIZE).
@@ -661,6 +786,11 @@ impl<S: Station> IoThread<S> {
                     drop(cp);
                     warn!("the Central System does not answer pings; reconnecting");
                     return (End::Lost, registered);
+                }
+                #[cfg(feature = "security-profiles")]
+                if cp.poll_reconnect() {
+                    drop(cp);
+                    return (End::Reconnect, registered);
                 }
                 if self.shared.reset_due.swap(false, Ordering::AcqRel) {
                     drop(cp);
@@ -703,7 +833,7 @@ impl<S: Station> IoThread<S> {
 
             let timeout = wait.clamp(Duration::from_millis(1), POLL_INTERVAL);
             if timeout != read_timeout {
-                if let Err(e) = ws.get_ref().set_read_timeout(Some(timeout)) {
+                if let Err(e) = ws.get_ref().tcp().set_read_timeout(Some(timeout)) {
                     warn!("socket options: {e}");
                     return (End::Lost, registered);
                 }

@@ -235,6 +235,8 @@ pub struct DevCs {
     pub ws_port: u16,
     pub control: Control,
     pub frames_log: PathBuf,
+    /// `--tls`: the directory of the certificates it generated (ca.pem, client.pem, ...).
+    pub tls_dir: Option<PathBuf>,
 }
 
 pub fn frames_dir() -> PathBuf {
@@ -348,18 +350,29 @@ impl DevCs {
             let _ = child.wait();
             return Err(format!("malformed READY line: {ready}"));
         };
+        let tls_dir = ready
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix("tls_dir="))
+            .map(PathBuf::from);
         Ok(Self {
             child: Some(child),
             name: name.to_owned(),
             ws_port: ws,
             control: Control { port: ctl },
             frames_log,
+            tls_dir,
         })
     }
 
     /// Base URL of the Central System; the charge point id is appended.
     pub fn base_url(&self) -> String {
-        format!("ws://127.0.0.1:{}/ocpp", self.ws_port)
+        let scheme = if self.tls_dir.is_some() { "wss" } else { "ws" };
+        format!("{scheme}://127.0.0.1:{}/ocpp", self.ws_port)
+    }
+
+    /// A file the `--tls` dev CS generated (`ca.pem`, `client.pem`, ...).
+    pub fn tls_file(&self, name: &str) -> PathBuf {
+        self.tls_dir.as_deref().expect("a --tls dev CS").join(name)
     }
 
     /// Kills the process with SIGKILL (no close frames, no goodbye) and reaps it.
@@ -486,7 +499,6 @@ pub fn boot_info(model: &str) -> BootNotificationRequest {
 /// Options for tests: answers are expected quickly, reconnects are fast.
 pub fn test_config(url: String) -> HostConfig {
     HostConfig {
-        url,
         options: Options {
             response_timeout_ms: 5_000,
             ..Options::default()
@@ -495,8 +507,7 @@ pub fn test_config(url: String) -> HostConfig {
         reconnect_max: Duration::from_millis(800),
         connect_timeout: Duration::from_secs(5),
         store_dir: None,
-        #[cfg(feature = "firmware-management")]
-        firmware: Default::default(),
+        ..HostConfig::new(url)
     }
 }
 

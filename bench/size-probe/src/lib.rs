@@ -62,6 +62,16 @@ pub unsafe extern "C" fn ocpp_size_probe(input: *const u8, len: usize, out: *mut
         cp.firmware_booted(now, len > 1);
         black_box((cp.firmware_install_pending(), cp.firmware_status(), cp.diagnostics_status()));
     }
+    // Security Profiles: the platform's side of the credentials seam.
+    #[cfg(feature = "security-profiles")]
+    {
+        cp.set_provisioning(ocpp::engine::Provisioning { tls: len > 2, client_certificate: len > 3 });
+        let _ = black_box(cp.provision_credentials(Some(1), core::str::from_utf8(frame).ok()));
+        black_box(cp.connection_settings());
+        black_box(cp.poll_reconnect());
+        cp.handle_connection_failed(now, ocpp::engine::ConnectionFailure::Unauthorized);
+        black_box(cp.connection_failures());
+    }
     // Persistence: what a platform with a store calls (restore at start, drain after each step).
     #[cfg(feature = "store")]
     {

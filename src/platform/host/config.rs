@@ -11,8 +11,9 @@ use crate::engine::Options;
 /// Where and how to connect.
 #[derive(Debug, Clone)]
 pub struct HostConfig {
-    /// Full `ws://` URL including the charge point id as its last path segment, e.g.
-    /// `ws://127.0.0.1:9000/ocpp/CP_1` (see [`charge_point_url`]). `wss://` is not supported yet.
+    /// Full `ws://` or `wss://` URL including the charge point id as its last path segment, e.g.
+    /// `ws://127.0.0.1:9000/ocpp/CP_1` (see [`charge_point_url`]). `wss://` needs the feature
+    /// `security-profiles` and a [`HostConfig::ca_file`].
     pub url: String,
     pub options: Options,
     /// First delay before reconnecting; doubles after each failed attempt up to
@@ -28,6 +29,24 @@ pub struct HostConfig {
     /// Firmware Management: where images go, what GetDiagnostics uploads, the install handler.
     #[cfg(feature = "firmware-management")]
     pub firmware: FirmwareConfig,
+    /// Security Profiles 2 and 3: the PEM file of the CA the Central System's certificate must
+    /// chain to (its hostname is checked too).
+    #[cfg(feature = "security-profiles")]
+    pub ca_file: Option<PathBuf>,
+    /// Security Profile 3: the charge point's certificate chain and private key (PEM).
+    #[cfg(feature = "security-profiles")]
+    pub client_cert_file: Option<PathBuf>,
+    #[cfg(feature = "security-profiles")]
+    pub client_key_file: Option<PathBuf>,
+    /// The AuthorizationKey (Basic Auth password) at first start; one the Central System set,
+    /// kept in the store, wins.
+    #[cfg(feature = "security-profiles")]
+    pub authorization_key: Option<String>,
+    /// The SecurityProfile at first start (a stored one wins). None: 3 with a client
+    /// certificate, else 2 for a `wss://` URL, else 1 with an authorization key, else the
+    /// Kconfig default (`OCPP_SECURITY_PROFILE`).
+    #[cfg(feature = "security-profiles")]
+    pub security_profile: Option<u8>,
 }
 
 impl HostConfig {
@@ -43,6 +62,16 @@ impl HostConfig {
             store_dir: None,
             #[cfg(feature = "firmware-management")]
             firmware: FirmwareConfig::default(),
+            #[cfg(feature = "security-profiles")]
+            ca_file: None,
+            #[cfg(feature = "security-profiles")]
+            client_cert_file: None,
+            #[cfg(feature = "security-profiles")]
+            client_key_file: None,
+            #[cfg(feature = "security-profiles")]
+            authorization_key: None,
+            #[cfg(feature = "security-profiles")]
+            security_profile: None,
         }
     }
 }

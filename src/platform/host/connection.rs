@@ -1,12 +1,65 @@
-//! The connection: a checked `ws://` target, the bounded connect and handshake, the close.
+//! The connection: a checked `ws://` or `wss://` target, the bounded connect and handshake, the
+//! close.
+
+use std::io::{Read, Write};
 
 use super::*;
 
-/// A checked `ws://` URL: the handshake request and the address to connect to.
+/// The socket under the WebSocket: plain TCP (`ws://`) or TLS over it (`wss://`).
+pub(super) enum Stream {
+    Plain(TcpStream),
+    #[cfg(feature = "security-profiles")]
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    pub(super) fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            #[cfg(feature = "security-profiles")]
+            Stream::Tls(s) => s.get_ref(),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            #[cfg(feature = "security-profiles")]
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            #[cfg(feature = "security-profiles")]
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            #[cfg(feature = "security-profiles")]
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// A checked `ws://` or `wss://` URL: the handshake request and the address to connect to.
 pub(super) struct Target {
     pub(super) url: String,
     pub(super) host: String,
     pub(super) port: u16,
+    /// `wss://`: TLS under the WebSocket.
+    #[cfg_attr(not(feature = "security-profiles"), allow(dead_code))]
+    pub(super) tls: bool,
+    /// The last path segment: the Basic Auth user.
+    #[cfg_attr(not(feature = "security-profiles"), allow(dead_code))]
+    pub(super) cp_id: String,
 }
 
 impl Target {
@@ -14,19 +67,20 @@ impl Target {
         let uri: Uri = url
             .parse()
             .map_err(|e| format!("bad Central System URL {url:?}: {e}"))?;
-        match uri.scheme_str() {
-            Some("ws") => {}
+        let tls = match uri.scheme_str() {
+            Some("ws") => false,
+            Some("wss") if cfg!(feature = "security-profiles") => true,
             Some("wss") => {
                 return Err(format!(
-                    "{url}: wss:// (TLS) is not supported by the host platform yet"
+                    "{url}: wss:// (TLS) needs the feature security-profiles"
                 ))
             }
             _ => {
                 return Err(format!(
-                    "{url}: the Central System URL must start with ws://"
+                    "{url}: the Central System URL must start with ws:// or wss://"
                 ))
             }
-        }
+        };
         let host = uri
             .host()
             .filter(|h| !h.is_empty())
@@ -35,8 +89,14 @@ impl Target {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned();
-        let port = uri.port_u16().unwrap_or(80);
-        if uri.path().trim_matches('/').is_empty() {
+        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        let cp_id = uri
+            .path()
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
+        if cp_id.is_empty() {
             return Err(format!(
                 "{url}: the charge point id (last path segment) is missing"
             ));
@@ -45,18 +105,29 @@ impl Target {
             url: url.to_owned(),
             host,
             port,
+            tls,
+            cp_id: cp_id.to_owned(),
         };
-        target.request().map_err(|e| format!("{url}: {e}"))?;
+        target.request(None).map_err(|e| format!("{url}: {e}"))?;
         Ok(target)
     }
 
-    /// The handshake request, offering the OCPP 1.6J subprotocol.
-    pub(super) fn request(&self) -> Result<Request, String> {
+    /// The handshake request, offering the OCPP 1.6J subprotocol, with Basic Auth (user = the
+    /// charge point id) when a password is given (Security Profiles 1 and 2).
+    pub(super) fn request(&self, password: Option<&str>) -> Result<Request, String> {
         let uri: Uri = self.url.parse().map_err(|e| format!("{e}"))?;
-        ClientRequestBuilder::new(uri)
-            .with_sub_protocol(SUBPROTOCOL)
-            .into_client_request()
-            .map_err(|e| e.to_string())
+        let builder = ClientRequestBuilder::new(uri).with_sub_protocol(SUBPROTOCOL);
+        #[cfg(feature = "security-profiles")]
+        let builder = match password {
+            Some(password) => builder.with_header(
+                "Authorization",
+                super::tls::basic_auth(&self.cp_id, password),
+            ),
+            None => builder,
+        };
+        #[cfg(not(feature = "security-profiles"))]
+        let _ = password;
+        builder.into_client_request().map_err(|e| e.to_string())
     }
 
     /// Resolves the host and opens a TCP connection within `timeout` (blocking: run it off
@@ -78,7 +149,7 @@ impl Target {
 }
 
 /// Sends a close frame and waits briefly for the peer's.
-pub(super) fn close(ws: &mut WebSocket<TcpStream>) {
+pub(super) fn close(ws: &mut WebSocket<Stream>) {
     if let Err(e) = ws.close(None) {
         debug!("close: {e}");
         return;

@@ -24,6 +24,8 @@ use crate::messages::{BootNotificationRequest, RegistrationStatus};
 
 #[cfg(feature = "firmware-management")]
 mod firmware;
+#[cfg(feature = "security-profiles")]
+mod security;
 mod sntp;
 #[cfg(feature = "persistence")]
 mod store;
@@ -266,6 +268,8 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
             firmware::reset(&mut inner.mailbox);
             // Built in place: the caller's stack (e.g. main's) never holds the engine.
             ChargePoint::init_in(&mut inner.engine, boot, connectors, station, options, now())?;
+            #[cfg(feature = "security-profiles")]
+            security::provision(locked.engine());
             #[cfg(feature = "persistence")]
             {
                 // SAFETY: as in `collect`: the port mutex is held.
@@ -405,6 +409,15 @@ extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_vo
     while !state.stop.load(Ordering::Acquire) {
         let connected = {
             let mut locked = Locked::new(state);
+            #[cfg(feature = "security-profiles")]
+            {
+                let _ = locked.engine().poll_reconnect();
+                let path = locked.inner().path.clone();
+                let set = security::prepare(locked.engine(), &path);
+                if set != 0 {
+                    warn!("security settings not applied ({set})");
+                }
+            }
             let inner = locked.inner();
             // SAFETY: host and path are NUL-terminated strings in the 'static state, which only
             // `launch` changes (not while this thread runs).
@@ -426,6 +439,12 @@ extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_vo
             unsafe { port::ocpp_port_ws_close() };
         } else {
             warn!("connection failed ({connected}); retrying in {backoff} ms");
+            #[cfg(feature = "security-profiles")]
+            {
+                let mut locked = Locked::new(state);
+                security::connect_failed(locked.engine(), now(), connected);
+                locked.collect();
+            }
         }
         deliver(state);
         let mut slept = 0;
@@ -460,6 +479,11 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
             locked.engine().handle_timeout(t);
             if locked.engine().link_dead() {
                 warn!("the Central System does not answer pings; reconnecting");
+                break;
+            }
+            #[cfg(feature = "security-profiles")]
+            if locked.engine().poll_reconnect() {
+                info!("credentials changed: reconnecting with them");
                 break;
             }
             // Delivered (on_event: the reset handler or sys_reboot) in the previous round.

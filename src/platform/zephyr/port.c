@@ -24,6 +24,11 @@
 #if defined(CONFIG_OCPP_PERSISTENCE)
 #include <zephyr/settings/settings.h>
 #endif
+#include <zephyr/sys/base64.h>
+#if defined(CONFIG_OCPP_TLS)
+#include <zephyr/init.h>
+#include <zephyr/net/tls_credentials.h>
+#endif
 
 #include "port.h"
 
@@ -78,10 +83,166 @@ int ocpp_port_sntp_time(int64_t *unix_ms)
 #endif
 }
 
+/* Security Profiles: set by ocpp_port_ws_security() before each connect. */
+static struct {
+	int profile;
+	/* "Authorization: Basic " + base64("<id>:<password>") + CRLF; id <= 64, password <= 40. */
+	char auth_header[24 + 4 * ((64 + 1 + 40 + 2) / 3) + 3];
+} security;
+
+int ocpp_port_ws_security(int profile, const char *cp_id, const char *password)
+{
+	char plain[64 + 1 + 40 + 1];
+	size_t used = 0;
+	int n;
+
+	if (profile < 0 || profile > 3) {
+		return -EINVAL;
+	}
+	if (profile >= 2 && !IS_ENABLED(CONFIG_OCPP_TLS)) {
+		return -ENOTSUP;
+	}
+	security.profile = profile;
+	security.auth_header[0] = '\0';
+	if (password == NULL) {
+		return 0;
+	}
+	n = snprintk(plain, sizeof(plain), "%s:%s", cp_id, password);
+	if (n < 0 || (size_t)n >= sizeof(plain)) {
+		return -EINVAL;
+	}
+	strcpy(security.auth_header, "Authorization: Basic ");
+	used = strlen(security.auth_header);
+	if (base64_encode((uint8_t *)security.auth_header + used,
+			  sizeof(security.auth_header) - used - 3, &used, (const uint8_t *)plain,
+			  (size_t)n) != 0) {
+		security.auth_header[0] = '\0';
+		return -EINVAL;
+	}
+	strcat(security.auth_header, "\r\n");
+	return 0;
+}
+
+const char *ocpp_port_authorization_key(void)
+{
+#if defined(CONFIG_OCPP_AUTHORIZATION_KEY)
+	return CONFIG_OCPP_AUTHORIZATION_KEY;
+#else
+	return "";
+#endif
+}
+
+#if defined(CONFIG_OCPP_TLS)
+/* The credential files of Kconfig, embedded at build time (CMakeLists.txt); NUL-terminated so
+ * a PEM file parses (its length includes the NUL, as mbedTLS wants).
+ */
+#if defined(OCPP_CA_CERT_INC)
+static const unsigned char ca_cert[] = {
+#include OCPP_CA_CERT_INC
+	0};
+#endif
+#if defined(OCPP_CLIENT_CERT_INC) && defined(OCPP_CLIENT_KEY_INC)
+static const unsigned char client_cert[] = {
+#include OCPP_CLIENT_CERT_INC
+	0};
+static const unsigned char client_key[] = {
+#include OCPP_CLIENT_KEY_INC
+	0};
+#endif
+static bool have_ca, have_client;
+
+static int register_credentials(void)
+{
+	int ret = 0;
+
+#if defined(OCPP_CA_CERT_INC)
+	ret = tls_credential_add(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_CA_CERTIFICATE, ca_cert,
+				 sizeof(ca_cert));
+	have_ca = ret == 0;
+	if (ret < 0) {
+		LOG_ERR("CA certificate not registered (%d)", ret);
+	}
+#endif
+#if defined(OCPP_CLIENT_CERT_INC) && defined(OCPP_CLIENT_KEY_INC)
+	ret = tls_credential_add(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PUBLIC_CERTIFICATE,
+				 client_cert, sizeof(client_cert));
+	if (ret == 0) {
+		ret = tls_credential_add(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PRIVATE_KEY,
+					 client_key, sizeof(client_key));
+	}
+	have_client = ret == 0;
+	if (ret < 0) {
+		LOG_ERR("client certificate not registered (%d)", ret);
+	}
+#endif
+	return 0;
+}
+SYS_INIT(register_credentials, APPLICATION, CONFIG_APPLICATION_INIT_PRIORITY);
+
+/* Credentials registered by the application itself under the same tag count too. */
+static bool tag_has(enum tls_credential_type type)
+{
+	size_t len = 0;
+
+	return tls_credential_get(CONFIG_OCPP_TLS_SEC_TAG, type, NULL, &len) == -EFBIG;
+}
+#endif
+
+void ocpp_port_tls_provisioned(bool *ca, bool *client)
+{
+#if defined(CONFIG_OCPP_TLS)
+	*ca = have_ca || tag_has(TLS_CREDENTIAL_CA_CERTIFICATE);
+	*client = have_client || (tag_has(TLS_CREDENTIAL_PUBLIC_CERTIFICATE) &&
+				  tag_has(TLS_CREDENTIAL_PRIVATE_KEY));
+#else
+	*ca = false;
+	*client = false;
+#endif
+}
+
+#if defined(CONFIG_OCPP_TLS)
+/* A TLS 1.2+ socket verifying the Central System (CA of the tag, and the hostname). */
+static int tls_socket(int family, const char *host)
+{
+	static const sec_tag_t tags[] = {CONFIG_OCPP_TLS_SEC_TAG};
+	int verify = TLS_PEER_VERIFY_REQUIRED;
+	int fd = zsock_socket(family, SOCK_STREAM, IPPROTO_TLS_1_2);
+
+	if (fd < 0) {
+		return -errno;
+	}
+	if (zsock_setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, tags, sizeof(tags)) < 0 ||
+	    zsock_setsockopt(fd, SOL_TLS, TLS_HOSTNAME, host, strlen(host)) < 0 ||
+	    zsock_setsockopt(fd, SOL_TLS, TLS_PEER_VERIFY, &verify, sizeof(verify)) < 0) {
+		int ret = -errno;
+
+		zsock_close(fd);
+		return ret;
+	}
+	return fd;
+}
+#endif
+
+/* The upgrade answer's status (401: Basic Auth refused), seen from its first header. */
+static unsigned int upgrade_status;
+
+static int on_upgrade_header(struct http_parser *parser, const char *at, size_t length)
+{
+	ARG_UNUSED(at);
+	ARG_UNUSED(length);
+	upgrade_status = parser->status_code;
+	return 0;
+}
+
+static const struct http_parser_settings upgrade_callbacks = {
+	.on_header_field = on_upgrade_header,
+};
+
 int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char *path,
 			 int32_t timeout_ms)
 {
-	static const char *const headers[] = {"Sec-WebSocket-Protocol: ocpp1.6\r\n", NULL};
+	/* The subprotocol, then Basic Auth when set (ocpp_port_ws_security). */
+	const char *headers[] = {"Sec-WebSocket-Protocol: ocpp1.6\r\n", NULL, NULL};
 	/* Only the families this build supports: sockaddr_storage is sized by the configuration. */
 	union {
 		struct sockaddr sa;
@@ -113,12 +274,30 @@ int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char
 		return -EINVAL;
 	}
 
-	conn.tcp = zsock_socket(addr.sa.sa_family, SOCK_STREAM, IPPROTO_TCP);
-	if (conn.tcp < 0) {
-		return -errno;
+#if defined(CONFIG_OCPP_TLS)
+	if (security.profile >= 2) {
+		conn.tcp = tls_socket(addr.sa.sa_family, host);
+		if (conn.tcp < 0) {
+			ret = conn.tcp;
+			conn.tcp = -1;
+			return ret;
+		}
+	} else
+#endif
+	{
+		conn.tcp = zsock_socket(addr.sa.sa_family, SOCK_STREAM, IPPROTO_TCP);
+		if (conn.tcp < 0) {
+			return -errno;
+		}
+	}
+	if (security.auth_header[0] != '\0') {
+		headers[1] = security.auth_header;
 	}
 	if (zsock_connect(conn.tcp, &addr.sa, addr_len) < 0) {
 		ret = -errno;
+		/* A TLS handshake failure (connect runs it) is -ECONNABORTED whatever the reason:
+		 * Zephyr resets the session, so the verify result is gone by now.
+		 */
 		ocpp_port_ws_close();
 		return ret;
 	}
@@ -127,13 +306,22 @@ int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char
 		.host = host,
 		.url = path,
 		.optional_headers = (const char **)headers,
+		.http_cb = &upgrade_callbacks,
 		.tmp_buf = conn.http_buf,
 		.tmp_buf_len = sizeof(conn.http_buf),
 	};
 
+	upgrade_status = 0;
 	conn.ws = websocket_connect(conn.tcp, &req, timeout_ms, NULL);
+	/* Zephyr 4.3's client does not check the status, and a reused context keeps the previous
+	 * handshake's "Sec-WebSocket-Accept verified": anything but 101 is a refusal.
+	 */
+	if (conn.ws >= 0 && upgrade_status != 101) {
+		ocpp_port_ws_close();
+		conn.ws = -ECONNABORTED;
+	}
 	if (conn.ws < 0) {
-		ret = conn.ws;
+		ret = upgrade_status == 401 ? -EPERM : conn.ws;
 		conn.ws = -1;
 		ocpp_port_ws_close();
 		return ret;
@@ -231,8 +419,10 @@ void ocpp_port_ws_close(void)
 	if (conn.ws >= 0) {
 		(void)websocket_disconnect(conn.ws);
 		conn.ws = -1;
-		/* websocket_disconnect() closed the TCP socket as well. */
-		conn.tcp = -1;
+		/* websocket_disconnect() leaves the underlying socket open (as Zephyr's websocket
+		 * client sample shows, the application closes it): a TLS socket's context would
+		 * otherwise stay taken and the next connect fail with -ENOMEM.
+		 */
 	}
 	if (conn.tcp >= 0) {
 		(void)zsock_close(conn.tcp);

@@ -22,10 +22,28 @@ int ocpp_port_sntp_time(int64_t *unix_ms);
 /**
  * Opens a TCP connection to host:port (an IPv4 or IPv6 address literal; family is the
  * application's sa_family, AF_INET or AF_INET6) and a WebSocket with subprotocol ocpp1.6 at
- * path. Returns 0, or a negative errno.
+ * path. Returns 0, or a negative errno: -EPERM when the Central System answered 401 (Basic Auth
+ * refused), -ECONNABORTED when the TLS handshake failed (any reason) or the upgrade was refused.
  */
 int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char *path,
 			 int32_t timeout_ms);
+
+/**
+ * Security Profiles: how the next ocpp_port_ws_connect() connects. profile 0..3: 2 and 3 use a
+ * TLS 1.2+ socket with the credentials of CONFIG_OCPP_TLS_SEC_TAG (peer and hostname verified);
+ * password (profiles 1 and 2, NULL: none) is sent as HTTP Basic Auth with user cp_id.
+ * 0, -EINVAL (too long) or -ENOTSUP (TLS asked, CONFIG_OCPP_TLS off).
+ */
+int ocpp_port_ws_security(int profile, const char *cp_id, const char *password);
+
+/**
+ * What the TLS credentials registered at start (the CONFIG_OCPP_*_FILE files) provide: a CA
+ * certificate (profiles 2, 3) and a client certificate with its key (profile 3).
+ */
+void ocpp_port_tls_provisioned(bool *ca, bool *client);
+
+/** CONFIG_OCPP_AUTHORIZATION_KEY ("" when none). */
+const char *ocpp_port_authorization_key(void);
 
 /** Sends one text frame. 0 or a negative errno. */
 int ocpp_port_ws_send(const uint8_t *data, size_t len, int32_t timeout_ms);
