@@ -31,6 +31,7 @@ const CAPACITIES: &[(&str, &str, &str)] = &[
     ("OCPP_FIRMWARE_LOCATION_MAX", "FIRMWARE_LOCATION_MAX", "Longest location URI of UpdateFirmware and GetDiagnostics, in bytes."),
     ("OCPP_TRANSFER_RETRIES", "DEFAULT_TRANSFER_RETRIES", "Transfer retries when UpdateFirmware or GetDiagnostics names none."),
     ("OCPP_TRANSFER_RETRY_INTERVAL", "DEFAULT_TRANSFER_RETRY_INTERVAL", "Seconds between transfer attempts when the request names none."),
+    ("OCPP_SECURITY_TECH_INFO_MAX", "SECURITY_TECH_INFO_MAX", "Bytes of a SecurityEventNotification's techInfo kept in the queue (longer text is cut)."),
     ("OCPP_CLOCK_JUMP_THRESHOLD", "CLOCK_JUMP_THRESHOLD_S", "Seconds by which the wall clock must jump, when set, to be logged as SettingSystemTime."),
     ("OCPP_SNTP_RESYNC_INTERVAL", "SNTP_RESYNC_INTERVAL_S", "Seconds between two SNTP queries (CONFIG_OCPP_SNTP)."),
 ];
