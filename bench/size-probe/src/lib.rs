@@ -62,6 +62,13 @@ pub unsafe extern "C" fn ocpp_size_probe(input: *const u8, len: usize, out: *mut
         cp.firmware_booted(now, len > 1);
         black_box((cp.firmware_install_pending(), cp.firmware_status(), cp.diagnostics_status()));
     }
+    // Security whitepaper: the application's and the platform's security events.
+    #[cfg(feature = "security")]
+    let _ = black_box(cp.record_security_event(
+        now,
+        ocpp::messages::SecurityEventType::StartupOfTheDevice,
+        Some("probe"),
+    ));
     // Persistence: what a platform with a store calls (restore at start, drain after each step).
     #[cfg(feature = "store")]
     {
