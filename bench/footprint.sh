@@ -38,15 +38,16 @@ engine() {
     echo "optional profiles (Cargo feature = CONFIG_OCPP_PROFILE_*), cost over Core:"
     printf '  %-28s %9s %9s\n' profile "flash B" "RAM B"
     printf '  %-28s %9d %9d\n' "Core (all off)" "$core_flash" "$core_ram"
-    local all=remote-trigger,reservation,local-auth-list,smart-charging,firmware-management
-    for features in remote-trigger reservation local-auth-list smart-charging firmware-management "$all"; do
+    local all=remote-trigger,reservation,local-auth-list,smart-charging,firmware-management,security
+    # security includes remote-trigger (ExtendedTriggerMessage reuses its paths).
+    for features in remote-trigger reservation local-auth-list smart-charging firmware-management security "$all"; do
         probe "$features"
         local label=$features
-        [ "$features" = "$all" ] && label="all five"
+        [ "$features" = "$all" ] && label="all six"
         printf '  %-28s %+9d %+9d\n' "$label" $((TEXT + RODATA + DATA - core_flash)) \
             $((DATA + BSS - core_ram))
     done
-    printf '  %-28s %9d %9d\n' "total, all five" $((TEXT + RODATA + DATA)) $((DATA + BSS))
+    printf '  %-28s %9d %9d\n' "total, all six" $((TEXT + RODATA + DATA)) $((DATA + BSS))
     # Smart Charging's RAM is mostly its profile table: say what one entry costs.
     local per_profile
     per_profile=$(cargo run --quiet --release --example exchange_bench -- smart_charging_sizes 2>/dev/null || true)

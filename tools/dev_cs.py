@@ -64,6 +64,7 @@ from websockets.exceptions import ConnectionClosed, NegotiationError
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev_cs_files import FileServer  # noqa: E402  (next to this file)
 import dev_cs_tls  # noqa: E402  (Security Profiles: wss://, certificates, Basic Auth)
+from dev_cs_security import SecurityHandlers  # noqa: E402
 
 LOG = logging.getLogger("dev_cs")
 
@@ -334,7 +335,7 @@ def _id_key(unique_id: Any) -> str:
     return json.dumps(unique_id, sort_keys=True)
 
 
-class DevChargePoint(V16ChargePoint):
+class DevChargePoint(SecurityHandlers, V16ChargePoint):
     """CS-side view of one connected charge point: the @on handlers."""
 
     def __init__(self, cp_id: str, connection: TappedConnection, cs: "CentralSystem",

@@ -89,6 +89,8 @@ impl<S: Station> ChargePoint<S> {
             Action::UnlockConnector => self.handle_unlock_connector(call),
             #[cfg(feature = "remote-trigger")]
             Action::TriggerMessage => self.handle_trigger_message(call),
+            #[cfg(feature = "security")]
+            Action::ExtendedTriggerMessage => self.handle_extended_trigger_message(call),
             #[cfg(feature = "reservation")]
             Action::ReserveNow => self.handle_reserve_now(call),
             #[cfg(feature = "reservation")]

@@ -28,6 +28,8 @@ mod remote;
 mod requests;
 #[cfg(feature = "reservation")]
 pub mod reservation;
+#[cfg(feature = "security")]
+mod security;
 #[cfg(feature = "smart-charging")]
 pub mod smart_charging;
 pub mod store;

@@ -18,6 +18,8 @@ use crate::messages::{
     Location, Measurand, Phase, ReadingContext, Reason, SampleText, SampledValue, UnitOfMeasure,
     ValueFormat,
 };
+#[cfg(feature = "security")]
+use crate::messages::{SecurityEventType, TechInfo, TECH_INFO_MAX};
 
 /// When something happened: wall-clock time if it was known then, else the monotonic instant
 /// (turned into wall-clock time once the clock is set, before the message is sent).
@@ -63,6 +65,14 @@ pub enum TxMessage {
         /// The latest StopTxnAlignedData readings taken during the transaction.
         aligned: Option<(Stamp, Samples)>,
     },
+    /// A SecurityEventNotification: queued like transaction messages so it survives offline
+    /// periods; it belongs to no transaction (local id 0, connector 0).
+    #[cfg(feature = "security")]
+    SecurityEvent {
+        kind: SecurityEventType,
+        tech_info: Option<TechInfo>,
+        at: Stamp,
+    },
 }
 
 impl TxMessage {
@@ -71,6 +81,8 @@ impl TxMessage {
             TxMessage::Start { local_id, .. }
             | TxMessage::MeterValues { local_id, .. }
             | TxMessage::Stop { local_id, .. } => *local_id,
+            #[cfg(feature = "security")]
+            TxMessage::SecurityEvent { .. } => 0,
         }
     }
 
@@ -79,6 +91,17 @@ impl TxMessage {
             TxMessage::Start { connector, .. }
             | TxMessage::MeterValues { connector, .. }
             | TxMessage::Stop { connector, .. } => *connector,
+            #[cfg(feature = "security")]
+            TxMessage::SecurityEvent { .. } => 0,
+        }
+    }
+
+    /// Whether it belongs to a transaction (and so to a local id's mapping).
+    pub fn is_transaction(&self) -> bool {
+        match self {
+            #[cfg(feature = "security")]
+            TxMessage::SecurityEvent { .. } => false,
+            _ => true,
         }
     }
 
@@ -97,6 +120,8 @@ impl TxMessage {
         };
         match self {
             TxMessage::Start { at, .. } | TxMessage::MeterValues { at, .. } => rebase(at),
+            #[cfg(feature = "security")]
+            TxMessage::SecurityEvent { at, .. } => rebase(at),
             TxMessage::Stop { at, aligned, .. } => {
                 rebase(at);
                 if let Some((at, _)) = aligned {
@@ -233,7 +258,7 @@ impl TransactionQueue {
             return Err(QueueFull);
         }
         let local_id = message.local_id();
-        if !self.ids.iter().any(|m| m.local_id == local_id) {
+        if message.is_transaction() && !self.ids.iter().any(|m| m.local_id == local_id) {
             self.ids
                 .push(IdMapping {
                     local_id,
@@ -483,7 +508,8 @@ impl<'a> Writer<'a> {
         self.bytes(&v.to_le_bytes());
     }
     pub(super) fn str(&mut self, s: &str) {
-        // Every string stored here is a bounded CiString of at most 24 bytes.
+        // Every string stored here is a bounded CiString of at most 80 bytes (idTag, sample,
+        // techInfo): its length fits the u8.
         self.u8(s.len() as u8);
         self.bytes(s.as_bytes());
     }
@@ -528,6 +554,17 @@ impl Reader<'_> {
 const START: u8 = 1;
 const METER_VALUES: u8 = 2;
 const STOP: u8 = 3;
+#[cfg(feature = "security")]
+const SECURITY_EVENT: u8 = 4;
+
+/// A security event's record: header, kind, local id, connector, stamp, type, techInfo.
+#[cfg(feature = "security")]
+const SECURITY_RECORD_MAX: usize = RECORD_HEADER + 4 + 1 + 4 + 1 + 9 + 1 + 1 + TECH_INFO_MAX;
+#[cfg(feature = "security")]
+const _: () = assert!(
+    SECURITY_RECORD_MAX <= MAX_RECORD,
+    "OCPP_SECURITY_TECH_INFO_MAX is too large for the transaction queue's records: lower it"
+);
 
 /// An enum value as its index in `ALL` plus one; 0 is None.
 pub(super) fn index_of<T: PartialEq>(all: &[T], value: Option<T>) -> u8 {
@@ -654,6 +691,20 @@ fn encode(w: &mut Writer, message: &TxMessage) {
                 None => w.u8(0),
             }
         }
+        #[cfg(feature = "security")]
+        TxMessage::SecurityEvent {
+            kind,
+            tech_info,
+            at,
+        } => {
+            w.u8(SECURITY_EVENT);
+            w.u32(0);
+            w.u8(0);
+            encode_stamp(w, *at);
+            w.u8(index_of(SecurityEventType::ALL, Some(*kind)));
+            w.u8(u8::from(tech_info.is_some()));
+            w.str(tech_info.as_deref().unwrap_or_default());
+        }
     }
 }
 
@@ -711,6 +762,17 @@ fn decode(r: &mut Reader) -> Option<TxMessage> {
                 at,
                 end_values,
                 aligned,
+            }
+        }
+        #[cfg(feature = "security")]
+        SECURITY_EVENT => {
+            let kind = from_index(SecurityEventType::ALL, r.u8()?)??;
+            let has_info = r.u8()? != 0;
+            let info: TechInfo = r.str()?;
+            TxMessage::SecurityEvent {
+                kind,
+                tech_info: has_info.then_some(info),
+                at,
             }
         }
         _ => return None,

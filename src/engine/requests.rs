@@ -34,6 +34,9 @@ pub(super) enum Outgoing {
     DiagnosticsStatus,
     #[cfg(feature = "remote-trigger")]
     FirmwareStatus,
+    /// A LogStatusNotification the Central System asked for (ExtendedTriggerMessage).
+    #[cfg(feature = "security")]
+    LogStatus,
     /// The front of the Firmware Management notifications (it stays queued until answered).
     #[cfg(feature = "firmware-management")]
     Notice(firmware::Notice),
@@ -257,6 +260,14 @@ impl<S: Station> ChargePoint<S> {
                 };
                 self.send(now, buf, origin, &request)
             }
+            #[cfg(feature = "security")]
+            Origin::Outbox(Outgoing::LogStatus) => {
+                let request = LogStatusNotificationRequest {
+                    status: self.log_status(),
+                    request_id: None,
+                };
+                self.send(now, buf, origin, &request)
+            }
             #[cfg(feature = "firmware-management")]
             Origin::Outbox(Outgoing::Notice(_)) => None,
             Origin::Boot | Origin::Status { .. } | Origin::Transaction => None,
@@ -364,6 +375,8 @@ impl<S: Station> ChargePoint<S> {
             Origin::Outbox(
                 Outgoing::Boot | Outgoing::DiagnosticsStatus | Outgoing::FirmwareStatus,
             ) => {}
+            #[cfg(feature = "security")]
+            Origin::Outbox(Outgoing::LogStatus) => {}
             Origin::Outbox(Outgoing::Authorize {
                 ticket,
                 id_tag,

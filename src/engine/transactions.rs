@@ -376,6 +376,10 @@ impl<S: Station> ChargePoint<S> {
             TxMessage::MeterValues { .. } => {
                 let _ = self.transactions.drop_front();
             }
+            #[cfg(feature = "security")]
+            TxMessage::SecurityEvent { .. } => {
+                let _ = self.transactions.drop_front();
+            }
             TxMessage::Stop {
                 connector, id_tag, ..
             } => {
@@ -512,6 +516,19 @@ impl<S: Station> ChargePoint<S> {
                 };
                 self.send(now, buf, Origin::Transaction, &request)
             }
+            #[cfg(feature = "security")]
+            TxMessage::SecurityEvent {
+                kind,
+                tech_info,
+                at,
+            } => {
+                let request = SecurityEventNotificationRequest {
+                    kind,
+                    timestamp: self.resolve(at),
+                    tech_info,
+                };
+                self.send(now, buf, Origin::Transaction, &request)
+            }
         }
     }
 
@@ -570,5 +587,7 @@ pub(super) fn tx_action(message: &TxMessage) -> Action {
         TxMessage::Start { .. } => Action::StartTransaction,
         TxMessage::MeterValues { .. } => Action::MeterValues,
         TxMessage::Stop { .. } => Action::StopTransaction,
+        #[cfg(feature = "security")]
+        TxMessage::SecurityEvent { .. } => Action::SecurityEventNotification,
     }
 }

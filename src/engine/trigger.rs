@@ -15,17 +15,61 @@ impl<S: Station> ChargePoint<S> {
         now: Instant,
         req: TriggerMessageRequest,
     ) -> TriggerMessageResponse {
-        let connector = match req.connector_id {
+        trigger_response(self.trigger(now, req.requested_message, req.connector_id))
+    }
+
+    /// The whitepaper's ExtendedTriggerMessage: TriggerMessage's messages (FirmwareStatus-
+    /// Notification is the plain one: SignedUpdateFirmware is not in this build), plus
+    /// LogStatusNotification; SignChargePointCertificate is NotImplemented (no SignCertificate
+    /// in this build).
+    #[cfg(feature = "security")]
+    pub(super) fn handle_extended_trigger_message(&mut self, call: Incoming) -> Answer {
+        let now = call.now;
+        self.answer(call, |cp, req: ExtendedTriggerMessageRequest| {
+            use ExtendedMessageTrigger as E;
+            let base = match req.requested_message {
+                E::BootNotification => MessageTrigger::BootNotification,
+                E::FirmwareStatusNotification => MessageTrigger::FirmwareStatusNotification,
+                E::Heartbeat => MessageTrigger::Heartbeat,
+                E::MeterValues => MessageTrigger::MeterValues,
+                E::StatusNotification => MessageTrigger::StatusNotification,
+                E::LogStatusNotification => {
+                    let status = match cp.push_outgoing(Outgoing::LogStatus) {
+                        Ok(()) => TriggerMessageStatus::Accepted,
+                        Err(_) => TriggerMessageStatus::Rejected,
+                    };
+                    return ExtendedTriggerMessageResponse { status };
+                }
+                E::SignChargePointCertificate => {
+                    return ExtendedTriggerMessageResponse {
+                        status: TriggerMessageStatus::NotImplemented,
+                    }
+                }
+            };
+            ExtendedTriggerMessageResponse {
+                status: cp.trigger(now, base, req.connector_id),
+            }
+        })
+    }
+
+    /// Queues `message` (for `connector_id`, or all connectors) after the answer.
+    fn trigger(
+        &mut self,
+        now: Instant,
+        message: MessageTrigger,
+        connector_id: Option<u32>,
+    ) -> TriggerMessageStatus {
+        let connector = match connector_id {
             None => None,
             Some(id) => match u8::try_from(id)
                 .ok()
                 .filter(|&c| usize::from(c) < self.connectors.len())
             {
                 Some(connector) => Some(connector),
-                None => return trigger_response(TriggerMessageStatus::Rejected),
+                None => return TriggerMessageStatus::Rejected,
             },
         };
-        let queued = match req.requested_message {
+        let queued = match message {
             MessageTrigger::BootNotification => self.push_outgoing(Outgoing::Boot).is_ok(),
             MessageTrigger::Heartbeat => self.trigger_heartbeat(),
             MessageTrigger::StatusNotification => {
@@ -41,13 +85,16 @@ impl<S: Station> ChargePoint<S> {
             }
         };
         if !queued {
-            return trigger_response(TriggerMessageStatus::Rejected);
+            return TriggerMessageStatus::Rejected;
         }
-        self.emit(Event::MessageTriggered {
-            message: req.requested_message,
-            connector,
-        });
-        trigger_response(TriggerMessageStatus::Accepted)
+        self.emit(Event::MessageTriggered { message, connector });
+        TriggerMessageStatus::Accepted
+    }
+
+    /// What a triggered LogStatusNotification reports: no GetLog upload runs in this build.
+    #[cfg(feature = "security")]
+    pub(super) fn log_status(&self) -> UploadLogStatus {
+        UploadLogStatus::Idle
     }
 
     /// A Heartbeat already waiting to be sent answers the trigger too.

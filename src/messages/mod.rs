@@ -11,6 +11,8 @@ pub mod local_auth_list;
 pub mod remote_trigger;
 #[cfg(feature = "reservation")]
 pub mod reservation;
+#[cfg(feature = "security")]
+pub mod security;
 #[cfg(feature = "smart-charging")]
 pub mod smart_charging;
 pub mod types;
@@ -26,6 +28,8 @@ pub use local_auth_list::*;
 pub use remote_trigger::*;
 #[cfg(feature = "reservation")]
 pub use reservation::*;
+#[cfg(feature = "security")]
+pub use security::*;
 #[cfg(feature = "smart-charging")]
 pub use smart_charging::*;
 pub use types::*;
@@ -346,6 +350,19 @@ ocpp_enum! {
         GetCompositeSchedule = "GetCompositeSchedule",
         SetChargingProfile = "SetChargingProfile",
         TriggerMessage = "TriggerMessage",
+        // The security whitepaper's (edition 3): known in every build, so a build without
+        // feature `security` answers them NotSupported rather than NotImplemented.
+        CertificateSigned = "CertificateSigned",
+        DeleteCertificate = "DeleteCertificate",
+        ExtendedTriggerMessage = "ExtendedTriggerMessage",
+        GetInstalledCertificateIds = "GetInstalledCertificateIds",
+        GetLog = "GetLog",
+        InstallCertificate = "InstallCertificate",
+        LogStatusNotification = "LogStatusNotification",
+        SecurityEventNotification = "SecurityEventNotification",
+        SignCertificate = "SignCertificate",
+        SignedFirmwareStatusNotification = "SignedFirmwareStatusNotification",
+        SignedUpdateFirmware = "SignedUpdateFirmware",
     }
 }
 
@@ -381,6 +398,10 @@ impl Action {
                 | StopTransaction
                 | DiagnosticsStatusNotification
                 | FirmwareStatusNotification
+                | LogStatusNotification
+                | SecurityEventNotification
+                | SignCertificate
+                | SignedFirmwareStatusNotification
         )
     }
 }

@@ -72,6 +72,13 @@ pub unsafe extern "C" fn ocpp_size_probe(input: *const u8, len: usize, out: *mut
         cp.handle_connection_failed(now, ocpp::engine::ConnectionFailure::Unauthorized);
         black_box(cp.connection_failures());
     }
+    // Security whitepaper: the application's and the platform's security events.
+    #[cfg(feature = "security")]
+    let _ = black_box(cp.record_security_event(
+        now,
+        ocpp::messages::SecurityEventType::StartupOfTheDevice,
+        Some("probe"),
+    ));
     // Persistence: what a platform with a store calls (restore at start, drain after each step).
     #[cfg(feature = "store")]
     {

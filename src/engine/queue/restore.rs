@@ -41,7 +41,7 @@ impl TransactionQueue {
             return Err(());
         }
         let local_id = q.message.local_id();
-        if !self.ids.iter().any(|m| m.local_id == local_id) {
+        if q.message.is_transaction() && !self.ids.iter().any(|m| m.local_id == local_id) {
             self.ids
                 .push(IdMapping {
                     local_id,

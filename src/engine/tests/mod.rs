@@ -23,6 +23,8 @@ mod local_list;
 #[cfg(feature = "reservation")]
 mod reservation;
 mod reset;
+#[cfg(feature = "security")]
+mod security;
 #[cfg(feature = "smart-charging")]
 mod smart_charging;
 mod store;

@@ -1,0 +1,5 @@
+//! The OCPP 1.6 security whitepaper's messages (feature `security`): security events
+//! ([`events`]); ExtendedTriggerMessage lives beside TriggerMessage in `engine/trigger.rs`, whose
+//! paths it reuses.
+
+mod events;
