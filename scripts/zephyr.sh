@@ -166,6 +166,35 @@ check "samples/net/ocpp runs the scenario against the dev Central System" \
     python3 scripts/zephyr/run_sample.py "$OUT/sample_native_sim/zephyr/zephyr.exe" --port 19180 \
     --frames "$ROOT/target/frames/zephyr-sample.jsonl"
 
+# samples/rust_ocpp: zephyr-lang-rust links our crate into librustapp.a; the module builds only
+# the C port (no libocpp.a), and the port's symbols exist once. Its native_sim run and its
+# qemu_cortex_m3 build are twister configurations (below).
+rust_sample_linked() {
+    local map=$1/zephyr/zephyr.map
+    grep -q 'librustapp\.a' "$map" || { echo "librustapp.a is not in $map"; return 1; }
+    if grep -q 'libocpp\.a' "$map"; then echo "libocpp.a is linked too"; return 1; fi
+    local defs
+    defs=$(arm-none-eabi-nm "$1/zephyr/zephyr.elf" | grep -c ' T ocpp_port_ws_connect$')
+    [ "$defs" -eq 1 ] || { echo "ocpp_port_ws_connect defined $defs times"; return 1; }
+    arm-none-eabi-nm "$1/zephyr/zephyr.elf" | grep -q ' T zephyr_ocpp_kernel_lock$' ||
+        { echo "the kernel objects do not come from zephyr-ocpp-kernel"; return 1; }
+}
+rust_footprint() {
+    local dir=$OUT/rust_sample_stm32f769i_disco
+    build stm32f769i_disco "$ROOT/samples/rust_ocpp" "$dir" || return 1
+    echo "samples/rust_ocpp (zephyr-lang-rust), stm32f769i_disco:"
+    memory_report "$dir"
+}
+echo "--- samples/rust_ocpp (zephyr-lang-rust application)"
+if [ -d "$WS/modules/lang/rust" ]; then
+    check "samples/rust_ocpp builds for stm32f769i_disco" rust_footprint
+    check "samples/rust_ocpp links the crate once, through librustapp.a" \
+        rust_sample_linked "$OUT/rust_sample_stm32f769i_disco"
+else
+    echo "SKIP: samples/rust_ocpp: no zephyr-lang-rust at $WS/modules/lang/rust"
+    failed=$((failed + 1))
+fi
+
 echo "--- Zephyr's tests/net/lib/ocpp with this module"
 check "tests/net/lib/ocpp builds (native_sim/native/64)" \
     build native_sim/native/64 "$ZEPHYR_BASE/tests/net/lib/ocpp" "$OUT/zephyr_tests_ocpp"

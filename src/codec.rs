@@ -3,20 +3,20 @@
 //!
 //! serde's derive gives every message type its own deserializer and serializer, each a
 //! monomorphized copy of serde-json-core's machinery (~1 KB of flash per message on Cortex-M).
-//! Here a message is still defined once, by [`crate::messages::ocpp_message!`], which writes the
+//! Here a message is still defined once, by `ocpp_message!` (src/messages), which writes the
 //! struct (with serde's derives, unchanged) and, with this feature, a static table of its JSON
 //! member names plus two small methods that hand one member at a time to the struct
-//! ([`DecodeFields::set`]) or from it ([`EncodeFields::get`]). They are two traits, not one: a
+//! ([`DecodeFields::set`](crate::codec::DecodeFields::set)) or from it ([`EncodeFields::get`](crate::codec::EncodeFields::get)). They are two traits, not one: a
 //! trait object's vtable keeps all its methods, so a message only written would otherwise carry
 //! its reader too. The work is done by functions that are *not* generic:
-//! - [`decode`] walks a payload once with [`crate::json`]'s scanner, finds each member's index
-//!   in the table and hands the scanner, at the member's value, to [`DecodeFields::set`];
+//! - [`decode`](crate::codec::decode) walks a payload once with [`crate::json`]'s scanner, finds each member's index
+//!   in the table and hands the scanner, at the member's value, to [`DecodeFields::set`](crate::codec::DecodeFields::set);
 //!   required members are checked with a bitmask. Each kind of value (CiString, u32/i32, enum,
 //!   DateTime, Option, nested struct, bounded Vec) is read from the scanner by one parser shared
-//!   by all messages ([`Member`]); a nested struct or list continues on the same scanner, so
+//!   by all messages ([`Member`](crate::codec::Member)); a nested struct or list continues on the same scanner, so
 //!   no byte is scanned twice.
-//! - [`write_call`] / [`write_call_result`] write a message through [`EncodeFields::get`], which
-//!   names each member's value ([`Value`]); strings are copied run by run, not char by char.
+//! - [`write_call`](crate::codec::write_call) / [`write_call_result`](crate::codec::write_call_result) write a message through [`EncodeFields::get`](crate::codec::EncodeFields::get), which
+//!   names each member's value ([`Value`](crate::codec::Value)); strings are copied run by run, not char by char.
 //!
 //! The CALLERROR codes are exactly those of [`crate::messages::serde_parse_payload`] (the differential
 //! test below runs one corpus through both): a value of the wrong JSON type (including `1.5` or

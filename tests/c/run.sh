@@ -76,18 +76,18 @@ else
 fi
 
 echo "== build"
-if ! cargo build --quiet --lib; then
-    fail "cargo build"
+if ! cargo rustc --quiet --lib --crate-type staticlib; then
+    fail "cargo rustc --crate-type staticlib"
     echo "$passed passed, $failed failed"
     exit 1
 fi
 HOST_LIB="$TARGET_DIR/debug/libocpp.a"
 I686_LIB="$TARGET_DIR/i686-unknown-linux-gnu/debug/libocpp.a"
 have_i686=0
-if cargo build --quiet --lib --target i686-unknown-linux-gnu; then
+if cargo rustc --quiet --lib --crate-type staticlib --target i686-unknown-linux-gnu; then
     have_i686=1
 else
-    fail "cargo build --target i686-unknown-linux-gnu (rustup target add i686-unknown-linux-gnu)"
+    fail "cargo rustc --crate-type staticlib --target i686-unknown-linux-gnu (rustup target add i686-unknown-linux-gnu)"
 fi
 
 # compile NAME COMPILER ARGS...: a failed compilation is a failed test.

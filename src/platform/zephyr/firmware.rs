@@ -71,8 +71,7 @@ pub(super) fn start_due<S: Station>(locked: &mut Locked<'_, S>) {
     let mailbox = &mut locked.inner().mailbox;
     mailbox.job = Some(job);
     mailbox.busy = true;
-    // SAFETY: plain call into the C port, with its mutex held (by `locked`).
-    unsafe { port::ocpp_port_notify_all() };
+    super::kernel::notify_all();
 }
 
 /// Forgets a job of a previous launch (its engine is gone).
@@ -107,8 +106,8 @@ extern "C" fn transfer_main<S: Station + Send + 'static>(arg: *mut c_void) {
                 if let Some(job) = locked.inner().mailbox.job.take() {
                     break job;
                 }
-                // SAFETY: the port mutex is held (by `locked`), as ocpp_port_wait requires.
-                let _ = unsafe { port::ocpp_port_wait(1_000) };
+                // The engine's mutex is held (by `locked`), as the wait requires.
+                let _ = super::kernel::wait(1_000);
             }
         };
         let (kind, result) = run(state, job);
@@ -438,7 +437,7 @@ impl Transport for ZephyrHttp {
 }
 
 /// The library's recent log lines (CONFIG_OCPP_DIAGNOSTICS_LOG_SIZE bytes), the default
-/// diagnostics. Guarded by the port mutex (recursive: a line may be logged with it held).
+/// diagnostics. Guarded by the engine's mutex (recursive: a line may be logged with it held).
 struct LogRing {
     bytes: Deque<u8, DIAGNOSTICS_LOG_SIZE>,
     /// An upload reads the ring: new lines are not kept meanwhile, so its length holds.
@@ -447,7 +446,7 @@ struct LogRing {
 
 struct LogCell(core::cell::UnsafeCell<LogRing>);
 
-// SAFETY: the ring is only touched with the port mutex held (`with_ring`).
+// SAFETY: the ring is only touched with the engine's mutex held (`with_ring`).
 unsafe impl Sync for LogCell {}
 
 static LOG_RING: LogCell = LogCell(core::cell::UnsafeCell::new(LogRing {
@@ -456,12 +455,11 @@ static LOG_RING: LogCell = LogCell(core::cell::UnsafeCell::new(LogRing {
 }));
 
 fn with_ring<R>(f: impl FnOnce(&mut LogRing) -> R) -> R {
-    // SAFETY: plain call into the C port.
-    unsafe { port::ocpp_port_lock() };
-    // SAFETY: the port mutex is held until the unlock below, and `f` gets the only reference.
+    super::kernel::lock();
+    // SAFETY: the engine's mutex is held until the unlock below, and `f` gets the only
+    // reference.
     let result = f(unsafe { &mut *LOG_RING.0.get() });
-    // SAFETY: locked above.
-    unsafe { port::ocpp_port_unlock() };
+    super::kernel::unlock();
     result
 }
 

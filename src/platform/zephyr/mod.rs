@@ -1,12 +1,15 @@
 //! Zephyr platform: one OCPP thread drives the engine over Zephyr's WebSocket client, and the
-//! blocking C API waits on a kernel condition variable. Zephyr's services are reached through
-//! the C port (`port.c`: thread stack, mutex, condition variable, websocket, log, zbus, SNTP are
-//! macros or inline syscalls on the C side); `port.h` is turned into Rust by bindgen (build.rs).
+//! blocking C API waits on a kernel condition variable. The kernel objects (mutex, condition
+//! variable, thread, time) come from [`kernel`]: the C port, or the `zephyr` crate in a
+//! zephyr-lang-rust application. Websocket, log, zbus, SNTP, settings and reboot are reached
+//! through the C port (`port.c`: macros or inline syscalls on the C side); `port.h` is turned
+//! into Rust by bindgen (build.rs).
 //!
 //! Everything lives in a `'static` [`State`] that the caller declares, so no heap is needed:
 //! the engine, the recent-event log, the endpoint and the frame buffers of the OCPP thread.
 
 use core::cell::UnsafeCell;
+#[cfg(not(feature = "zephyr-lang-rust"))]
 use core::fmt::Write as _;
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -24,6 +27,7 @@ use crate::messages::{BootNotificationRequest, RegistrationStatus};
 
 #[cfg(feature = "firmware-management")]
 mod firmware;
+mod kernel;
 #[cfg(feature = "security-profiles")]
 mod security;
 mod sntp;
@@ -148,8 +152,7 @@ struct Locked<'a, S: Station> {
 
 impl<'a, S: Station> Locked<'a, S> {
     fn new(state: &'a State<S>) -> Self {
-        // SAFETY: plain call into the C port.
-        unsafe { port::ocpp_port_lock() };
+        kernel::lock();
         Self { state }
     }
 
@@ -201,27 +204,24 @@ impl<'a, S: Station> Locked<'a, S> {
             any = true;
         }
         if any {
-            // SAFETY: plain call into the C port, with the mutex held as it requires.
-            unsafe { port::ocpp_port_notify_all() };
+            kernel::notify_all();
         }
     }
 }
 
 impl<S: Station> Drop for Locked<'_, S> {
     fn drop(&mut self) {
-        // SAFETY: this `Locked` holds the mutex.
-        unsafe { port::ocpp_port_unlock() };
+        // This `Locked` holds the mutex.
+        kernel::unlock();
     }
 }
 
 fn now() -> Instant {
-    // SAFETY: plain call into the C port.
-    Instant::from_millis(u64::try_from(unsafe { port::ocpp_port_uptime_ms() }).unwrap_or(0))
+    Instant::from_millis(u64::try_from(kernel::uptime_ms()).unwrap_or(0))
 }
 
 fn sleep_ms(ms: u64) {
-    // SAFETY: plain call into the C port.
-    unsafe { port::ocpp_port_sleep_ms(ms.min(i32::MAX as u64) as i32) };
+    kernel::sleep_ms(ms.min(i32::MAX as u64) as i32);
 }
 
 /// A charge point running on its Zephyr thread; a handle to its `'static` [`State`].
@@ -245,7 +245,9 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
         if state.running.load(Ordering::Acquire) {
             return Err(CommandError::Busy);
         }
-        // First, so the restore's and the boot check's lines are logged.
+        // First, so the restore's and the boot check's lines are logged (a zephyr-lang-rust
+        // application owns the `log` logger: `zephyr::set_logger`).
+        #[cfg(not(feature = "zephyr-lang-rust"))]
         install_logger();
         {
             let mut locked = Locked::new(state);
@@ -282,9 +284,9 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
         }
         state.stop.store(false, Ordering::Release);
         state.running.store(true, Ordering::Release);
+        // `arg` points to a `'static` State<S>, which is what `thread_main::<S>` expects.
         let arg = state as *const State<S> as *mut core::ffi::c_void;
-        // SAFETY: `arg` points to a `'static` State<S>, which is what `thread_main::<S>` expects.
-        if unsafe { port::ocpp_port_start_thread(Some(thread_main::<S>), arg) } != 0 {
+        if !kernel::start_thread(thread_main::<S>, arg) {
             state.running.store(false, Ordering::Release);
             return Err(CommandError::NotReady);
         }
@@ -328,15 +330,13 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
     pub fn interrupt(&self) {
         self.state.stop.store(true, Ordering::Release);
         let _locked = Locked::new(self.state);
-        // SAFETY: plain call into the C port, with its mutex held (by `_locked`).
-        unsafe { port::ocpp_port_notify_all() };
+        kernel::notify_all();
     }
 
     /// Stops the OCPP thread (it closes the connection) and waits for it.
     pub fn shutdown(self) {
         self.state.stop.store(true, Ordering::Release);
-        // SAFETY: plain call into the C port.
-        if unsafe { port::ocpp_port_join_thread(CONNECT_TIMEOUT_MS as i32 + 1_000) } != 0 {
+        if !kernel::join_thread(CONNECT_TIMEOUT_MS as i32 + 1_000) {
             warn!("the OCPP thread did not stop in time");
         }
         let mut locked = Locked::new(self.state);
@@ -357,9 +357,7 @@ impl<S: Station> State<S> {
 
     /// Whether the calling thread is inside the application's callback (the engine is locked).
     pub fn in_callback(&self) -> bool {
-        // SAFETY: plain call into the C port.
-        self.callback_depth.load(Ordering::Acquire) > 0
-            && unsafe { port::ocpp_port_on_ocpp_thread() }
+        self.callback_depth.load(Ordering::Acquire) > 0 && kernel::on_ocpp_thread()
     }
 }
 
@@ -394,8 +392,8 @@ fn wait<S: Station>(
         if left == 0 {
             return None;
         }
-        // SAFETY: the port mutex is held (by `locked`), as ocpp_port_wait requires.
-        let _ = unsafe { port::ocpp_port_wait(left.min(i32::MAX as u64) as i32) };
+        // The mutex is held (by `locked`), as the wait requires.
+        let _ = kernel::wait(left.min(i32::MAX as u64) as i32);
     }
 }
 
@@ -619,8 +617,10 @@ pub fn publish_limit<T>(limit: &T) {
 }
 
 /// `log` records go to Zephyr's log subsystem (module `ocpp`, CONFIG_OCPP_LOG_LEVEL).
+#[cfg(not(feature = "zephyr-lang-rust"))]
 struct ZephyrLog;
 
+#[cfg(not(feature = "zephyr-lang-rust"))]
 impl log::Log for ZephyrLog {
     fn enabled(&self, _: &log::Metadata<'_>) -> bool {
         true
@@ -645,8 +645,10 @@ impl log::Log for ZephyrLog {
     fn flush(&self) {}
 }
 
+#[cfg(not(feature = "zephyr-lang-rust"))]
 static LOGGER: ZephyrLog = ZephyrLog;
 
+#[cfg(not(feature = "zephyr-lang-rust"))]
 fn install_logger() {
     if log::set_logger(&LOGGER).is_ok() {
         // CONFIG_OCPP_LOG_LEVEL: records above it are dropped before they are formatted.
@@ -660,7 +662,8 @@ fn install_logger() {
     }
 }
 
-#[cfg(not(test))]
+/// The zephyr-lang-rust application's `zephyr` crate brings the panic handler otherwise.
+#[cfg(all(not(test), not(feature = "zephyr-lang-rust")))]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let mut text: String<96> = String::new();

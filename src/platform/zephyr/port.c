@@ -34,6 +34,11 @@
 
 LOG_MODULE_REGISTER(ocpp, CONFIG_OCPP_LOG_LEVEL);
 
+/* A zephyr-lang-rust application (CONFIG_OCPP_RUST_APP) takes the engine's mutex, condition
+ * variable and thread from the `zephyr` crate (src/platform/zephyr/kernel), so they are not
+ * defined twice.
+ */
+#if !defined(CONFIG_OCPP_RUST_APP)
 static K_MUTEX_DEFINE(engine_lock);
 static K_CONDVAR_DEFINE(engine_changed);
 /* Zephyr's C library ran two threads (internal and websocket reader); zephyr-ocpp runs one,
@@ -43,6 +48,7 @@ static K_CONDVAR_DEFINE(engine_changed);
 static K_THREAD_STACK_DEFINE(ocpp_stack,
 			     CONFIG_OCPP_INT_THREAD_STACKSIZE + CONFIG_OCPP_WSREADER_THREAD_STACKSIZE);
 static struct k_thread ocpp_thread;
+#endif
 
 #if defined(CONFIG_OCPP_ZBUS)
 ZBUS_CHAN_DEFINE(ocpp_event_chan, struct ocpp_event, NULL, NULL, ZBUS_OBSERVERS_EMPTY,
@@ -61,10 +67,12 @@ static struct {
 	uint8_t http_buf[512];
 } conn = {.tcp = -1, .ws = -1};
 
+#if !defined(CONFIG_OCPP_RUST_APP)
 int64_t ocpp_port_uptime_ms(void)
 {
 	return k_uptime_get();
 }
+#endif
 
 int ocpp_port_sntp_time(int64_t *unix_ms)
 {
@@ -430,6 +438,7 @@ void ocpp_port_ws_close(void)
 	}
 }
 
+#if !defined(CONFIG_OCPP_RUST_APP)
 void ocpp_port_lock(void)
 {
 	(void)k_mutex_lock(&engine_lock, K_FOREVER);
@@ -470,6 +479,8 @@ bool ocpp_port_on_ocpp_thread(void)
 	return k_current_get() == &ocpp_thread;
 }
 
+#endif
+
 void ocpp_port_reboot(bool cold)
 {
 #if defined(CONFIG_OCPP_RESET_REBOOT)
@@ -481,10 +492,12 @@ void ocpp_port_reboot(bool cold)
 #endif
 }
 
+#if !defined(CONFIG_OCPP_RUST_APP)
 void ocpp_port_sleep_ms(int32_t ms)
 {
 	k_msleep(ms);
 }
+#endif
 
 void ocpp_port_log(int level, const char *msg, size_t len)
 {
