@@ -39,6 +39,21 @@ pub enum ConnectionFailure {
 
 impl ConnectionFailure {
     /// The whitepaper's security event type for this failure.
+    /// The SecurityEventNotification type of this failure.
+    #[cfg(feature = "security")]
+    pub const fn event_type(self) -> crate::messages::SecurityEventType {
+        use crate::messages::SecurityEventType as T;
+        match self {
+            ConnectionFailure::Unauthorized => T::FailedToAuthenticateAtCentralSystem,
+            ConnectionFailure::InvalidCentralSystemCertificate => {
+                T::InvalidCentralSystemCertificate
+            }
+            ConnectionFailure::InvalidChargePointCertificate => T::InvalidChargePointCertificate,
+            ConnectionFailure::InvalidTlsVersion => T::InvalidTLSVersion,
+            ConnectionFailure::InvalidTlsCipherSuite => T::InvalidTLSCipherSuite,
+        }
+    }
+
     pub const fn security_event(self) -> &'static str {
         match self {
             ConnectionFailure::Unauthorized => "FailedToAuthenticateAtCentralSystem",
@@ -118,10 +133,14 @@ impl<S: Station> ChargePoint<S> {
     /// A connection attempt failed for a security reason. Counted and logged; with new
     /// credentials not yet proven, the previous ones come back (and a reconnect is asked).
     pub fn handle_connection_failed(&mut self, now: Instant, failure: ConnectionFailure) {
-        let _ = now;
         self.credentials.failures = self.credentials.failures.saturating_add(1);
         self.credentials.last_failure = Some(failure);
         warn!("connection refused: {}", failure.security_event());
+        // Queued (feature security): the Central System learns it once a connection succeeds.
+        #[cfg(feature = "security")]
+        let _ = self.record_security_event(now, failure.event_type(), None);
+        #[cfg(not(feature = "security"))]
+        let _ = now;
         if let Some((profile, key)) = self.credentials.fallback.take() {
             warn!("falling back to SecurityProfile {profile} and the previous AuthorizationKey");
             self.config.SecurityProfile = profile;

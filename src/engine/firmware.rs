@@ -431,6 +431,14 @@ impl<S: Station> ChargePoint<S> {
     }
 
     fn end_update(&mut self, now: Instant, status: FirmwareStatus) {
+        #[cfg(feature = "security")]
+        if status == FirmwareStatus::Installed {
+            let _ = self.record_security_event(
+                now,
+                crate::messages::SecurityEventType::FirmwareUpdated,
+                None,
+            );
+        }
         self.firmware.update = None;
         self.store_changed(Record::Firmware);
         self.release_connectors(now);

@@ -135,6 +135,26 @@ fn security_profile_only_rises_to_provisioned_profiles() {
     assert_eq!(get["configurationKey"][0]["value"], "3");
 }
 
+/// Online again; with feature security, the refusals' SecurityEventNotifications go too.
+fn online_after_refusals(h: &mut Harness) {
+    h.cp.handle_connected(h.now);
+    h.answer(
+        "BootNotification",
+        json!({"status": "Accepted", "currentTime": CS_TIME, "interval": 300}),
+    );
+    let mut events = 0;
+    while let Some(frame) = h.transmit() {
+        let id = frame[1].as_str().unwrap().to_string();
+        match frame[2].as_str().unwrap() {
+            "StatusNotification" => {}
+            "SecurityEventNotification" => events += 1,
+            other => panic!("unexpected {other}: {frame}"),
+        }
+        h.result(&id, json!({}));
+    }
+    assert_eq!(events, if cfg!(feature = "security") { 2 } else { 0 });
+}
+
 #[test]
 fn refused_new_credentials_fall_back_to_the_previous_ones() {
     let mut h = Harness::new("sec-fallback", 1);
@@ -166,7 +186,7 @@ fn refused_new_credentials_fall_back_to_the_previous_ones() {
     assert_eq!(h.cp.connection_failures().0, 2);
 
     // A raise that the Central System then refuses: back to the old profile.
-    h.online();
+    online_after_refusals(&mut h);
     h.cp.set_provisioning(Provisioning {
         tls: true,
         client_certificate: true,

@@ -245,3 +245,31 @@ fn extended_trigger_message_that_does_not_match_the_schema() {
     );
     h.nothing_sent();
 }
+
+#[cfg(feature = "security-profiles")]
+#[test]
+fn a_refused_connection_is_queued_as_its_security_event() {
+    use crate::engine::ConnectionFailure;
+    let mut h = Harness::new("security-event-refused", 1);
+    h.cp.handle_connection_failed(h.now, ConnectionFailure::Unauthorized);
+    h.cp.handle_connection_failed(h.now, ConnectionFailure::InvalidCentralSystemCertificate);
+    h.cp.handle_connected(h.now);
+    h.answer(
+        "BootNotification",
+        json!({"status": "Accepted", "currentTime": CS_TIME, "interval": 300}),
+    );
+    let mut sent = StdVec::new();
+    while let Some((id, (action, payload))) = try_call(&mut h) {
+        h.result(&id, json!({}));
+        if action == "SecurityEventNotification" {
+            sent.push(payload["type"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    assert_eq!(
+        sent,
+        [
+            "FailedToAuthenticateAtCentralSystem",
+            "InvalidCentralSystemCertificate"
+        ]
+    );
+}
