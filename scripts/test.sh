@@ -43,6 +43,14 @@ cargo test --lib --features selftest selftest:: 2>&1 | tee "$log_dir/cargo-selft
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "cargo test (selftest)" 0
 count "$log_dir/cargo-selftest.log" "cargo test (selftest)"
 
+# The Rust API's doc examples (one per entry point), and its docs free of warnings.
+stage "Rust API docs: doc examples and cargo doc"
+cargo test --doc 2>&1 | tee "$log_dir/cargo-doctest.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "cargo test --doc" 0
+count "$log_dir/cargo-doctest.log" "cargo test --doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps >"$log_dir/cargo-doc.log" 2>&1 ||
+    { tail -20 "$log_dir/cargo-doc.log"; fail "cargo doc (warnings)"; }
+
 # The table-driven codec prototype (bench/CODEC.md), differentially tested against serde.
 cargo test --lib --features table-codec codec:: 2>&1 | tee "$log_dir/cargo-codec.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "cargo test (table-codec)" 0

@@ -97,6 +97,11 @@ pub mod selftest;
 #[cfg(feature = "firmware-management")]
 pub mod transfer;
 
+/// cbindgen:ignore
+#[cfg(feature = "std")]
+#[doc(hidden)]
+pub mod doc_support;
+
 pub use cistring::CiString;
 pub use datetime::{DateTime, Instant};
 pub use engine::{ChargePoint, Event, Station};

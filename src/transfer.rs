@@ -3,13 +3,13 @@
 //! The engine only says *what* to transfer ([`crate::engine::TransferJob`] from
 //! [`crate::engine::ChargePoint::poll_transfer`]) and learns the outcome
 //! ([`crate::engine::ChargePoint::transfer_finished`]). A platform moves the bytes with a
-//! [`Transport`] (host: HTTP/1.1 over `std::net`; Zephyr: its `http_client`) between the
-//! network and a [`DownloadSink`] (a file, the MCUboot secondary slot through `flash_img`) or
-//! an [`UploadSource`] (a log file, the library's recent log lines). Both directions are
+//! [`Transport`](crate::transfer::Transport) (host: HTTP/1.1 over `std::net`; Zephyr: its `http_client`) between the
+//! network and a [`DownloadSink`](crate::transfer::DownloadSink) (a file, the MCUboot secondary slot through `flash_img`) or
+//! an [`UploadSource`](crate::transfer::UploadSource) (a log file, the library's recent log lines). Both directions are
 //! chunked (no image is ever held whole in RAM), report progress and can be cancelled: the
-//! progress callback returning `false` stops the transfer with [`TransferError::Cancelled`].
+//! progress callback returning `false` stops the transfer with [`TransferError::Cancelled`](crate::transfer::TransferError::Cancelled).
 //!
-//! [`HttpUrl`] parses the `http://host[:port]/path` locations both platforms accept.
+//! [`HttpUrl`](crate::transfer::HttpUrl) parses the `http://host[:port]/path` locations both platforms accept.
 
 use core::fmt;
 

@@ -14,6 +14,14 @@ impl<S: Station> ChargePoint<S> {
     /// Asks whether `id_tag` may charge. The answer comes as [`Event::Authorized`] (at once when
     /// decided locally: LocalPreAuthorize, or offline with LocalAuthorizeOffline /
     /// AllowOfflineTxForUnknownId).
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// # let (mut cp, now) = online();
+    /// cp.authorize(now, "TAG-1").unwrap();
+    /// assert_eq!(answer(&mut cp, now, r#"{"idTagInfo":{"status":"Blocked"}}"#), "Authorize");
+    /// assert!(cp.authorize(now, "a tag longer than the twenty characters idTags have").is_err());
+    /// ```
     pub fn authorize(&mut self, now: Instant, id_tag: &str) -> Result<Ticket, CommandError> {
         let tag = tag(id_tag)?;
         self.reserve_answer()?;

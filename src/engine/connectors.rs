@@ -60,6 +60,14 @@ impl<S: Station> ChargePoint<S> {
 
     /// Reports a connector status change (plug in/out, fault, suspension...). Connector 0 is the
     /// charge point as a whole.
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// use ocpp::messages::{ChargePointErrorCode, ChargePointStatus};
+    /// # let (mut cp, now) = online();
+    /// cp.set_connector_status(now, 2, ChargePointStatus::Preparing, ChargePointErrorCode::NoError).unwrap();
+    /// assert_eq!(answer(&mut cp, now, "{}"), "StatusNotification");
+    /// ```
     pub fn set_connector_status(
         &mut self,
         now: Instant,

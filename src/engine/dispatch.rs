@@ -6,6 +6,16 @@ use super::*;
 impl<S: Station> ChargePoint<S> {
     /// Handles one received text frame. When it is a CALL, the answer (CALLRESULT or CALLERROR)
     /// is written into `reply` and its length returned: send it before anything else.
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// # let (mut cp, now) = online();
+    /// let mut reply = [0u8; 512];
+    /// let n = cp.handle_frame(now, br#"[2,"42","ClearCache",{}]"#, &mut reply).unwrap();
+    /// assert_eq!(&reply[..n], br#"[3,"42",{"status":"Accepted"}]"#); // the id echoed
+    /// let n = cp.handle_frame(now, br#"[2,"43","NoSuchAction",{}]"#, &mut reply).unwrap();
+    /// assert!(reply[..n].starts_with(br#"[4,"43","NotImplemented""#));
+    /// ```
     #[must_use]
     pub fn handle_frame(&mut self, now: Instant, frame: &[u8], reply: &mut [u8]) -> Option<usize> {
         self.heard(now);

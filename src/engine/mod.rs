@@ -376,6 +376,14 @@ pub struct ChargePoint<S: Station> {
 impl<S: Station> ChargePoint<S> {
     /// A charge point with `connectors` connectors (1..=MAX_CONNECTORS), identified to the
     /// Central System by `boot_info`.
+    ///
+    /// ```
+    /// use ocpp::engine::{ChargePoint, Options};
+    /// # use ocpp::doc_support::{boot_info, Hardware};
+    /// let now = ocpp::Instant::from_millis(0);
+    /// let cp = ChargePoint::new(boot_info(), 2, Hardware, Options::default(), now).unwrap();
+    /// assert_eq!(cp.number_of_connectors(), 2);
+    /// ```
     pub fn new(
         boot_info: BootNotificationRequest,
         connectors: u8,
@@ -548,6 +556,15 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// The WebSocket to the Central System is open: a BootNotification goes first.
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// # let (mut cp, now) = online();
+    /// cp.handle_disconnected(now);
+    /// cp.handle_connected(now); // the WebSocket is open again: a BootNotification goes first
+    /// assert_eq!(answer(&mut cp, now, r#"{"status":"Accepted","currentTime":"2026-01-01T00:00:00Z","interval":300}"#),
+    ///            "BootNotification");
+    /// ```
     pub fn handle_connected(&mut self, now: Instant) {
         if self.connected {
             // A new connection without news of the old one's end: end it first.
@@ -567,6 +584,15 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// The WebSocket closed. Transaction messages stay queued; other requests fail.
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// # let (mut cp, now) = online();
+    /// cp.handle_disconnected(now);
+    /// // Offline, a transaction still starts: its StartTransaction waits in the queue.
+    /// cp.start_transaction(now, 1, "TAG-1", 0, None).unwrap();
+    /// assert_eq!(cp.queued_transaction_messages(), 1);
+    /// ```
     pub fn handle_disconnected(&mut self, now: Instant) {
         if !self.connected {
             return;
@@ -609,6 +635,14 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// The earliest instant at which [`ChargePoint::handle_timeout`] has work to do.
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// # let (mut cp, now) = online();
+    /// // The platform sleeps until the earliest deadline, then calls handle_timeout.
+    /// let next = cp.poll_timeout().expect("a timer is always armed");
+    /// assert!(next <= now.plus_millis(300_000), "the heartbeat at the latest");
+    /// ```
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         // Each feature owns its timers; the earliest of them is the engine's deadline.
@@ -632,6 +666,15 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// Runs everything due at `now`. Extra calls are harmless.
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// # let (mut cp, now) = online();
+    /// let later = now.plus_millis(300_000);
+    /// cp.handle_timeout(later); // calling it early or twice is harmless
+    /// cp.handle_timeout(later);
+    /// assert_eq!(answer(&mut cp, later, r#"{"currentTime":"2026-01-01T00:05:00Z"}"#), "Heartbeat");
+    /// ```
     pub fn handle_timeout(&mut self, now: Instant) {
         // Before the request timeout: a response lost on a dead link is not an attempt.
         self.keepalive_timeout(now);
@@ -646,6 +689,15 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// The next event for the application.
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// use ocpp::engine::Event;
+    /// # let (mut cp, now) = online();
+    /// let ticket = cp.authorize(now, "TAG-1").unwrap();
+    /// answer(&mut cp, now, r#"{"idTagInfo":{"status":"Accepted"}}"#);
+    /// assert!(matches!(cp.poll_event(), Some(Event::Authorized { ticket: t, result: Ok(_) }) if t == ticket));
+    /// ```
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()

@@ -4,7 +4,7 @@
 //! Records are stored encoded, back to back, in one fixed byte buffer: RAM is spent on what is
 //! queued, not on the largest possible record times the depth, and the buffer's bytes are what a
 //! platform persists and puts back after a reboot ([`TransactionQueue::as_bytes`],
-//! [`TransactionQueue::restore`]). Transactions are known by a local id; the Central System's
+//! `restore_record`). Transactions are known by a local id; the Central System's
 //! transactionId is filled in when their StartTransaction is confirmed, so messages of a
 //! transaction started offline carry the right id when they are replayed.
 

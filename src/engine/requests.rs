@@ -118,6 +118,16 @@ impl<S: Station> ChargePoint<S> {
     /// Writes the next frame to send into `buf` (give it FRAME_CAPACITY bytes) and returns its
     /// length. Call until it returns None. A request that cannot fit any buffer is dropped and
     /// reported ([`RequestError::TooLarge`]).
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// # let (mut cp, now) = online();
+    /// cp.authorize(now, "TAG-1").unwrap();
+    /// let mut buf = [0u8; 512];
+    /// let n = cp.poll_transmit(now, &mut buf).unwrap();
+    /// assert!(core::str::from_utf8(&buf[..n]).unwrap().contains(r#""Authorize",{"idTag":"TAG-1"}"#));
+    /// assert_eq!(cp.poll_transmit(now, &mut buf), None, "one CALL in flight at a time");
+    /// ```
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         if !self.connected || self.in_flight.is_some() {

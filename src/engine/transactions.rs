@@ -112,6 +112,18 @@ impl<S: Station> ChargePoint<S> {
 
     /// Starts a transaction on `connector` with the meter at `meter_start` Wh. The outcome comes
     /// as [`Event::TransactionStarted`] (Queued at once when offline).
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// use ocpp::engine::{Event, StartOutcome};
+    /// # let (mut cp, now) = online();
+    /// let ticket = cp.start_transaction(now, 1, "TAG-1", 1_000, None).unwrap();
+    /// answer(&mut cp, now, r#"{"transactionId":7,"idTagInfo":{"status":"Accepted"}}"#);
+    /// let started = std::iter::from_fn(|| cp.poll_event())
+    ///     .find(|e| matches!(e, Event::TransactionStarted { .. }));
+    /// assert_eq!(started, Some(Event::TransactionStarted {
+    ///     ticket, connector: 1, result: Ok(StartOutcome::Accepted { transaction_id: 7 }) }));
+    /// ```
     pub fn start_transaction(
         &mut self,
         now: Instant,
@@ -203,6 +215,18 @@ impl<S: Station> ChargePoint<S> {
     /// Stops the transaction on `connector` with the meter at `meter_stop` Wh. `reason` defaults
     /// to Remote after a RemoteStopTransaction, else Local. The outcome comes as
     /// [`Event::TransactionStopped`] (Queued at once when offline).
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// use ocpp::messages::Reason;
+    /// # let (mut cp, now) = online();
+    /// cp.start_transaction(now, 1, "TAG-1", 1_000, None).unwrap();
+    /// answer(&mut cp, now, r#"{"transactionId":7,"idTagInfo":{"status":"Accepted"}}"#);
+    /// # while answer(&mut cp, now, "{}") == "StatusNotification" {}
+    /// cp.stop_transaction(now, 1, 1_250, Some(Reason::Local), None).unwrap();
+    /// assert_eq!(cp.transaction_id(1), None);
+    /// # while !answer(&mut cp, now, "{}").starts_with("Stop") {}
+    /// ```
     pub fn stop_transaction(
         &mut self,
         now: Instant,

@@ -267,6 +267,17 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
     ///
     /// `on_event` receives every event, on the IO thread, without the engine lock (see the
     /// module documentation for what it may do).
+    ///
+    /// ```no_run
+    /// use ocpp::platform::host::{charge_point_url, HostChargePoint, HostConfig};
+    /// # use ocpp::doc_support::{boot_info, Hardware};
+    /// let url = charge_point_url("ws://127.0.0.1:9000/ocpp", "CP-1");
+    /// let cp = HostChargePoint::spawn(HostConfig::new(url), boot_info(), 2, Hardware, |event| {
+    ///     println!("{event:?}");
+    /// })
+    /// .unwrap();
+    /// cp.with(|engine, now| engine.authorize(now, "TAG-1")).unwrap();
+    /// ```
     pub fn spawn(
         config: HostConfig,
         boot: BootNotificationRequest,

@@ -262,7 +262,7 @@ pub(super) fn diagnostics(file: Option<&Path>, recent: impl Iterator<Item = Stri
 /// Firmware Management settings of the host ([`HostConfig::firmware`](super::HostConfig)).
 #[derive(Debug, Clone, Default)]
 pub struct FirmwareConfig {
-    /// Where images are downloaded and "installed"; None: [`default_dir`] (under the system's
+    /// Where images are downloaded and "installed"; None: a directory (under the system's
     /// temporary directory, per process).
     pub dir: Option<PathBuf>,
     /// The file GetDiagnostics uploads; None: the recent events.
