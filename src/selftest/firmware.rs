@@ -70,7 +70,21 @@ fn firmware(h: &mut Harness<'_>) -> Outcome {
     h.cp.firmware_booted(h.now, true);
     h.cp.handle_connected(h.now);
     h.boot(RegistrationStatus::Accepted, CS_TIME, 300)?;
-    let next = take!(h.skip_statuses()?);
+    #[allow(unused_mut)]
+    let mut next = take!(h.skip_statuses()?);
+    // With the security whitepaper's messages, the FirmwareUpdated security event goes first
+    // (queued with the transaction messages).
+    #[cfg(feature = "security")]
+    {
+        check!(next.action == Action::SecurityEventNotification);
+        let event: crate::messages::SecurityEventNotificationRequest = h.payload(next.len)?;
+        check!(event.kind == crate::messages::SecurityEventType::FirmwareUpdated);
+        h.answer(
+            &next.id,
+            &crate::messages::SecurityEventNotificationResponse {},
+        )?;
+        next = take!(h.sent()?);
+    }
     check!(next.action == Action::FirmwareStatusNotification);
     let req: FirmwareStatusNotificationRequest = h.payload(next.len)?;
     check!(req.status == FirmwareStatus::Installed);
