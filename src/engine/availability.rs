@@ -90,6 +90,16 @@ impl<S: Station> ChargePoint<S> {
             }
         }
         self.emit(Event::ResetRequested(req.kind));
+        // The whitepaper's ResetOrReboot, once per reset: queued like a StopTransaction, so the
+        // reset waits for its confirmation (or the reset timeout) and it survives the reboot.
+        #[cfg(feature = "security")]
+        if self.reset.is_none() {
+            let _ = self.record_security_event(
+                now,
+                crate::messages::SecurityEventType::ResetOrReboot,
+                Some(req.kind.as_str()),
+            );
+        }
         // A second Reset while one is pending keeps the first deadline; Hard wins over Soft.
         let until = now.plus_millis(self.options.reset_timeout_ms.into());
         self.reset = Some(match self.reset {

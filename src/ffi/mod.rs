@@ -49,6 +49,10 @@ pub use firmware::*;
 mod smart_charging;
 #[cfg(feature = "smart-charging")]
 pub use smart_charging::*;
+#[cfg(feature = "security-profiles")]
+mod security;
+#[cfg(feature = "security-profiles")]
+pub use security::*;
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void, CStr};
@@ -112,6 +116,35 @@ enum Errno {
         ))
     ))]
     Already = 114,
+    /// ENOTSUP: 134 in Zephyr's libcs (newlib, picolibc, minimal), 45 on the BSDs, 95 on Linux.
+    #[cfg(all(feature = "security-profiles", feature = "zephyr"))]
+    NotSup = 134,
+    #[cfg(all(
+        feature = "security-profiles",
+        not(feature = "zephyr"),
+        any(
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly"
+        )
+    ))]
+    NotSup = 45,
+    #[cfg(all(
+        feature = "security-profiles",
+        not(feature = "zephyr"),
+        not(any(
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly"
+        ))
+    ))]
+    NotSup = 95,
 }
 
 impl Errno {

@@ -727,3 +727,20 @@ const _: () = {
     );
     assert!(size_of::<ocpp_meter_measurand>() == 4 && size_of::<ocpp_auth_status>() == 4);
 };
+
+/// @brief A TLS credential that ocpp_set_tls_credential() registers.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ocpp_tls_credential {
+    /// The CA certificate the Central System's certificate must chain to (profiles 2, 3).
+    OCPP_TLS_CA_CERTIFICATE = 0,
+    /// The charge point's certificate (profile 3).
+    OCPP_TLS_CLIENT_CERTIFICATE = 1,
+    /// The private key of the charge point's certificate (profile 3).
+    OCPP_TLS_CLIENT_KEY = 2,
+}
+
+/// An `enum ocpp_tls_credential` argument: an int, range-checked before use (a Rust enum
+/// parameter holding an undeclared value would be undefined behaviour).
+/// cbindgen:no-export
+pub type ocpp_tls_credential_arg = c_int;

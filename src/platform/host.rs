@@ -345,6 +345,14 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
             }
             None => None,
         };
+        // The whitepaper's StartupOfTheDevice, after the store is restored (it queues behind
+        // what was queued before the restart).
+        #[cfg(feature = "security")]
+        let _ = engine.record_security_event(
+            Instant::from_millis(0),
+            crate::messages::SecurityEventType::StartupOfTheDevice,
+            None,
+        );
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
             engine: Mutex::new(engine),

@@ -382,6 +382,16 @@ static void profile_functions_check_their_arguments(void)
 		CHECK_EQ(ocpp_poll_charging_limit(NULL, 0), -EINVAL);
 		CHECK_EQ(ocpp_poll_charging_limit(&limit, 0), -EAGAIN);
 	}
+	{
+		static const char ca[] = "-----BEGIN CERTIFICATE-----";
+
+		CHECK_EQ(ocpp_set_tls_credential(3, ca, sizeof(ca)), -EINVAL);
+		CHECK_EQ(ocpp_set_tls_credential(-1, ca, sizeof(ca)), -EINVAL);
+		CHECK_EQ(ocpp_set_tls_credential(OCPP_TLS_CA_CERTIFICATE, NULL, 1), -EINVAL);
+		CHECK_EQ(ocpp_set_tls_credential(OCPP_TLS_CA_CERTIFICATE, ca, 0), -EINVAL);
+		/* The host's C API connects over ws:// only. */
+		CHECK_EQ(ocpp_set_tls_credential(OCPP_TLS_CA_CERTIFICATE, ca, sizeof(ca)), -ENOTSUP);
+	}
 }
 
 static void deinit_allows_a_new_init(void)

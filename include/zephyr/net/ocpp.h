@@ -554,6 +554,24 @@ enum ocpp_registration_status {
 };
 
 /**
+ * @brief A TLS credential that ocpp_set_tls_credential() registers.
+ */
+enum ocpp_tls_credential {
+  /**
+   * The CA certificate the Central System's certificate must chain to (profiles 2, 3).
+   */
+  OCPP_TLS_CA_CERTIFICATE = 0,
+  /**
+   * The charge point's certificate (profile 3).
+   */
+  OCPP_TLS_CLIENT_CERTIFICATE = 1,
+  /**
+   * The private key of the charge point's certificate (profile 3).
+   */
+  OCPP_TLS_CLIENT_KEY = 2,
+};
+
+/**
  * @brief Who the charge point is, for ocpp_init (the BootNotification's
  *        fields) and how many connectors it has.
  *
@@ -1461,6 +1479,32 @@ int ocpp_get_charging_limit(uint8_t conn_id, struct ocpp_charging_limit *limit);
  * @retval -EBUSY called from the callback
  */
 int ocpp_poll_charging_limit(struct ocpp_charging_limit *limit, uint32_t timeout_ms);
+#endif
+
+#if defined(CONFIG_OCPP_SECURITY_PROFILES)
+/**
+ * @brief Register a TLS credential at run time (Security Profiles 2 and 3).
+ *
+ * Replaces the credential of that kind under CONFIG_OCPP_TLS_SEC_TAG (one
+ * from a CONFIG_OCPP_*_FILE, or an earlier call). Used from the next
+ * connection; once the CA (and, for profile 3, the client certificate and
+ * its key) are registered, the Central System may raise SecurityProfile to
+ * the profile they allow. May be called before ocpp_init() (as registering
+ * with Zephyr's tls_credential_add() under the same tag does).
+ *
+ * @param kind which credential
+ * @param data PEM (its length counting the terminating NUL, as mbedTLS
+ *        wants) or DER. Zephyr keeps the pointer, not a copy: the buffer
+ *        must stay valid and unchanged while the library may connect.
+ * @param len bytes at data
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -EINVAL kind not one of its enumerators, data NULL or len 0
+ * @retval -ENOTSUP TLS is not built in (CONFIG_OCPP_TLS), or on the host
+ *         (whose C API connects over ws:// only)
+ * @retval -ENOMEM no free credential slot (CONFIG_TLS_MAX_CREDENTIALS_NUMBER)
+ */
+int ocpp_set_tls_credential(enum ocpp_tls_credential kind, const void *data, size_t len);
 #endif
 
 #ifdef __cplusplus

@@ -50,6 +50,16 @@ fn soft_reset_is_due_once_the_stop_is_delivered() {
     assert_eq!(due(&mut h), []);
     h.result(&id, json!({}));
     h.advance(0);
+    #[cfg(feature = "security")]
+    {
+        assert_eq!(
+            due(&mut h),
+            [],
+            "the ResetOrReboot event is not delivered yet"
+        );
+        h.answer("StatusNotification", json!({})); // Finishing
+        reset_event_delivered(&mut h, "Soft");
+    }
     assert_eq!(due(&mut h), [ResetType::Soft]);
     assert!(!h.cp.reset_pending());
     h.advance(60_000);
@@ -74,11 +84,9 @@ fn hard_reset_offline_is_due_after_the_bounded_wait() {
     assert_eq!(due(&mut h), []);
     h.advance(1);
     assert_eq!(due(&mut h), [ResetType::Hard]);
-    assert_eq!(
-        h.cp.queued_transaction_messages(),
-        1,
-        "kept for after the reboot"
-    );
+    // The StopTransaction (and the ResetOrReboot security event) are kept for after the reboot.
+    let kept = if cfg!(feature = "security") { 2 } else { 1 };
+    assert_eq!(h.cp.queued_transaction_messages(), kept);
 }
 
 #[test]
@@ -90,5 +98,20 @@ fn reset_without_transactions_is_due_at_once() {
         "Accepted"
     );
     h.advance(0);
+    #[cfg(feature = "security")]
+    {
+        assert_eq!(due(&mut h), [], "the ResetOrReboot event goes first");
+        reset_event_delivered(&mut h, "Soft");
+    }
     assert_eq!(due(&mut h), [ResetType::Soft]);
+}
+
+/// The whitepaper's ResetOrReboot security event is sent (techInfo: the reset type) and confirmed.
+#[cfg(feature = "security")]
+fn reset_event_delivered(h: &mut Harness, kind: &str) {
+    let (id, event) = h.expect_call("SecurityEventNotification");
+    assert_eq!(event["type"], "ResetOrReboot");
+    assert_eq!(event["techInfo"], kind);
+    h.result(&id, json!({}));
+    h.advance(0);
 }

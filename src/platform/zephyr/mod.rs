@@ -29,7 +29,7 @@ use crate::messages::{BootNotificationRequest, RegistrationStatus};
 mod firmware;
 mod kernel;
 #[cfg(feature = "security-profiles")]
-mod security;
+pub mod security;
 mod sntp;
 #[cfg(feature = "persistence")]
 mod store;
@@ -281,6 +281,13 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
                 firmware::check_boot(locked.engine());
                 locked.collect();
             }
+            // The whitepaper's StartupOfTheDevice, behind what the store restored.
+            #[cfg(feature = "security")]
+            let _ = locked.engine().record_security_event(
+                now(),
+                crate::messages::SecurityEventType::StartupOfTheDevice,
+                None,
+            );
         }
         state.stop.store(false, Ordering::Release);
         state.running.store(true, Ordering::Release);

@@ -187,12 +187,47 @@ static int register_credentials(void)
 }
 SYS_INIT(register_credentials, APPLICATION, CONFIG_APPLICATION_INIT_PRIORITY);
 
+int ocpp_port_tls_credential_set(int kind, const void *data, size_t len)
+{
+	static const enum tls_credential_type types[] = {
+		TLS_CREDENTIAL_CA_CERTIFICATE,
+		TLS_CREDENTIAL_PUBLIC_CERTIFICATE,
+		TLS_CREDENTIAL_PRIVATE_KEY,
+	};
+	int ret;
+
+	if (kind < 0 || kind >= (int)ARRAY_SIZE(types) || data == NULL || len == 0) {
+		return -EINVAL;
+	}
+	/* Replaces what the tag held (a Kconfig file or an earlier call); the next connection
+	 * parses it (a running one keeps its own parsed copy).
+	 */
+	(void)tls_credential_delete(CONFIG_OCPP_TLS_SEC_TAG, types[kind]);
+	ret = tls_credential_add(CONFIG_OCPP_TLS_SEC_TAG, types[kind], data, len);
+	if (kind == 0) {
+		have_ca = ret == 0;
+	} else {
+		have_client = false;
+	}
+	return ret;
+}
+
 /* Credentials registered by the application itself under the same tag count too. */
 static bool tag_has(enum tls_credential_type type)
 {
 	size_t len = 0;
 
 	return tls_credential_get(CONFIG_OCPP_TLS_SEC_TAG, type, NULL, &len) == -EFBIG;
+}
+#endif
+
+#if !defined(CONFIG_OCPP_TLS)
+int ocpp_port_tls_credential_set(int kind, const void *data, size_t len)
+{
+	ARG_UNUSED(kind);
+	ARG_UNUSED(data);
+	ARG_UNUSED(len);
+	return -ENOTSUP;
 }
 #endif
 
@@ -209,11 +244,17 @@ void ocpp_port_tls_provisioned(bool *ca, bool *client)
 }
 
 #if defined(CONFIG_OCPP_TLS)
-/* A TLS 1.2+ socket verifying the Central System (CA of the tag, and the hostname). */
+/* A TLS 1.2+ socket verifying the Central System (CA of the tag, and the hostname).
+ *
+ * Verification is "optional" for mbedTLS so that its result survives the handshake: with
+ * "required" a failed check resets the session and connect() says -ECONNABORTED whatever the
+ * reason. ocpp_port_ws_connect() reads the result right after the handshake and closes the
+ * socket, before anything is sent, unless it is 0: the Central System is still verified.
+ */
 static int tls_socket(int family, const char *host)
 {
 	static const sec_tag_t tags[] = {CONFIG_OCPP_TLS_SEC_TAG};
-	int verify = TLS_PEER_VERIFY_REQUIRED;
+	int verify = TLS_PEER_VERIFY_OPTIONAL;
 	int fd = zsock_socket(family, SOCK_STREAM, IPPROTO_TLS_1_2);
 
 	if (fd < 0) {
@@ -303,12 +344,27 @@ int ocpp_port_ws_connect(const char *host, uint16_t port, int family, const char
 	}
 	if (zsock_connect(conn.tcp, &addr.sa, addr_len) < 0) {
 		ret = -errno;
-		/* A TLS handshake failure (connect runs it) is -ECONNABORTED whatever the reason:
-		 * Zephyr resets the session, so the verify result is gone by now.
+		/* A TLS handshake that failed for another reason than the Central System's
+		 * certificate (version, cipher suite, our certificate refused): -ECONNABORTED.
 		 */
 		ocpp_port_ws_close();
 		return ret;
 	}
+#if defined(CONFIG_OCPP_TLS)
+	if (security.profile >= 2) {
+		uint32_t flags = UINT32_MAX;
+		socklen_t flags_len = sizeof(flags);
+
+		/* Nothing has been sent yet: a certificate that did not verify ends it here. */
+		if (zsock_getsockopt(conn.tcp, SOL_TLS, TLS_CERT_VERIFY_RESULT, &flags, &flags_len) <
+			    0 ||
+		    flags != 0) {
+			LOG_WRN("Central System certificate not verified (flags 0x%x)", flags);
+			ocpp_port_ws_close();
+			return -EACCES;
+		}
+	}
+#endif
 
 	struct websocket_request req = {
 		.host = host,

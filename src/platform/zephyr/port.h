@@ -42,6 +42,13 @@ int ocpp_port_ws_security(int profile, const char *cp_id, const char *password);
  */
 void ocpp_port_tls_provisioned(bool *ca, bool *client);
 
+/**
+ * Registers a TLS credential under CONFIG_OCPP_TLS_SEC_TAG, replacing the tag's one of that
+ * kind (0 CA certificate, 1 client certificate, 2 client private key). The buffer is kept by
+ * pointer. 0, -EINVAL, -ENOTSUP without CONFIG_OCPP_TLS, or tls_credential_add's error.
+ */
+int ocpp_port_tls_credential_set(int kind, const void *data, size_t len);
+
 /** CONFIG_OCPP_AUTHORIZATION_KEY ("" when none). */
 const char *ocpp_port_authorization_key(void);
 

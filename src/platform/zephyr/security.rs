@@ -9,21 +9,17 @@ use super::port;
 use crate::datetime::Instant;
 use crate::engine::{ChargePoint, ConnectionFailure, Provisioning, Station};
 
-/// The errno the port uses for a 401 (identical in every Zephyr libc). A failed TLS handshake
-/// is -ECONNABORTED whatever its reason (Zephyr resets the session before the verify result can
-/// be read), so it is not classified here.
+/// The errnos the port classifies with (identical in every Zephyr libc): a 401 on the upgrade,
+/// and a Central System certificate that did not verify (chain, validity or hostname; the port
+/// reads mbedTLS's verify result after the handshake). Other TLS handshake failures are
+/// -ECONNABORTED whatever their reason (Zephyr resets the session), so they are not classified.
 const EPERM: i32 = 1;
+const EACCES: i32 = 13;
 
 /// At launch, before the store is restored (whose values win): which TLS credentials are
 /// registered, and `CONFIG_OCPP_AUTHORIZATION_KEY`.
 pub(super) fn provision<S: Station>(cp: &mut ChargePoint<S>) {
-    let (mut ca, mut client) = (false, false);
-    // SAFETY: both pointers are valid locals for the duration of the call.
-    unsafe { port::ocpp_port_tls_provisioned(&mut ca, &mut client) };
-    cp.set_provisioning(Provisioning {
-        tls: ca,
-        client_certificate: ca && client,
-    });
+    refresh_provisioning(cp);
     // SAFETY: the port returns a static NUL-terminated string (a Kconfig literal).
     let key = unsafe { core::ffi::CStr::from_ptr(port::ocpp_port_authorization_key()) };
     match key.to_str() {
@@ -31,6 +27,29 @@ pub(super) fn provision<S: Station>(cp: &mut ChargePoint<S>) {
         Ok(key) if cp.provision_credentials(None, Some(key)).is_ok() => {}
         _ => warn!("CONFIG_OCPP_AUTHORIZATION_KEY is not 16 to 40 printable characters; ignored"),
     }
+}
+
+/// Tells the engine which TLS credentials the tag holds now (at launch, and after the
+/// application registered one at run time).
+pub fn refresh_provisioning<S: Station>(cp: &mut ChargePoint<S>) {
+    let (mut ca, mut client) = (false, false);
+    // SAFETY: both pointers are valid locals for the duration of the call.
+    unsafe { port::ocpp_port_tls_provisioned(&mut ca, &mut client) };
+    cp.set_provisioning(Provisioning {
+        tls: ca,
+        client_certificate: ca && client,
+    });
+}
+
+/// Registers a TLS credential of `kind` (0 CA, 1 client certificate, 2 client key) under
+/// `CONFIG_OCPP_TLS_SEC_TAG`: 0 or a negative errno.
+///
+/// # Safety
+/// `data` points to `len` readable bytes that stay valid and unchanged while the library may
+/// connect (Zephyr's TLS credentials keep the pointer, not a copy).
+pub unsafe fn set_tls_credential(kind: i32, data: *const core::ffi::c_void, len: usize) -> i32 {
+    // SAFETY: the caller's contract is the port's (it only stores the pointer).
+    unsafe { port::ocpp_port_tls_credential_set(kind, data, len) }
 }
 
 /// Before each connect: the profile and Basic Auth of the engine's settings. `path` is the
@@ -68,10 +87,14 @@ pub(super) fn prepare<S: Station>(cp: &ChargePoint<S>, path: &str) -> i32 {
     }
 }
 
-/// A failed connect: a 401 (-EPERM from the port) goes to the engine; other errors are network
-/// trouble or unclassified TLS failures.
+/// A failed connect: a 401 (-EPERM from the port) or a Central System certificate that did not
+/// verify (-EACCES) goes to the engine; other errors are network trouble or unclassified TLS
+/// failures.
 pub(super) fn connect_failed<S: Station>(cp: &mut ChargePoint<S>, now: Instant, errno: i32) {
-    if -errno == EPERM {
-        cp.handle_connection_failed(now, ConnectionFailure::Unauthorized);
-    }
+    let failure = match -errno {
+        EPERM => ConnectionFailure::Unauthorized,
+        EACCES => ConnectionFailure::InvalidCentralSystemCertificate,
+        _ => return,
+    };
+    cp.handle_connection_failed(now, failure);
 }

@@ -39,6 +39,13 @@ struct connector {
 
 static struct connector connectors[CONNECTORS];
 
+#if defined(OCPP_E2E_RUNTIME_CA_INC)
+/* The CA registered at run time (tests/zephyr/tls, ocpp.tls.runtime_ca): PEM with its NUL. */
+static const unsigned char runtime_ca[] = {
+#include OCPP_E2E_RUNTIME_CA_INC
+	0};
+#endif
+
 /* Events also arrive on zbus (CONFIG_OCPP_ZBUS): a listener runs in the publisher's thread. */
 static void on_ocpp_zbus(const struct zbus_channel *chan)
 {
@@ -237,6 +244,10 @@ int main(void)
 		k_sem_init(&connectors[i].wake, 0, 1);
 		k_mutex_init(&connectors[i].lock);
 	}
+#if defined(OCPP_E2E_RUNTIME_CA_INC)
+	ret = ocpp_set_tls_credential(OCPP_TLS_CA_CERTIFICATE, runtime_ca, sizeof(runtime_ca));
+	printk("E2E: runtime CA %d\n", ret);
+#endif
 	ret = ocpp_init(&cpi, &csi, on_ocpp, NULL);
 	printk("E2E: ocpp_init %d (ws://%s:%d%s)\n", ret, server, csi.port, url);
 	if (ret < 0) {
