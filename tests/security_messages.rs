@@ -28,11 +28,16 @@ fn security_events_are_delivered_online_and_after_an_outage() {
     let cp = TestCp::start(&cs, id, 1);
     cp.wait_online(SOON);
 
+    // The platform records StartupOfTheDevice itself when it starts; the application records
+    // its own events.
     cp.host
-        .with(|cp, now| cp.record_security_event(now, SecurityEventType::StartupOfTheDevice, None))
+        .with(|cp, now| {
+            cp.record_security_event(now, SecurityEventType::TamperDetectionActivated, None)
+        })
         .expect("queued");
-    let online = cs.wait_messages(id, "SecurityEventNotification", 1, SOON);
+    let online = cs.wait_messages(id, "SecurityEventNotification", 2, SOON);
     assert_eq!(online[0]["payload"]["type"], "StartupOfTheDevice");
+    assert_eq!(online[1]["payload"]["type"], "TamperDetectionActivated");
 
     let port = cs.ws_port;
     let mark = cp.host.event_mark();

@@ -52,6 +52,7 @@ impl<S: Station> ChargePoint<S> {
             time,
             source: ClockSource::External,
         });
+        self.record_clock_jump(now, jump);
         self.schedule_aligned(now);
         jump
     }
@@ -119,13 +120,32 @@ impl<S: Station> ChargePoint<S> {
         if self.wall.is_some_and(|w| w.source == ClockSource::External) {
             return;
         }
-        let _ = self.clock_jump(now, time, "the Central System's currentTime");
+        let jump = self.clock_jump(now, time, "the Central System's currentTime");
         self.wall = Some(WallClock {
             at: now,
             time,
             source: ClockSource::CentralSystem,
         });
+        self.record_clock_jump(now, jump);
         self.schedule_aligned(now);
+    }
+
+    /// A jump of the running wall clock is the whitepaper's SettingSystemTime security event
+    /// (recorded after the clock is set, so it carries the new time). Setting a clock that was
+    /// not running is not a jump.
+    fn record_clock_jump(&mut self, now: Instant, jump: Option<i64>) {
+        #[cfg(feature = "security")]
+        if let Some(jump) = jump {
+            let mut tech_info = crate::cistring::CiString::<32>::new();
+            let _ = core::fmt::write(&mut tech_info, format_args!("jump of {jump} ms"));
+            let _ = self.record_security_event(
+                now,
+                crate::messages::SecurityEventType::SettingSystemTime,
+                Some(tech_info.as_str()),
+            );
+        }
+        #[cfg(not(feature = "security"))]
+        let _ = (now, jump);
     }
 
     /// When the next BootNotification may go.

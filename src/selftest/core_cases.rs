@@ -123,11 +123,13 @@ fn boot(h: &mut Harness<'_>) -> Outcome {
     h.advance(4_999);
     h.nothing_sent()?;
     h.advance(1);
-    h.boot(RegistrationStatus::Accepted, CS_TIME, 60)?;
+    // The Central System's clock ran on meanwhile (no jump).
+    let at = DateTime::from_unix_secs(CS_TIME.unix_secs() + 5);
+    h.boot(RegistrationStatus::Accepted, at, 60)?;
     check!(h.cp.is_online());
     check!(h.saw(&Event::Registration(RegistrationStatus::Accepted)));
     check!(h.cp.configuration().HeartbeatInterval == 60);
-    check!(h.cp.wall_time(h.now) == Some(CS_TIME));
+    check!(h.cp.wall_time(h.now) == Some(at));
     for connector in 0..=2 {
         h.expect_status(connector, ChargePointStatus::Available)?;
     }
@@ -143,12 +145,21 @@ fn boot(h: &mut Harness<'_>) -> Outcome {
         },
     )?;
     check!(h.cp.wall_time(h.now) == Some(later));
+    // A jump of the clock is the whitepaper's SettingSystemTime security event.
+    #[cfg(feature = "security")]
+    {
+        let (id, event) = h.expect::<crate::messages::SecurityEventNotificationRequest>(
+            Action::SecurityEventNotification,
+        )?;
+        check!(event.kind == crate::messages::SecurityEventType::SettingSystemTime);
+        h.answer(&id, &crate::messages::SecurityEventNotificationResponse {})?;
+    }
     h.advance(60_000);
     let (id, _) = h.expect::<HeartbeatRequest>(Action::Heartbeat)?;
     h.answer(
         &id,
         &HeartbeatResponse {
-            current_time: later,
+            current_time: DateTime::from_unix_secs(later.unix_secs() + 60),
         },
     )?;
     h.nothing_sent()
@@ -293,7 +304,8 @@ fn offline_replay(h: &mut Harness<'_>) -> Outcome {
 
     h.advance(60_000);
     h.cp.handle_connected(h.now);
-    h.boot(RegistrationStatus::Accepted, CS_TIME, 300)?;
+    let at = h.cs_time();
+    h.boot(RegistrationStatus::Accepted, at, 300)?;
     // Expected order: both starts, then both stops with the ids given to the starts.
     let mut replayed = 0;
     let mut last_start = None;
@@ -491,7 +503,8 @@ fn power_cut(h: &mut Harness<'_>) -> Outcome {
     check!(report.queued == 3 && report.stopped == 1 && report.resumed == 0);
     check!(!h.cp.has_transaction(1));
     h.cp.handle_connected(h.now);
-    h.boot(RegistrationStatus::Accepted, CS_TIME, 300)?;
+    let at = h.cs_time();
+    h.boot(RegistrationStatus::Accepted, at, 300)?;
     let start = take!(h.skip_statuses()?);
     check!(start.action == Action::StartTransaction);
     let req: StartTransactionRequest = h.payload(start.len)?;

@@ -69,7 +69,8 @@ fn firmware(h: &mut Harness<'_>) -> Outcome {
     check!(h.cp.firmware_install_pending());
     h.cp.firmware_booted(h.now, true);
     h.cp.handle_connected(h.now);
-    h.boot(RegistrationStatus::Accepted, CS_TIME, 300)?;
+    let at = h.cs_time();
+    h.boot(RegistrationStatus::Accepted, at, 300)?;
     #[allow(unused_mut)]
     let mut next = take!(h.skip_statuses()?);
     // With the security whitepaper's messages, the FirmwareUpdated security event goes first

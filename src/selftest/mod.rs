@@ -338,10 +338,17 @@ impl Harness<'_> {
         self.answer(&id, &response)
     }
 
+    /// The Central System's time: CS_TIME until the charge point's clock runs, then its time
+    /// (a Central System that agrees with the clock causes no SettingSystemTime jump).
+    fn cs_time(&self) -> DateTime {
+        self.cp.wall_time(self.now).unwrap_or(CS_TIME)
+    }
+
     /// Connects and completes an accepted boot and the initial StatusNotifications.
     fn online(&mut self) -> Outcome {
         self.cp.handle_connected(self.now);
-        self.boot(RegistrationStatus::Accepted, CS_TIME, 300)?;
+        let at = self.cs_time();
+        self.boot(RegistrationStatus::Accepted, at, 300)?;
         for connector in 0..=self.cp.number_of_connectors() {
             self.expect_status(connector.into(), ChargePointStatus::Available)?;
         }

@@ -104,6 +104,9 @@ fn heartbeat_follows_interval_and_configuration_change() {
         h.cp.wall_time(h.now).unwrap(),
         DateTime::parse("2026-11-21T12:00:00Z").unwrap()
     );
+    // The clock jumped by 1 h 55 min: the whitepaper's SettingSystemTime.
+    #[cfg(feature = "security")]
+    setting_system_time_reported(&mut h, 6_900_000);
     assert_eq!(
         h.cs_call(
             "ChangeConfiguration",
@@ -339,6 +342,8 @@ fn clock_jumps_above_the_threshold_are_reported_and_sntp_wins_over_the_central_s
     // Far from it: a jump, reported with its sign.
     let far = DateTime::from_unix_ms(close.unix_ms - threshold_ms - 1);
     assert_eq!(h.cp.set_wall_clock(h.now, far), Some(-threshold_ms - 1));
+    #[cfg(feature = "security")]
+    setting_system_time_reported(&mut h, -threshold_ms - 1);
     // Once SNTP set it, the Central System's currentTime is no longer applied.
     h.advance(300_000);
     h.answer("Heartbeat", json!({"currentTime": "2001-01-01T00:00:00Z"}));
@@ -347,4 +352,17 @@ fn clock_jumps_above_the_threshold_are_reported_and_sntp_wins_over_the_central_s
         far.unix_ms + 300_000,
         "the SNTP time runs on"
     );
+}
+
+/// The SecurityEventNotification SettingSystemTime of a clock jump, stamped with the new time.
+#[cfg(feature = "security")]
+fn setting_system_time_reported(h: &mut Harness, jump_ms: i64) {
+    let (id, event) = h.expect_call("SecurityEventNotification");
+    assert_eq!(event["type"], "SettingSystemTime");
+    assert_eq!(event["techInfo"], format!("jump of {jump_ms} ms"));
+    assert_eq!(
+        event["timestamp"],
+        h.cp.wall_time(h.now).unwrap().to_string()
+    );
+    h.result(&id, json!({}));
 }

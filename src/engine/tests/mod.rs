@@ -263,12 +263,20 @@ impl Harness {
         }
     }
 
+    /// The Central System's time: CS_TIME until the charge point's clock runs, then its time
+    /// (a Central System that agrees with the charge point causes no SettingSystemTime jump).
+    pub(super) fn cs_time(&self) -> String {
+        self.cp
+            .wall_time(self.now)
+            .map_or_else(|| CS_TIME.to_string(), |t| t.to_string())
+    }
+
     /// Connects and completes an accepted boot, then the initial StatusNotifications.
     pub(super) fn online(&mut self) {
         self.cp.handle_connected(self.now);
         let boot = self.answer(
             "BootNotification",
-            json!({"status": "Accepted", "currentTime": CS_TIME, "interval": 300}),
+            json!({"status": "Accepted", "currentTime": self.cs_time(), "interval": 300}),
         );
         assert_eq!(boot["chargePointVendor"], "zephyr-ocpp");
         assert_eq!(boot["firmwareVersion"], "0.1.0");

@@ -191,6 +191,13 @@ fn reservations_expire_and_can_be_cancelled_or_moved() {
     // (The heartbeat interval passed meanwhile.)
     h.answer("Heartbeat", json!({"currentTime": CS_TIME}));
     assert_eq!(status_of(&mut h), (json!(2), json!("Available")));
+    // The Heartbeat's time set the clock back an hour: the whitepaper's SettingSystemTime.
+    #[cfg(feature = "security")]
+    {
+        let (id, event) = h.expect_call("SecurityEventNotification");
+        assert_eq!(event["type"], "SettingSystemTime");
+        h.result(&id, json!({}));
+    }
     h.nothing_sent();
 
     assert_eq!(reserve(&mut h, 1, "T", 9), "Accepted");
