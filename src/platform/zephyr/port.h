@@ -49,6 +49,24 @@ void ocpp_port_tls_provisioned(bool *ca, bool *client);
  */
 int ocpp_port_tls_credential_set(int kind, const void *data, size_t len);
 
+/**
+ * Certificate signing (CONFIG_OCPP_PROFILE_CERTIFICATE_SIGNING, csr.c): makes a new ECDSA P-256
+ * key pair (kept on the device, pending) and writes its PKCS#10 request, subject
+ * "CN=<common_name>,O=<organization>" (organization NULL or "": none), as PEM into out.
+ * Its length, -EINVAL (a value with a character that would need escaping), -ENOMEM (out too
+ * small) or -EIO.
+ */
+int ocpp_port_csr_generate(const char *common_name, const char *organization, char *out,
+			   size_t out_len);
+
+/**
+ * Uses chain_pem (leaf first) with the pending key of the last request (from_pending: the
+ * Central System's CertificateSigned) or the active key (at start, the stored chain), registered
+ * under CONFIG_OCPP_TLS_SEC_TAG for the next connection. 0, -EINVAL, -ENOENT (no such key) or
+ * tls_credential_add's error.
+ */
+int ocpp_port_client_certificate_use(const char *chain_pem, size_t len, bool from_pending);
+
 /** CONFIG_OCPP_AUTHORIZATION_KEY ("" when none). */
 const char *ocpp_port_authorization_key(void);
 
