@@ -38,8 +38,6 @@ static struct {
 	char pending_key[KEY_PEM_MAX];
 	/* The key of the certificate in use; registered under CONFIG_OCPP_TLS_SEC_TAG. */
 	char active_key[KEY_PEM_MAX];
-	/* The chain in use (PEM, NUL-terminated). */
-	char chain[CONFIG_OCPP_CERTIFICATE_SIGNED_MAX_CHAIN_SIZE + 1];
 } csr;
 
 static int random_bytes(void *ctx, unsigned char *buf, size_t len)
@@ -174,15 +172,15 @@ int ocpp_port_csr_generate(const char *common_name, const char *organization, ch
 	return (int)strlen(out);
 }
 
-/* Registers chain + key under the tag, replacing what it held. Lock held. */
-static int register_client_certificate(void)
+/* Registers the leaf (DER, kept by pointer) + the active key under the tag. Lock held. */
+static int register_client_certificate(const uint8_t *leaf_der, size_t len)
 {
 	int ret;
 
 	(void)tls_credential_delete(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PUBLIC_CERTIFICATE);
 	(void)tls_credential_delete(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PRIVATE_KEY);
 	ret = tls_credential_add(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PUBLIC_CERTIFICATE,
-				 csr.chain, strlen(csr.chain) + 1);
+				 leaf_der, len);
 	if (ret == 0) {
 		ret = tls_credential_add(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PRIVATE_KEY,
 					 csr.active_key, strlen(csr.active_key) + 1);
@@ -193,11 +191,11 @@ static int register_client_certificate(void)
 	return ret;
 }
 
-int ocpp_port_client_certificate_use(const char *chain_pem, size_t len, bool from_pending)
+int ocpp_port_client_certificate_use(const uint8_t *leaf_der, size_t len, bool from_pending)
 {
 	int ret;
 
-	if (chain_pem == NULL || len == 0 || len >= sizeof(csr.chain)) {
+	if (leaf_der == NULL || len == 0) {
 		return -EINVAL;
 	}
 	csr_init();
@@ -217,9 +215,7 @@ int ocpp_port_client_certificate_use(const char *chain_pem, size_t len, bool fro
 		k_mutex_unlock(&csr.lock);
 		return -ENOENT;
 	}
-	memcpy(csr.chain, chain_pem, len);
-	csr.chain[len] = '\0';
-	ret = register_client_certificate();
+	ret = register_client_certificate(leaf_der, len);
 	k_mutex_unlock(&csr.lock);
 	return ret;
 }

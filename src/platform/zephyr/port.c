@@ -159,6 +159,35 @@ static const unsigned char client_key[] = {
 #endif
 static bool have_ca, have_client;
 
+#if defined(CONFIG_OCPP_PROFILE_CERTIFICATES)
+#define INSTALLED_ROOTS CONFIG_OCPP_CERTIFICATE_STORE_MAX
+#else
+#define INSTALLED_ROOTS 0
+#endif
+/* The tag of the library's credentials, then one per installed CentralSystemRootCertificate. */
+static sec_tag_t tls_tags[1 + INSTALLED_ROOTS] = {CONFIG_OCPP_TLS_SEC_TAG};
+static size_t tls_tag_count = 1;
+
+int ocpp_port_tls_installed_roots(const uint8_t *const *ders, const size_t *lens, size_t count)
+{
+	size_t registered = 0;
+
+	if (count > INSTALLED_ROOTS || (count > 0 && (ders == NULL || lens == NULL))) {
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < INSTALLED_ROOTS; i++) {
+		sec_tag_t tag = CONFIG_OCPP_TLS_SEC_TAG + 1 + i;
+
+		(void)tls_credential_delete(tag, TLS_CREDENTIAL_CA_CERTIFICATE);
+		if (i < count && tls_credential_add(tag, TLS_CREDENTIAL_CA_CERTIFICATE, ders[i],
+						    lens[i]) == 0) {
+			tls_tags[1 + registered++] = tag;
+		}
+	}
+	tls_tag_count = 1 + registered;
+	return registered == count ? 0 : -ENOMEM;
+}
+
 static int register_credentials(void)
 {
 	int ret = 0;
@@ -186,6 +215,26 @@ static int register_credentials(void)
 	return 0;
 }
 SYS_INIT(register_credentials, APPLICATION, CONFIG_APPLICATION_INIT_PRIORITY);
+
+int ocpp_port_tls_builtin_client(void)
+{
+	(void)tls_credential_delete(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PUBLIC_CERTIFICATE);
+	(void)tls_credential_delete(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PRIVATE_KEY);
+	have_client = false;
+#if defined(OCPP_CLIENT_CERT_INC) && defined(OCPP_CLIENT_KEY_INC)
+	int ret = tls_credential_add(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PUBLIC_CERTIFICATE,
+				     client_cert, sizeof(client_cert));
+
+	if (ret == 0) {
+		ret = tls_credential_add(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PRIVATE_KEY,
+					 client_key, sizeof(client_key));
+	}
+	have_client = ret == 0;
+	return ret;
+#else
+	return 0;
+#endif
+}
 
 int ocpp_port_tls_credential_set(int kind, const void *data, size_t len)
 {
@@ -222,6 +271,13 @@ static bool tag_has(enum tls_credential_type type)
 #endif
 
 #if !defined(CONFIG_OCPP_TLS)
+int ocpp_port_tls_installed_roots(const uint8_t *const *ders, const size_t *lens, size_t count)
+{
+	ARG_UNUSED(ders);
+	ARG_UNUSED(lens);
+	return count == 0 ? 0 : -ENOTSUP;
+}
+
 int ocpp_port_tls_credential_set(int kind, const void *data, size_t len)
 {
 	ARG_UNUSED(kind);
@@ -234,7 +290,7 @@ int ocpp_port_tls_credential_set(int kind, const void *data, size_t len)
 void ocpp_port_tls_provisioned(bool *ca, bool *client)
 {
 #if defined(CONFIG_OCPP_TLS)
-	*ca = have_ca || tag_has(TLS_CREDENTIAL_CA_CERTIFICATE);
+	*ca = have_ca || tag_has(TLS_CREDENTIAL_CA_CERTIFICATE) || tls_tag_count > 1;
 	*client = have_client || (tag_has(TLS_CREDENTIAL_PUBLIC_CERTIFICATE) &&
 				  tag_has(TLS_CREDENTIAL_PRIVATE_KEY));
 #else
@@ -253,14 +309,14 @@ void ocpp_port_tls_provisioned(bool *ca, bool *client)
  */
 static int tls_socket(int family, const char *host)
 {
-	static const sec_tag_t tags[] = {CONFIG_OCPP_TLS_SEC_TAG};
 	int verify = TLS_PEER_VERIFY_OPTIONAL;
 	int fd = zsock_socket(family, SOCK_STREAM, IPPROTO_TLS_1_2);
 
 	if (fd < 0) {
 		return -errno;
 	}
-	if (zsock_setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, tags, sizeof(tags)) < 0 ||
+	if (zsock_setsockopt(fd, SOL_TLS, TLS_SEC_TAG_LIST, tls_tags,
+			     tls_tag_count * sizeof(tls_tags[0])) < 0 ||
 	    zsock_setsockopt(fd, SOL_TLS, TLS_HOSTNAME, host, strlen(host)) < 0 ||
 	    zsock_setsockopt(fd, SOL_TLS, TLS_PEER_VERIFY, &verify, sizeof(verify)) < 0) {
 		int ret = -errno;

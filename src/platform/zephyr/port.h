@@ -50,6 +50,21 @@ void ocpp_port_tls_provisioned(bool *ca, bool *client);
 int ocpp_port_tls_credential_set(int kind, const void *data, size_t len);
 
 /**
+ * The installed CentralSystemRootCertificates (the engine's store, DER, kept by pointer: they
+ * must stay valid until the next call), registered as CA certificates under the tags after
+ * CONFIG_OCPP_TLS_SEC_TAG and trusted from the next connection besides the tag's own. 0,
+ * -EINVAL (more than CONFIG_OCPP_CERTIFICATE_STORE_MAX), -ENOMEM (a credential slot missing:
+ * CONFIG_TLS_MAX_CREDENTIALS_NUMBER) or -ENOTSUP without CONFIG_OCPP_TLS.
+ */
+int ocpp_port_tls_installed_roots(const uint8_t *const *ders, const size_t *lens, size_t count);
+
+/**
+ * The client certificate of CONFIG_OCPP_CLIENT_CERT_FILE/KEY_FILE registered again (or none):
+ * after the Central System refused the one it signed. 0 or tls_credential_add's error.
+ */
+int ocpp_port_tls_builtin_client(void);
+
+/**
  * Certificate signing (CONFIG_OCPP_PROFILE_CERTIFICATE_SIGNING, csr.c): makes a new ECDSA P-256
  * key pair (kept on the device, pending) and writes its PKCS#10 request, subject
  * "CN=<common_name>,O=<organization>" (organization NULL or "": none), as PEM into out.
@@ -60,12 +75,12 @@ int ocpp_port_csr_generate(const char *common_name, const char *organization, ch
 			   size_t out_len);
 
 /**
- * Uses chain_pem (leaf first) with the pending key of the last request (from_pending: the
- * Central System's CertificateSigned) or the active key (at start, the stored chain), registered
- * under CONFIG_OCPP_TLS_SEC_TAG for the next connection. 0, -EINVAL, -ENOENT (no such key) or
- * tls_credential_add's error.
+ * Uses the signed certificate leaf_der (DER, kept by pointer: it must stay valid) with the
+ * pending key of the last request (from_pending: the Central System's CertificateSigned) or the
+ * active key (at start, the stored certificate), registered under CONFIG_OCPP_TLS_SEC_TAG for
+ * the next connection. 0, -EINVAL, -ENOENT (no such key) or tls_credential_add's error.
  */
-int ocpp_port_client_certificate_use(const char *chain_pem, size_t len, bool from_pending);
+int ocpp_port_client_certificate_use(const uint8_t *leaf_der, size_t len, bool from_pending);
 
 /** CONFIG_OCPP_AUTHORIZATION_KEY ("" when none). */
 const char *ocpp_port_authorization_key(void);
