@@ -3,8 +3,8 @@
 //! whitepaper's `CertificateHashData`.
 //!
 //! `no_std`, no heap: every view borrows the caller's DER; every length is checked and bad
-//! input is an [`X509Error`], never a panic. No signature is checked here (that needs a key and
-//! is the platform's job): the reader hands out the signed bytes ([`Certificate::tbs`]), the
+//! input is an [`X509Error`](crate::x509::X509Error), never a panic. No signature is checked here (that needs a key and
+//! is the platform's job): the reader hands out the signed bytes ([`Certificate::tbs`](crate::x509::Certificate::tbs)), the
 //! algorithm and the signature for it.
 
 use crate::datetime::DateTime;
