@@ -363,6 +363,19 @@ fn payloads_that_do_not_match_the_schema_get_the_callerror_codes() {
             "{payload}"
         );
     }
+    // The longest certificate, a PEM of 5500 characters in lines of 64, fits the receive buffer
+    // as a whole frame, its line breaks escaped.
+    let line = format!("{}\n", "A".repeat(64));
+    let longest: String = line.repeat(5500 / 65) + &"A".repeat(5500 % 65);
+    assert_eq!(longest.chars().count(), 5500);
+    let frame = json!([2, "an-id-of-36-characters-xxxxxxxxxxxxx", "InstallCertificate",
+        {"certificateType": CS, "certificate": longest}])
+    .to_string();
+    assert!(
+        frame.len() <= crate::capacity::FRAME_CAPACITY,
+        "{} bytes",
+        frame.len()
+    );
     // 5500 characters are allowed (Rejected: not a certificate).
     let payload = json!({"certificateType": CS, "certificate": "A".repeat(5500)});
     assert_eq!(
