@@ -87,6 +87,7 @@ pub unsafe extern "C" fn ocpp_size_probe(input: *const u8, len: usize, out: *mut
             black_box(der);
         }
         black_box(cp.central_system_roots_version());
+        cp.tls_peer_verified(frame);
     }
     // Persistence: what a platform with a store calls (restore at start, drain after each step).
     #[cfg(feature = "store")]
