@@ -403,7 +403,10 @@ fn csr_public_key_info_matches_cryptography() {
     // The PEM a SignCertificate.req carries: der_to_pem writes what cryptography writes.
     let mut pem = [0u8; 2048];
     let n = der_to_pem("CERTIFICATE REQUEST", &der, &mut pem).unwrap();
-    assert_eq!(core::str::from_utf8(&pem[..n]).unwrap(), field(pki(), "csr_pem"));
+    assert_eq!(
+        core::str::from_utf8(&pem[..n]).unwrap(),
+        field(pki(), "csr_pem")
+    );
     let csr = CertificationRequest::parse(&der).unwrap();
     assert_eq!(csr.subject.common_name(), Some("CP001"));
     assert_eq!(csr.subject.organization(), Some("Some CPO"));
