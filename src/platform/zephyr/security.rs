@@ -52,9 +52,38 @@ pub unsafe fn set_tls_credential(kind: i32, data: *const core::ffi::c_void, len:
     unsafe { port::ocpp_port_tls_credential_set(kind, data, len) }
 }
 
+/// The installed CentralSystemRootCertificates as TLS trust anchors of the next connection.
+/// Registered before every connect: the port keeps pointers into the engine's store, whose bytes
+/// move when any certificate is installed or deleted (the engine lock is held until the
+/// handshake is done).
+#[cfg(feature = "certificates")]
+fn register_installed_roots<S: Station>(cp: &mut ChargePoint<S>) {
+    use crate::capacity::CERTIFICATE_STORE_MAX;
+    use crate::messages::CertificateUse;
+    let mut ders = [core::ptr::null::<u8>(); CERTIFICATE_STORE_MAX];
+    let mut lens = [0usize; CERTIFICATE_STORE_MAX];
+    let mut count = 0;
+    let roots = cp.installed_certificates(CertificateUse::CentralSystemRootCertificate);
+    for ((der, ptr), len) in roots.zip(ders.iter_mut()).zip(lens.iter_mut()) {
+        *ptr = der.as_ptr();
+        *len = der.len();
+        count += 1;
+    }
+    // SAFETY: `count` entries of both arrays are set; they point into the engine's store, which
+    // stays unchanged until the next call (see above).
+    let ret = unsafe { port::ocpp_port_tls_installed_roots(ders.as_ptr(), lens.as_ptr(), count) };
+    if ret < 0 {
+        warn!("installed root certificates not all registered ({ret})");
+    }
+    // An installed root is a CA for SecurityProfile 2 and 3.
+    refresh_provisioning(cp);
+}
+
 /// Before each connect: the profile and Basic Auth of the engine's settings. `path` is the
 /// WebSocket path (its last segment is the charge point id, the Basic Auth user).
-pub(super) fn prepare<S: Station>(cp: &ChargePoint<S>, path: &str) -> i32 {
+pub(super) fn prepare<S: Station>(cp: &mut ChargePoint<S>, path: &str) -> i32 {
+    #[cfg(feature = "certificates")]
+    register_installed_roots(cp);
     let settings = cp.connection_settings();
     let id = path
         .trim_end_matches(['\0', '/'])
