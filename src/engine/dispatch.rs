@@ -101,6 +101,8 @@ impl<S: Station> ChargePoint<S> {
             Action::TriggerMessage => self.handle_trigger_message(call),
             #[cfg(feature = "security")]
             Action::ExtendedTriggerMessage => self.handle_extended_trigger_message(call),
+            #[cfg(feature = "certificate-signing")]
+            Action::CertificateSigned => self.handle_certificate_signed(call),
             #[cfg(feature = "reservation")]
             Action::ReserveNow => self.handle_reserve_now(call),
             #[cfg(feature = "reservation")]

@@ -29,7 +29,7 @@ mod requests;
 #[cfg(feature = "reservation")]
 pub mod reservation;
 #[cfg(feature = "security")]
-mod security;
+pub mod security;
 #[cfg(feature = "smart-charging")]
 pub mod smart_charging;
 pub mod store;
@@ -60,6 +60,8 @@ pub use credentials::{ConnectionFailure, ConnectionSettings, Provisioning};
 #[cfg(feature = "firmware-management")]
 pub use firmware::{TransferError, TransferJob, TransferKind};
 use queue::{LocalTxId, Stamp, TransactionQueue, TxMessage, MAX_RECORD};
+#[cfg(feature = "certificate-signing")]
+pub use security::certificate_signing::{CsrRequest, CHAIN_DER_MAX};
 
 use authorization::CacheEntry;
 use boot::WallClock;
@@ -363,6 +365,8 @@ pub struct ChargePoint<S: Station> {
     firmware: firmware::FirmwareManagement,
     #[cfg(feature = "security-profiles")]
     credentials: credentials::Credentials,
+    #[cfg(feature = "certificate-signing")]
+    signing: security::certificate_signing::CertificateSigning,
     data_transfer_request: Option<DataTransferRequest>,
     data_transfer_response: Option<(Ticket, DataTransferResponse)>,
     wall: Option<WallClock>,
@@ -460,6 +464,8 @@ impl<S: Station> ChargePoint<S> {
             firmware: firmware::FirmwareManagement::default(),
             #[cfg(feature = "security-profiles")]
             credentials: credentials::Credentials::default(),
+            #[cfg(feature = "certificate-signing")]
+            signing: security::certificate_signing::CertificateSigning::new(),
             data_transfer_request: None,
             data_transfer_response: None,
             wall: None,
@@ -574,6 +580,8 @@ impl<S: Station> ChargePoint<S> {
         #[cfg(feature = "security-profiles")]
         self.credentials_connected();
         self.connected = true;
+        #[cfg(feature = "certificate-signing")]
+        self.certificate_signing_connected();
         self.registration = None;
         self.next_boot_at = Some(now);
         self.next_heartbeat_at = None;

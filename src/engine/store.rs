@@ -52,6 +52,10 @@ pub enum Record {
     /// The firmware update in progress (Firmware Management).
     #[cfg(feature = "firmware-management")]
     Firmware,
+    /// The client certificate chain accepted by CertificateSigned and the key of the CSR
+    /// awaiting one (certificate signing).
+    #[cfg(feature = "certificate-signing")]
+    ClientCertificate,
 }
 
 /// Fixed-name records: (record, key, kind byte).
@@ -66,6 +70,8 @@ const FIXED: &[(Record, &str, u8)] = &[
     (Record::Reservations, "resv", 8),
     #[cfg(feature = "firmware-management")]
     (Record::Firmware, "fw", 10),
+    #[cfg(feature = "certificate-signing")]
+    (Record::ClientCertificate, "ccert", 13),
 ];
 const KIND_QUEUED: u8 = 1;
 const KIND_TRANSACTION: u8 = 2;
@@ -181,6 +187,13 @@ const PROFILE_RECORD: usize = 0;
 const FIRMWARE_RECORD: usize = 1 + 2 + crate::capacity::FIRMWARE_LOCATION_MAX + 8 + 4 + 4;
 #[cfg(not(feature = "firmware-management"))]
 const FIRMWARE_RECORD: usize = 0;
+#[cfg(feature = "certificate-signing")]
+const CLIENT_CERTIFICATE_RECORD: usize = 2
+    + super::security::certificate_signing::CHAIN_DER_MAX
+    + 2
+    + super::security::certificate_signing::SPKI_MAX;
+#[cfg(not(feature = "certificate-signing"))]
+const CLIENT_CERTIFICATE_RECORD: usize = 0;
 
 pub(super) const fn max(a: usize, b: usize) -> usize {
     if a > b {
@@ -202,7 +215,10 @@ pub const MAX_STORED_RECORD: usize = HEADER
             max(CACHE_RECORD, LIST_RECORD),
             max(
                 max(RESERVATIONS_RECORD, PROFILE_RECORD),
-                max(FIRMWARE_RECORD, MAX_CONNECTORS + 2),
+                max(
+                    FIRMWARE_RECORD,
+                    max(CLIENT_CERTIFICATE_RECORD, MAX_CONNECTORS + 2),
+                ),
             ),
         ),
     );
@@ -477,6 +493,12 @@ impl<S: Station> ChargePoint<S> {
                 Some(u) => frame(buf, record, |w| firmware::encode_update(w, u)),
                 None => return Encoded::Empty,
             },
+            #[cfg(feature = "certificate-signing")]
+            Record::ClientCertificate if self.client_certificate_is_empty() => {
+                return Encoded::Empty
+            }
+            #[cfg(feature = "certificate-signing")]
+            Record::ClientCertificate => frame(buf, record, |w| self.encode_client_certificate(w)),
             Record::Queued(_) | Record::Transaction(_) => return Encoded::Empty,
             #[cfg(feature = "smart-charging")]
             Record::ChargingProfile(_) => return Encoded::Empty,

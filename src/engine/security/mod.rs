@@ -2,4 +2,6 @@
 //! ([`events`]); ExtendedTriggerMessage lives beside TriggerMessage in `engine/trigger.rs`, whose
 //! paths it reuses.
 
+#[cfg(feature = "certificate-signing")]
+pub mod certificate_signing;
 mod events;

@@ -94,6 +94,8 @@ impl<S: Station> ChargePoint<S> {
                 (usize::from(slot) < self.store.profile_sums.len()).then_some(())?;
                 self.restore_charging_profile(Instant(0), entry).ok()
             }
+            #[cfg(feature = "certificate-signing")]
+            Record::ClientCertificate => self.restore_client_certificate(r),
             #[cfg(feature = "firmware-management")]
             Record::Firmware => {
                 self.firmware.update = Some(firmware::decode_update(r)?);
