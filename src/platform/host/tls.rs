@@ -22,10 +22,22 @@ pub(super) struct Tls {
     server_only: Arc<ClientConfig>,
     /// Profile 3: with the client certificate, when one is configured.
     mutual: Option<Arc<ClientConfig>>,
+    /// Profile 3 with the chain of CertificateSigned and the key of its CSR (certificate
+    /// signing): preferred to `mutual` while set.
+    #[cfg(feature = "certificate-signing")]
+    signed: std::sync::Mutex<Option<Arc<ClientConfig>>>,
+    /// Builds a client configuration with a client certificate (the roots of `server_only`).
+    #[cfg(feature = "certificate-signing")]
+    with_client: Box<ClientConfigBuilder>,
     /// The Central System asked for a client certificate that this connection did not have: a
     /// server that then closes without an alert (Python's asyncio does) refused the charge point.
     asked_without: Arc<AtomicBool>,
 }
+
+#[cfg(feature = "certificate-signing")]
+type ClientConfigBuilder = dyn Fn(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) -> Result<ClientConfig, String>
+    + Send
+    + Sync;
 
 /// The client certificate "resolver" of `server_only`: has none, remembers being asked.
 #[derive(Debug)]
@@ -94,24 +106,68 @@ impl Tls {
         };
         let server_name = ServerName::try_from(host.to_owned())
             .map_err(|e| format!("{host}: not a TLS server name: {e}"))?;
+        #[cfg(feature = "certificate-signing")]
+        let with_client: Box<ClientConfigBuilder> = Box::new(move |chain, key| {
+            ClientConfig::builder_with_provider(Arc::clone(&provider))
+                .with_safe_default_protocol_versions()
+                .map(|b| b.with_root_certificates(Arc::clone(&roots)))
+                .and_then(|b| b.with_client_auth_cert(chain, key))
+                .map_err(|e| format!("client certificate: {e}"))
+        });
         Ok(Self {
             server_name,
             server_only,
             mutual,
+            #[cfg(feature = "certificate-signing")]
+            signed: std::sync::Mutex::new(None),
+            #[cfg(feature = "certificate-signing")]
+            with_client,
             asked_without,
         })
     }
 
     pub(super) fn has_client_certificate(&self) -> bool {
+        #[cfg(feature = "certificate-signing")]
+        if lock(&self.signed).is_some() {
+            return true;
+        }
         self.mutual.is_some()
+    }
+
+    /// Profile 3 connections from now on present `chain` (DER certificates back to back, the
+    /// engine's [`ChargePoint::client_certificate_chain`]) with `key_pem` (PKCS#8 PEM); None:
+    /// the provisioned certificate again.
+    #[cfg(feature = "certificate-signing")]
+    pub(super) fn set_signed_client_certificate(
+        &self,
+        signed: Option<(&[u8], &str)>,
+    ) -> Result<(), String> {
+        let config = match signed {
+            None => None,
+            Some((der, key_pem)) => {
+                let chain = crate::x509::der_chain(der)
+                    .map(|c| c.map(|c| CertificateDer::from(c.to_vec())))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("client certificate chain: {e:?}"))?;
+                let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+                    .map_err(|e| format!("client key: {e}"))?;
+                Some(Arc::new((self.with_client)(chain, key)?))
+            }
+        };
+        *lock(&self.signed) = config;
+        Ok(())
     }
 
     /// A TLS session on `tcp`, with the client certificate when `mutual` (profile 3). The
     /// handshake itself runs in [`handshake_step`].
     pub(super) fn session(&self, mutual: bool) -> Result<ClientConnection, String> {
         self.asked_without.store(false, Ordering::Release);
-        let config = match (mutual, &self.mutual) {
-            (true, Some(config)) => config,
+        #[cfg(feature = "certificate-signing")]
+        let signed = lock(&self.signed).clone();
+        #[cfg(not(feature = "certificate-signing"))]
+        let signed: Option<Arc<ClientConfig>> = None;
+        let config = match (mutual, signed.as_ref(), &self.mutual) {
+            (true, Some(config), _) | (true, None, Some(config)) => config,
             _ => &self.server_only,
         };
         ClientConnection::new(Arc::clone(config), self.server_name.clone())
