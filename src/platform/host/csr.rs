@@ -1,6 +1,7 @@
 //! Certificate signing on the host (feature `certificate-signing`): the key pairs and CSRs the
 //! engine asks for ([`ChargePoint::poll_csr_request`]), by rcgen on ring (ECDSA P-256), and the
-//! key files they leave in the store directory so they survive restarts:
+//! key files they leave in the `keys/` directory of the store directory so they survive
+//! restarts:
 //! - `csr-pending.key`: the key of the CSR sent last (PKCS#8 PEM), until its certificate comes;
 //! - `csr-client.key`: the key of the chain the engine accepted ([`ChargePoint::client_certificate_chain`]).
 //!
@@ -43,7 +44,14 @@ pub(super) struct KeyFiles {
 }
 
 impl KeyFiles {
-    pub(super) fn open(dir: Option<PathBuf>) -> Self {
+    /// The keys kept in `store_dir/keys` (none: in memory only).
+    pub(super) fn open(store_dir: Option<PathBuf>) -> Self {
+        let dir = store_dir.map(|d| d.join("keys"));
+        if let Some(dir) = &dir {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                warn!("key directory {}: {e}", dir.display());
+            }
+        }
         let read = |name: &str| {
             dir.as_ref()
                 .and_then(|d| std::fs::read_to_string(d.join(name)).ok())
