@@ -29,7 +29,7 @@ mod requests;
 #[cfg(feature = "reservation")]
 pub mod reservation;
 #[cfg(feature = "security")]
-pub mod security;
+mod security;
 #[cfg(feature = "smart-charging")]
 pub mod smart_charging;
 pub mod store;
