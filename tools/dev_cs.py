@@ -154,6 +154,11 @@ POST /update_firmware {"cp_id","image" | "location","retrieve_date"=now,"retries
                        "retry_interval"?,"timeout"=10}  -> as POST /call (UpdateFirmware)
 POST /get_diagnostics {"cp_id","location"=the upload URL,"retries"?,"retry_interval"?,
                        "start_time"?,"stop_time"?,"timeout"=10}  -> as POST /call
+Security Profiles (--tls, see tools/dev_cs_tls.py):
+GET  /tls/certificate?name=ca|ca2|other-ca -> {"name","pem","certificateHashData"}
+                 (a generated CA's PEM, never its key, and its CertificateHashData as
+                 Python cryptography's OCSP CertID computes it: for InstallCertificate and
+                 what GetInstalledCertificateIds should list)
 Certificate signing (SignCertificate is answered by signing the CSR with the --tls CA):
 GET  /signed_certificates?cp_id=X  -> [{"serial","subject","issuer","spki_sha256","chain"}, ...]
 GET  /client_certificates?cp_id=X  -> [{"serial","subject","issuer","spki_sha256"} | null, ...]
@@ -1005,6 +1010,13 @@ class CentralSystem:
             return self.files.downloads
         if route == ("GET", "/uploads"):
             return self.files.uploads
+        if route == ("GET", "/tls/certificate"):
+            if self.tls_files is None:
+                raise ControlError(400, "NotTls", "the dev CS was started without --tls")
+            try:
+                return dev_cs_tls.certificate_info(self.tls_files, query.get("name", "ca"))
+            except (ValueError, OSError) as e:
+                raise ControlError(404, "NotFound", str(e)) from e
         if route in (("GET", "/client_certificates"), ("GET", "/signed_certificates")):
             return await dev_cs_security.dispatch(self, "GET", route[1], query, {})
         if method == "GET" and route[1] in ("/messages", "/transactions", "/frames", "/status"):
@@ -1383,7 +1395,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                      help="where the certificates are generated (default: a new temporary "
                           "directory); one holding ca.pem already is used as it is")
     sec.add_argument("--server-cert", choices=dev_cs_tls.SERVER_CERTS, default="good",
-                     help="the certificate presented: good, expired or wrong-host (for wrong.example)")
+                     help="the certificate presented: good, expired, wrong-host (for wrong.example) "
+                          "or ca2 (signed by the second CA, ca2.pem)")
     sec.add_argument("--require-client-cert", action="store_true",
                      help="require a client certificate signed by the CA (Security Profile 3)")
     sec.add_argument("--password", action="append", metavar="KEY",

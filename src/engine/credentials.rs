@@ -160,6 +160,8 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// A connection succeeded: the credentials it used are now the ones to fall back to.
+    /// The certificate of the connection changed (certificate signing): reconnect.
+    #[cfg(feature = "certificate-signing")]
     pub(super) fn credentials_reconnect(&mut self) {
         self.credentials.reconnect = true;
     }

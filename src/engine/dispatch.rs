@@ -101,6 +101,12 @@ impl<S: Station> ChargePoint<S> {
             Action::TriggerMessage => self.handle_trigger_message(call),
             #[cfg(feature = "security")]
             Action::ExtendedTriggerMessage => self.handle_extended_trigger_message(call),
+            #[cfg(feature = "certificates")]
+            Action::InstallCertificate => self.handle_install_certificate(call),
+            #[cfg(feature = "certificates")]
+            Action::GetInstalledCertificateIds => self.handle_get_installed_certificate_ids(call),
+            #[cfg(feature = "certificates")]
+            Action::DeleteCertificate => self.handle_delete_certificate(call),
             #[cfg(feature = "certificate-signing")]
             Action::CertificateSigned => self.handle_certificate_signed(call),
             #[cfg(feature = "reservation")]

@@ -365,6 +365,8 @@ pub struct ChargePoint<S: Station> {
     firmware: firmware::FirmwareManagement,
     #[cfg(feature = "security-profiles")]
     credentials: credentials::Credentials,
+    #[cfg(feature = "certificates")]
+    certificates: security::certificates::CertificateStore,
     #[cfg(feature = "certificate-signing")]
     signing: security::certificate_signing::CertificateSigning,
     data_transfer_request: Option<DataTransferRequest>,
@@ -464,6 +466,8 @@ impl<S: Station> ChargePoint<S> {
             firmware: firmware::FirmwareManagement::default(),
             #[cfg(feature = "security-profiles")]
             credentials: credentials::Credentials::default(),
+            #[cfg(feature = "certificates")]
+            certificates: security::certificates::CertificateStore::new(),
             #[cfg(feature = "certificate-signing")]
             signing: security::certificate_signing::CertificateSigning::new(),
             data_transfer_request: None,

@@ -2,6 +2,8 @@
 
 #[cfg(feature = "certificate-signing")]
 pub mod certificate_signing;
+#[cfg(feature = "certificates")]
+pub mod certificates;
 pub mod core_profile;
 #[cfg(any(feature = "remote-trigger", feature = "firmware-management"))]
 pub mod firmware;
@@ -21,6 +23,8 @@ pub mod types;
 
 #[cfg(feature = "certificate-signing")]
 pub use certificate_signing::*;
+#[cfg(feature = "certificates")]
+pub use certificates::*;
 pub use core_profile::*;
 #[cfg(any(feature = "remote-trigger", feature = "firmware-management"))]
 pub use firmware::*;

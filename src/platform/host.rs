@@ -731,7 +731,20 @@ impl<S: Station> IoThread<S> {
         on_event: &mut impl FnMut(&Event),
         left: &impl Fn() -> Option<Duration>,
     ) -> Result<Stream, String> {
-        let mut conn = tls.session(mutual)?;
+        // The engine's installed CentralSystemRootCertificates join the CA file's roots: one
+        // installed by InstallCertificate is trusted from this (the next) connection on.
+        #[cfg(feature = "certificates")]
+        let (roots_version, installed) = self.step_with(|cp, _| {
+            use crate::messages::CertificateUse;
+            let installed: Vec<Vec<u8>> = cp
+                .installed_certificates(CertificateUse::CentralSystemRootCertificate)
+                .map(<[u8]>::to_vec)
+                .collect();
+            (Some(cp.central_system_roots_version()), installed)
+        });
+        #[cfg(not(feature = "certificates"))]
+        let (roots_version, installed) = (None, Vec::new());
+        let mut conn = tls.session(mutual, roots_version, &installed)?;
         loop {
             match tls::handshake_step(&mut conn, &mut tcp) {
                 Ok(true) => break,

@@ -15,6 +15,8 @@ mod boot;
 mod central_system;
 #[cfg(feature = "certificate-signing")]
 mod certificate_signing;
+#[cfg(feature = "certificates")]
+mod certificates;
 #[cfg(feature = "security-profiles")]
 mod credentials;
 #[cfg(feature = "firmware-management")]

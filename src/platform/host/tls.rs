@@ -3,7 +3,7 @@
 //! into the engine's [`ConnectionFailure`].
 
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustls::client::ResolvesClientCert;
 use rustls::pki_types::pem::PemObject;
@@ -14,30 +14,43 @@ use rustls::{AlertDescription, ClientConfig, ClientConnection, RootCertStore, Si
 use super::*;
 use crate::engine::ConnectionFailure;
 
-/// The TLS client configurations, loaded once at spawn.
+/// The TLS client configurations: the files are loaded once at spawn; the configurations are
+/// built from them plus the CentralSystemRootCertificates installed in the engine
+/// (InstallCertificate), and rebuilt for the next connection whenever that set changes.
 pub(super) struct Tls {
     server_name: ServerName<'static>,
-    /// Profile 2 (and a `wss://` URL below profile 2): the Central System is verified, the
-    /// charge point presents no certificate.
-    server_only: Arc<ClientConfig>,
-    /// Profile 3: with the client certificate, when one is configured.
-    mutual: Option<Arc<ClientConfig>>,
+    /// The CA file's certificates (`HostConfig::ca_file`).
+    file_roots: Vec<CertificateDer<'static>>,
+    /// Profile 3's client certificate chain and key, when configured.
+    client: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    configs: Mutex<Configs>,
     /// Profile 3 with the chain of CertificateSigned and the key of its CSR (certificate
-    /// signing): preferred to `mutual` while set.
+    /// signing): used instead of `client` while set.
     #[cfg(feature = "certificate-signing")]
-    signed: std::sync::Mutex<Option<Arc<ClientConfig>>>,
-    /// Builds a client configuration with a client certificate (the roots of `server_only`).
+    signed: Mutex<Option<ClientCertificate>>,
+    /// `signed` changed: the configurations are rebuilt for the next connection.
     #[cfg(feature = "certificate-signing")]
-    with_client: Box<ClientConfigBuilder>,
+    rebuild: AtomicBool,
     /// The Central System asked for a client certificate that this connection did not have: a
     /// server that then closes without an alert (Python's asyncio does) refused the charge point.
     asked_without: Arc<AtomicBool>,
 }
 
+/// A client certificate chain and its key.
 #[cfg(feature = "certificate-signing")]
-type ClientConfigBuilder = dyn Fn(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) -> Result<ClientConfig, String>
-    + Send
-    + Sync;
+type ClientCertificate = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
+
+/// The configurations built for one set of installed roots.
+struct Configs {
+    /// The engine's `central_system_roots_version` they were built with.
+    roots_version: Option<u32>,
+    /// Profile 2 (and a `wss://` URL below profile 2): the Central System is verified, the
+    /// charge point presents no certificate.
+    server_only: Arc<ClientConfig>,
+    /// Profile 3: with the client certificate, when one is configured.
+    mutual: Option<Arc<ClientConfig>>,
+}
 
 /// The client certificate "resolver" of `server_only`: has none, remembers being asked.
 #[derive(Debug)]
@@ -61,43 +74,17 @@ impl Tls {
             .ca_file
             .as_ref()
             .ok_or("a wss:// Central System needs a CA file (HostConfig::ca_file, --ca)")?;
-        let mut roots = RootCertStore::empty();
-        let certs = CertificateDer::pem_file_iter(ca)
+        let file_roots = CertificateDer::pem_file_iter(ca)
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
             .map_err(|e| format!("CA file {}: {e}", ca.display()))?;
-        for cert in certs {
-            let cert = cert.map_err(|e| format!("CA file {}: {e}", ca.display()))?;
-            roots
-                .add(cert)
-                .map_err(|e| format!("CA file {}: {e}", ca.display()))?;
-        }
-        if roots.is_empty() {
-            return Err(format!("CA file {}: no certificate", ca.display()));
-        }
-        let roots = Arc::new(roots);
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = || {
-            ClientConfig::builder_with_provider(Arc::clone(&provider))
-                .with_safe_default_protocol_versions()
-                .map(|b| b.with_root_certificates(Arc::clone(&roots)))
-                .map_err(|e| format!("TLS configuration: {e}"))
-        };
-        let asked_without = Arc::new(AtomicBool::new(false));
-        let server_only = Arc::new(
-            builder()?.with_client_cert_resolver(Arc::new(NoClientCertificate(Arc::clone(
-                &asked_without,
-            )))),
-        );
-        let mutual = match (&config.client_cert_file, &config.client_key_file) {
+        let client = match (&config.client_cert_file, &config.client_key_file) {
             (Some(cert), Some(key)) => {
                 let chain = CertificateDer::pem_file_iter(cert)
                     .and_then(|it| it.collect::<Result<Vec<_>, _>>())
                     .map_err(|e| format!("client certificate {}: {e}", cert.display()))?;
                 let key = PrivateKeyDer::from_pem_file(key)
                     .map_err(|e| format!("client key {}: {e}", key.display()))?;
-                let config = builder()?
-                    .with_client_auth_cert(chain, key)
-                    .map_err(|e| format!("client certificate: {e}"))?;
-                Some(Arc::new(config))
+                Some((chain, key))
             }
             (None, None) => None,
             _ => {
@@ -106,22 +93,19 @@ impl Tls {
         };
         let server_name = ServerName::try_from(host.to_owned())
             .map_err(|e| format!("{host}: not a TLS server name: {e}"))?;
-        #[cfg(feature = "certificate-signing")]
-        let with_client: Box<ClientConfigBuilder> = Box::new(move |chain, key| {
-            ClientConfig::builder_with_provider(Arc::clone(&provider))
-                .with_safe_default_protocol_versions()
-                .map(|b| b.with_root_certificates(Arc::clone(&roots)))
-                .and_then(|b| b.with_client_auth_cert(chain, key))
-                .map_err(|e| format!("client certificate: {e}"))
-        });
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let asked_without = Arc::new(AtomicBool::new(false));
+        let configs = build(&provider, &file_roots, &[], client.as_ref(), &asked_without)?;
         Ok(Self {
             server_name,
-            server_only,
-            mutual,
+            file_roots,
+            client,
+            provider,
+            configs: Mutex::new(configs),
             #[cfg(feature = "certificate-signing")]
-            signed: std::sync::Mutex::new(None),
+            signed: Mutex::new(None),
             #[cfg(feature = "certificate-signing")]
-            with_client,
+            rebuild: AtomicBool::new(false),
             asked_without,
         })
     }
@@ -131,7 +115,7 @@ impl Tls {
         if lock(&self.signed).is_some() {
             return true;
         }
-        self.mutual.is_some()
+        self.client.is_some()
     }
 
     /// Profile 3 connections from now on present `chain` (DER certificates back to back, the
@@ -142,7 +126,7 @@ impl Tls {
         &self,
         signed: Option<(&[u8], &str)>,
     ) -> Result<(), String> {
-        let config = match signed {
+        let certificate = match signed {
             None => None,
             Some((der, key_pem)) => {
                 let chain = crate::x509::der_chain(der)
@@ -151,28 +135,118 @@ impl Tls {
                     .map_err(|e| format!("client certificate chain: {e:?}"))?;
                 let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
                     .map_err(|e| format!("client key: {e}"))?;
-                Some(Arc::new((self.with_client)(chain, key)?))
+                // Refused here rather than at the next connection.
+                build(
+                    &self.provider,
+                    &self.file_roots,
+                    &[],
+                    Some(&(chain.clone(), key.clone_key())),
+                    &self.asked_without,
+                )?;
+                Some((chain, key))
             }
         };
-        *lock(&self.signed) = config;
+        *lock(&self.signed) = certificate;
+        self.rebuild.store(true, Ordering::Release);
         Ok(())
     }
 
-    /// A TLS session on `tcp`, with the client certificate when `mutual` (profile 3). The
-    /// handshake itself runs in [`handshake_step`].
-    pub(super) fn session(&self, mutual: bool) -> Result<ClientConnection, String> {
+    /// A TLS session with the client certificate when `mutual` (profile 3), trusting the CA
+    /// file and `installed` (the engine's CentralSystemRootCertificates, DER, at
+    /// `roots_version`; the configurations are rebuilt when it changed). The handshake itself
+    /// runs in [`handshake_step`].
+    pub(super) fn session(
+        &self,
+        mutual: bool,
+        roots_version: Option<u32>,
+        installed: &[Vec<u8>],
+    ) -> Result<ClientConnection, String> {
         self.asked_without.store(false, Ordering::Release);
+        let mut configs = self
+            .configs
+            .lock()
+            .map_err(|_| "TLS configuration lock poisoned".to_string())?;
         #[cfg(feature = "certificate-signing")]
-        let signed = lock(&self.signed).clone();
+        let (signed, rebuild) = (
+            lock(&self.signed),
+            self.rebuild.swap(false, Ordering::AcqRel),
+        );
+        #[cfg(feature = "certificate-signing")]
+        let client = signed.as_ref().or(self.client.as_ref());
         #[cfg(not(feature = "certificate-signing"))]
-        let signed: Option<Arc<ClientConfig>> = None;
-        let config = match (mutual, signed.as_ref(), &self.mutual) {
-            (true, Some(config), _) | (true, None, Some(config)) => config,
-            _ => &self.server_only,
+        let (client, rebuild) = (self.client.as_ref(), false);
+        if configs.roots_version != roots_version || rebuild {
+            let mut rebuilt = build(
+                &self.provider,
+                &self.file_roots,
+                installed,
+                client,
+                &self.asked_without,
+            )?;
+            rebuilt.roots_version = roots_version;
+            info!(
+                "TLS roots: the CA file's {} and {} installed CentralSystemRootCertificate(s)",
+                self.file_roots.len(),
+                installed.len()
+            );
+            *configs = rebuilt;
+        }
+        let config = match (mutual, &configs.mutual) {
+            (true, Some(config)) => config,
+            _ => &configs.server_only,
         };
         ClientConnection::new(Arc::clone(config), self.server_name.clone())
             .map_err(|e| format!("TLS: {e}"))
     }
+}
+
+/// The client configurations trusting `file_roots` and `installed` (an installed certificate
+/// rustls refuses as a trust anchor is left out, with a warning).
+fn build(
+    provider: &Arc<rustls::crypto::CryptoProvider>,
+    file_roots: &[CertificateDer<'static>],
+    installed: &[Vec<u8>],
+    client: Option<&(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    asked_without: &Arc<AtomicBool>,
+) -> Result<Configs, String> {
+    let mut roots = RootCertStore::empty();
+    for cert in file_roots {
+        roots
+            .add(cert.clone())
+            .map_err(|e| format!("CA file: {e}"))?;
+    }
+    for der in installed {
+        if let Err(e) = roots.add(CertificateDer::from(der.clone())) {
+            warn!("an installed CentralSystemRootCertificate is not a usable trust anchor: {e}");
+        }
+    }
+    if roots.is_empty() {
+        return Err("CA file: no certificate".into());
+    }
+    let roots = Arc::new(roots);
+    let builder = || {
+        ClientConfig::builder_with_provider(Arc::clone(provider))
+            .with_safe_default_protocol_versions()
+            .map(|b| b.with_root_certificates(Arc::clone(&roots)))
+            .map_err(|e| format!("TLS configuration: {e}"))
+    };
+    let server_only = Arc::new(
+        builder()?
+            .with_client_cert_resolver(Arc::new(NoClientCertificate(Arc::clone(asked_without)))),
+    );
+    let mutual = match client {
+        Some((chain, key)) => Some(Arc::new(
+            builder()?
+                .with_client_auth_cert(chain.clone(), key.clone_key())
+                .map_err(|e| format!("client certificate: {e}"))?,
+        )),
+        None => None,
+    };
+    Ok(Configs {
+        roots_version: None,
+        server_only,
+        mutual,
+    })
 }
 
 impl Tls {
