@@ -497,6 +497,11 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
                     break;
                 }
             }
+            #[cfg(feature = "certificate-signing")]
+            {
+                let path = locked.inner().path.clone();
+                security::serve_csr(locked.engine(), t, &path, &mut tx[..]);
+            }
             if !flush(locked.engine(), t, tx) {
                 break;
             }

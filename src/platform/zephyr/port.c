@@ -30,6 +30,12 @@
 #include <zephyr/net/tls_credentials.h>
 #endif
 
+#if defined(CONFIG_OCPP_PROFILE_CERTIFICATE_SIGNING)
+#include <mbedtls/ecp.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_csr.h>
+#include <zephyr/random/random.h>
+#endif
 #include "port.h"
 
 LOG_MODULE_REGISTER(ocpp, CONFIG_OCPP_LOG_LEVEL);
@@ -662,3 +668,99 @@ int ocpp_port_store_load(void (*record)(void *ctx, const char *key, const uint8_
 	return -ENOTSUP;
 }
 #endif /* CONFIG_OCPP_PERSISTENCE */
+
+#if defined(CONFIG_OCPP_PROFILE_CERTIFICATE_SIGNING)
+/* The key of the last CSR: it never leaves the device. */
+static mbedtls_pk_context csr_key;
+static bool csr_key_set;
+
+static int csr_random(void *ctx, unsigned char *buf, size_t len)
+{
+	ARG_UNUSED(ctx);
+#if defined(CONFIG_CSPRNG_ENABLED)
+	return sys_csrand_get(buf, len) == 0 ? 0 : MBEDTLS_ERR_ECP_RANDOM_FAILED;
+#else
+	ARG_UNUSED(buf);
+	ARG_UNUSED(len);
+	return MBEDTLS_ERR_ECP_RANDOM_FAILED;
+#endif
+}
+
+/* Appends "key=value" to an mbedTLS subject string, escaping as RFC 4514 requires. */
+static bool dn_append(char *dn, size_t cap, size_t *at, const char *key, const char *value)
+{
+	if (*at > 0) {
+		if (*at + 1 >= cap) {
+			return false;
+		}
+		dn[(*at)++] = ',';
+	}
+	for (; *key != '\0'; key++) {
+		if (*at + 1 >= cap) {
+			return false;
+		}
+		dn[(*at)++] = *key;
+	}
+	for (; *value != '\0'; value++) {
+		if (*at + 2 >= cap) {
+			return false;
+		}
+		if (strchr(",+\"\\<>;=", *value) != NULL) {
+			dn[(*at)++] = '\\';
+		}
+		dn[(*at)++] = *value;
+	}
+	dn[*at] = '\0';
+	return true;
+}
+
+int ocpp_port_csr_generate(const char *common_name, const char *organization, uint8_t *out,
+			   size_t cap)
+{
+	/* CN and O of at most 64 characters each, every one possibly escaped. */
+	char subject[2 * 2 * 64 + 16];
+	size_t at = 0;
+	mbedtls_x509write_csr req;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_CSPRNG_ENABLED)) {
+		return -ENOTSUP;
+	}
+	if (!dn_append(subject, sizeof(subject), &at, "CN=", common_name) ||
+	    (organization[0] != '\0' &&
+	     !dn_append(subject, sizeof(subject), &at, "O=", organization))) {
+		return -ENOMEM;
+	}
+	if (csr_key_set) {
+		mbedtls_pk_free(&csr_key);
+		csr_key_set = false;
+	}
+	mbedtls_pk_init(&csr_key);
+	ret = mbedtls_pk_setup(&csr_key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+	if (ret == 0) {
+		ret = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(csr_key),
+					  csr_random, NULL);
+	}
+	if (ret != 0) {
+		LOG_ERR("CSR key generation failed (-0x%04x)", (unsigned int)-ret);
+		mbedtls_pk_free(&csr_key);
+		return -EIO;
+	}
+	mbedtls_x509write_csr_init(&req);
+	mbedtls_x509write_csr_set_md_alg(&req, MBEDTLS_MD_SHA256);
+	mbedtls_x509write_csr_set_key(&req, &csr_key);
+	ret = mbedtls_x509write_csr_set_subject_name(&req, subject);
+	if (ret == 0) {
+		ret = mbedtls_x509write_csr_pem(&req, out, cap, csr_random, NULL);
+	}
+	mbedtls_x509write_csr_free(&req);
+	if (ret != 0) {
+		LOG_ERR("CSR writing failed (-0x%04x)", (unsigned int)-ret);
+		mbedtls_pk_free(&csr_key);
+		return ret == MBEDTLS_ERR_ASN1_BUF_TOO_SMALL ? -ENOMEM : -EIO;
+	}
+	csr_key_set = true;
+	/* mbedtls_x509write_csr_pem wrote a NUL-terminated string into out. */
+	return (int)strlen((const char *)out);
+}
+#endif /* CONFIG_OCPP_PROFILE_CERTIFICATE_SIGNING */

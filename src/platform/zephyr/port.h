@@ -42,6 +42,16 @@ int ocpp_port_ws_security(int profile, const char *cp_id, const char *password);
  */
 void ocpp_port_tls_provisioned(bool *ca, bool *client);
 
+/**
+ * Certificate signing (CONFIG_OCPP_PROFILE_CERTIFICATE_SIGNING, mbedTLS): generates a new ECDSA
+ * P-256 key pair (kept in RAM by the port, never exported) and writes into out a PEM PKCS#10
+ * request signed with it, subject CN=common_name, O=organization (omitted when empty), NUL
+ * terminated. Returns the PEM's length, or -ENOTSUP (no random source), -ENOMEM (cap too
+ * small) or -EIO (mbedTLS failed).
+ */
+int ocpp_port_csr_generate(const char *common_name, const char *organization, uint8_t *out,
+			   size_t cap);
+
 /** CONFIG_OCPP_AUTHORIZATION_KEY ("" when none). */
 const char *ocpp_port_authorization_key(void);
 
