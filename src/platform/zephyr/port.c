@@ -428,9 +428,17 @@ int ocpp_port_ws_recv(uint8_t *buf, size_t cap, int32_t timeout_ms, uint64_t *to
 	}
 }
 
+/* How long ocpp_port_ws_close() lets the last frames leave before closing. */
+#define CLOSE_LINGER_MS 100
+
 void ocpp_port_ws_close(void)
 {
 	if (conn.ws >= 0) {
+		/* The last frame sent may be the answer to the request that causes this close (a
+		 * CertificateSigned or credentials change reconnects at once): closing right after
+		 * it lost it on native_sim's TLS over offloaded sockets, so it gets time to leave.
+		 */
+		k_msleep(CLOSE_LINGER_MS);
 		(void)websocket_disconnect(conn.ws);
 		conn.ws = -1;
 		/* websocket_disconnect() leaves the underlying socket open (as Zephyr's websocket
