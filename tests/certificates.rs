@@ -5,8 +5,9 @@
 //! InstallCertificate of ca2 is used for the next connection: refused while the dev CS presents
 //! ca2's server certificate, accepted after the install; GetInstalledCertificateIds lists it
 //! with the hash data Python `cryptography` computes; the certificate survives a restart of the
-//! charge point (its store directory); DeleteCertificate removes it, and the next connection
-//! is refused again.
+//! charge point (its store directory); DeleteCertificate refuses it (Failed) while it verified
+//! the connection, removes it once the connection is verified by the CA file's root, and the
+//! next connection to the ca2 server is refused again.
 
 mod common;
 
@@ -140,16 +141,23 @@ fn install_certificate_is_trusted_from_the_next_connection_and_survives_a_restar
         json!([ca2["certificateHashData"]])
     );
 
-    // DeleteCertificate: gone, and the next connection to the ca2 server is refused again.
-    let answer = cs.call_ok(
-        ID,
-        "DeleteCertificate",
-        json!({"certificateHashData": ca2["certificateHashData"]}),
-    );
+    // DeleteCertificate of the root that verified this connection: Failed (the whitepaper).
+    let delete = json!({"certificateHashData": ca2["certificateHashData"]});
+    let answer = cs.call_ok(ID, "DeleteCertificate", delete.clone());
+    assert_eq!(answer, json!({"status": "Failed"}));
+    cs.kill();
+
+    // Verified by the CA file's root, it can be deleted; the next connection to the ca2 server
+    // is refused again.
+    let mut cs = dev_cs(&tls_dir, Some(port), "good");
+    cp.wait_online(SOON);
+    let answer = cs.call_ok(ID, "DeleteCertificate", delete);
     assert_eq!(answer, json!({"status": "Accepted"}));
     assert_eq!(installed_ids(&cs), json!({"status": "NotFound"}));
+    assert!(wait_until(SOON, || (!record.exists()).then_some(())).is_some());
+    cs.kill();
     let (before, _) = cp.host.with(|e, _| e.connection_failures());
-    cs.post("/disconnect", json!({"cp_id": ID}));
+    let mut cs = dev_cs(&tls_dir, Some(port), "ca2");
     assert_eq!(
         refused_after(&cp, before),
         ConnectionFailure::InvalidCentralSystemCertificate

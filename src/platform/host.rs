@@ -762,6 +762,12 @@ impl<S: Station> IoThread<S> {
             }
             left().ok_or_else(|| format!("TLS handshake with {} timed out", self.target.url))?;
         }
+        // Which installed root verified this connection: DeleteCertificate refuses to delete it.
+        #[cfg(feature = "certificates")]
+        if let Some(top) = conn.peer_certificates().and_then(<[_]>::last) {
+            let top = top.as_ref().to_vec();
+            self.step(|cp, _| cp.tls_peer_verified(&top));
+        }
         Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
     }
 
