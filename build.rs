@@ -39,6 +39,7 @@ const CAPACITIES: &[(&str, &str, &str)] = &[
     ("OCPP_SECURITY_PROFILE", "DEFAULT_SECURITY_PROFILE", "Security Profile at first start (0 none, 1 Basic Auth, 2 TLS + Basic Auth, 3 TLS client certificate); the Central System may only raise it."),
     ("OCPP_CERTIFICATE_STORE_MAX", "CERTIFICATE_STORE_MAX", "Certificates installed at once (CertificateStoreMaxLength)."),
     ("OCPP_CERTIFICATE_STORE_BYTES", "CERTIFICATE_STORE_BYTES", "Bytes of DER the certificate store holds, all certificates together."),
+    ("OCPP_CERTIFICATE_SIGNED_MAX_CHAIN_SIZE", "CERTIFICATE_SIGNED_MAX_CHAIN_SIZE", "Longest certificateChain of a CertificateSigned, in characters (CertificateSignedMaxChainSize)."),
     ("OCPP_SNTP_RESYNC_INTERVAL", "SNTP_RESYNC_INTERVAL_S", "Seconds between two SNTP queries (CONFIG_OCPP_SNTP)."),
 ];
 
@@ -50,6 +51,7 @@ const CONDITIONS: &[(&str, &str)] = &[
     ("OCPP_PROFILE_SMART_CHARGE", "SMART_CHARGING"),
     ("OCPP_PROFILE_FIRMWARE_MGNT", "FIRMWARE_MANAGEMENT"),
     ("OCPP_PROFILE_CERTIFICATES", "CERTIFICATES"),
+    ("OCPP_PROFILE_CERTIFICATE_SIGNING", "CERTIFICATE_SIGNING"),
 ];
 
 fn main() {

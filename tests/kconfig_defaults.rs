@@ -60,6 +60,10 @@ fn host_defaults_are_kconfig_defaults() {
         ("OCPP_FIRMWARE_LOCATION_MAX", c::FIRMWARE_LOCATION_MAX),
         ("OCPP_CERTIFICATE_STORE_MAX", c::CERTIFICATE_STORE_MAX),
         ("OCPP_CERTIFICATE_STORE_BYTES", c::CERTIFICATE_STORE_BYTES),
+        (
+            "OCPP_CERTIFICATE_SIGNED_MAX_CHAIN_SIZE",
+            c::CERTIFICATE_SIGNED_MAX_CHAIN_SIZE,
+        ),
         ("OCPP_TRANSFER_RETRIES", c::DEFAULT_TRANSFER_RETRIES),
         (
             "OCPP_TRANSFER_RETRY_INTERVAL",
@@ -72,7 +76,10 @@ fn host_defaults_are_kconfig_defaults() {
     // The conditional default: larger with the optional profiles' keys and messages.
     let lists = cfg!(feature = "local-auth-list") || cfg!(feature = "reservation");
     let smart = cfg!(feature = "smart-charging");
+    let certificates = cfg!(feature = "certificates") && cfg!(feature = "certificate-signing");
     let expected = match (smart, lists) {
+        // GetConfiguration of every key with both certificate features' keys too.
+        (true, _) if certificates => 4096,
         (true, true) => 3840,
         (false, true) | (true, false) => 3584,
         (false, false) => 3072,

@@ -64,6 +64,7 @@ from websockets.exceptions import ConnectionClosed, NegotiationError
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dev_cs_files import FileServer  # noqa: E402  (next to this file)
 import dev_cs_tls  # noqa: E402  (Security Profiles: wss://, certificates, Basic Auth)
+import dev_cs_security  # noqa: E402  (certificate signing routes)
 from dev_cs_security import SecurityHandlers  # noqa: E402
 
 LOG = logging.getLogger("dev_cs")
@@ -158,6 +159,12 @@ GET  /tls/certificate?name=ca|ca2|other-ca -> {"name","pem","certificateHashData
                  (a generated CA's PEM, never its key, and its CertificateHashData as
                  Python cryptography's OCSP CertID computes it: for InstallCertificate and
                  what GetInstalledCertificateIds should list)
+Certificate signing (SignCertificate is answered by signing the CSR with the --tls CA):
+GET  /signed_certificates?cp_id=X  -> [{"serial","subject","issuer","spki_sha256","chain"}, ...]
+GET  /client_certificates?cp_id=X  -> [{"serial","subject","issuer","spki_sha256"} | null, ...]
+                                      the client certificate of each connection, in order
+POST /certificate_signed {"cp_id","chain"="signed" | "other_key" | "<PEM>","timeout"=10}
+                 -> as POST /call (CertificateSigned), plus "leaf": the chain's first certificate
 POST /shutdown   {}                               -> {"shutting_down": true}
 GET  /events                       -> text/event-stream (server-sent events), first a replay,
                                       then live: "hello" {"ws_url","control_port"}, "config"
@@ -580,6 +587,7 @@ class CentralSystem:
         self.tls_files: dev_cs_tls.TlsFiles | None = None
         self.auth_failures: dict[str, int] = {}
         self.cleanup_dirs: list[Path] = []
+        self.signing = dev_cs_security.CertificateSigning()
 
     # -- shared helpers ---------------------------------------------------------
 
@@ -716,6 +724,7 @@ class CentralSystem:
         old = state.session
         state.session = session
         state.connect_count += 1
+        self.signing.saw_connection(cp_id, ws)
         self.event(f"{cp_id} connected path={path} subprotocol={ws.subprotocol}")
         self.publish("cp", self.status_of(state))
         if old is not None:
@@ -1008,6 +1017,8 @@ class CentralSystem:
                 return dev_cs_tls.certificate_info(self.tls_files, query.get("name", "ca"))
             except (ValueError, OSError) as e:
                 raise ControlError(404, "NotFound", str(e)) from e
+        if route in (("GET", "/client_certificates"), ("GET", "/signed_certificates")):
+            return await dev_cs_security.dispatch(self, "GET", route[1], query, {})
         if method == "GET" and route[1] in ("/messages", "/transactions", "/frames", "/status"):
             cp_id = query.get("cp_id")
             if not cp_id:
@@ -1060,6 +1071,11 @@ class CentralSystem:
             return {"shutting_down": True}
         if route[1] in ("/firmware", "/file_faults", "/update_firmware", "/get_diagnostics"):
             return await self.dispatch_firmware(route[1], req)
+        if route[1] == "/certificate_signed":
+            try:
+                return await dev_cs_security.dispatch(self, "POST", route[1], query, req)
+            except ValueError as e:
+                raise ControlError(400, "BadRequest", str(e))
         raise ControlError(404, "NotFound", f"no route {method} {url.path}")
 
 

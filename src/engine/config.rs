@@ -125,7 +125,36 @@ impl ConfigValue for TextList {
 pub(super) const WRITABLE_TEXT_MAX: usize = ConfigKey::ALL.len() * (1 + 40 + 2 + 10)
     + 4 * MAX_SAMPLED_VALUES * 41
     + 128
-    + AUTHORIZATION_KEY_TEXT;
+    + AUTHORIZATION_KEY_TEXT
+    + CPO_NAME_TEXT;
+
+#[cfg(feature = "certificate-signing")]
+const CPO_NAME_TEXT: usize = CPO_NAME_MAX;
+#[cfg(not(feature = "certificate-signing"))]
+const CPO_NAME_TEXT: usize = 0;
+
+/// Longest CpoName: X.509's upper bound of an organizationName (RFC 5280 ub-organization-name).
+#[cfg(feature = "certificate-signing")]
+pub const CPO_NAME_MAX: usize = 64;
+
+/// The CpoName key (security whitepaper): the organizationName (O) of the CSRs this charge
+/// point generates.
+#[cfg(feature = "certificate-signing")]
+pub type CpoNameText = CiString<CPO_NAME_MAX>;
+
+#[cfg(feature = "certificate-signing")]
+impl ConfigValue for CpoNameText {
+    fn render(&self, out: &mut CiString500) {
+        let _ = out.push_str(self.as_str());
+    }
+    fn parse(text: &str, _: usize) -> Option<Self> {
+        // It goes into an X.509 Name as a UTF8String: any text, but no control characters.
+        if text.chars().any(char::is_control) {
+            return None;
+        }
+        CiString::try_from_str(text).ok()
+    }
+}
 
 #[cfg(feature = "security-profiles")]
 const AUTHORIZATION_KEY_TEXT: usize = AUTHORIZATION_KEY_MAX;
@@ -311,6 +340,11 @@ configuration! {
     CertificateStoreMaxLength = "CertificateStoreMaxLength": u32 = crate::capacity::CERTIFICATE_STORE_MAX as u32, ReadOnly;
     #[cfg(feature = "security-profiles")]
     SecurityProfile = "SecurityProfile": u32 = crate::capacity::DEFAULT_SECURITY_PROFILE as u32, ReadWrite;
+    // Certificate signing (security whitepaper, "Update Charge Point Certificate").
+    #[cfg(feature = "certificate-signing")]
+    CpoName = "CpoName": CpoNameText = CpoNameText::new(), ReadWrite;
+    #[cfg(feature = "certificate-signing")]
+    CertificateSignedMaxChainSize = "CertificateSignedMaxChainSize": u32 = crate::capacity::CERTIFICATE_SIGNED_MAX_CHAIN_SIZE as u32, ReadOnly;
 }
 
 /// SupportedFeatureProfiles: the profiles this build implements, in the spec's order.

@@ -141,6 +141,10 @@ impl<S: Station> ChargePoint<S> {
         let _ = self.record_security_event(now, failure.event_type(), None);
         #[cfg(not(feature = "security"))]
         let _ = now;
+        #[cfg(feature = "certificate-signing")]
+        if failure == ConnectionFailure::InvalidChargePointCertificate {
+            self.client_certificate_refused();
+        }
         if let Some((profile, key)) = self.credentials.fallback.take() {
             warn!("falling back to SecurityProfile {profile} and the previous AuthorizationKey");
             self.config.SecurityProfile = profile;
@@ -156,7 +160,15 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// A connection succeeded: the credentials it used are now the ones to fall back to.
+    /// The certificate of the connection changed (certificate signing): reconnect.
+    #[cfg(feature = "certificate-signing")]
+    pub(super) fn credentials_reconnect(&mut self) {
+        self.credentials.reconnect = true;
+    }
+
     pub(super) fn credentials_connected(&mut self) {
+        #[cfg(feature = "certificate-signing")]
+        self.client_certificate_proven();
         if self.credentials.fallback.take().is_some() {
             info!("new credentials accepted by the Central System");
         }

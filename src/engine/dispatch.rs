@@ -107,6 +107,8 @@ impl<S: Station> ChargePoint<S> {
             Action::GetInstalledCertificateIds => self.handle_get_installed_certificate_ids(call),
             #[cfg(feature = "certificates")]
             Action::DeleteCertificate => self.handle_delete_certificate(call),
+            #[cfg(feature = "certificate-signing")]
+            Action::CertificateSigned => self.handle_certificate_signed(call),
             #[cfg(feature = "reservation")]
             Action::ReserveNow => self.handle_reserve_now(call),
             #[cfg(feature = "reservation")]

@@ -60,6 +60,8 @@ pub use credentials::{ConnectionFailure, ConnectionSettings, Provisioning};
 #[cfg(feature = "firmware-management")]
 pub use firmware::{TransferError, TransferJob, TransferKind};
 use queue::{LocalTxId, Stamp, TransactionQueue, TxMessage, MAX_RECORD};
+#[cfg(feature = "certificate-signing")]
+pub use security::certificate_signing::{CsrRequest, CHAIN_DER_MAX};
 
 use authorization::CacheEntry;
 use boot::WallClock;
@@ -365,6 +367,8 @@ pub struct ChargePoint<S: Station> {
     credentials: credentials::Credentials,
     #[cfg(feature = "certificates")]
     certificates: security::certificates::CertificateStore,
+    #[cfg(feature = "certificate-signing")]
+    signing: security::certificate_signing::CertificateSigning,
     data_transfer_request: Option<DataTransferRequest>,
     data_transfer_response: Option<(Ticket, DataTransferResponse)>,
     wall: Option<WallClock>,
@@ -464,6 +468,8 @@ impl<S: Station> ChargePoint<S> {
             credentials: credentials::Credentials::default(),
             #[cfg(feature = "certificates")]
             certificates: security::certificates::CertificateStore::new(),
+            #[cfg(feature = "certificate-signing")]
+            signing: security::certificate_signing::CertificateSigning::new(),
             data_transfer_request: None,
             data_transfer_response: None,
             wall: None,
@@ -578,6 +584,8 @@ impl<S: Station> ChargePoint<S> {
         #[cfg(feature = "security-profiles")]
         self.credentials_connected();
         self.connected = true;
+        #[cfg(feature = "certificate-signing")]
+        self.certificate_signing_connected();
         self.registration = None;
         self.next_boot_at = Some(now);
         self.next_heartbeat_at = None;

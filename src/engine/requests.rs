@@ -37,6 +37,9 @@ pub(super) enum Outgoing {
     /// A LogStatusNotification the Central System asked for (ExtendedTriggerMessage).
     #[cfg(feature = "security")]
     LogStatus,
+    /// SignCertificate.req: its CSR waits in the certificate-signing state.
+    #[cfg(feature = "certificate-signing")]
+    SignCertificate,
     /// The front of the Firmware Management notifications (it stays queued until answered).
     #[cfg(feature = "firmware-management")]
     Notice(firmware::Notice),
@@ -85,6 +88,8 @@ impl<S: Station> ChargePoint<S> {
                     result: Err(error),
                 })
             }
+            #[cfg(feature = "certificate-signing")]
+            Outgoing::SignCertificate => self.sign_certificate_failed(error),
             _ => {}
         }
     }
@@ -278,6 +283,8 @@ impl<S: Station> ChargePoint<S> {
                 };
                 self.send(now, buf, origin, &request)
             }
+            #[cfg(feature = "certificate-signing")]
+            Origin::Outbox(Outgoing::SignCertificate) => self.transmit_sign_certificate(now, buf),
             #[cfg(feature = "firmware-management")]
             Origin::Outbox(Outgoing::Notice(_)) => None,
             Origin::Boot | Origin::Status { .. } | Origin::Transaction => None,
@@ -387,6 +394,10 @@ impl<S: Station> ChargePoint<S> {
             ) => {}
             #[cfg(feature = "security")]
             Origin::Outbox(Outgoing::LogStatus) => {}
+            #[cfg(feature = "certificate-signing")]
+            Origin::Outbox(Outgoing::SignCertificate) => {
+                self.on_sign_certificate_response(payload, &mut scratch)
+            }
             Origin::Outbox(Outgoing::Authorize {
                 ticket,
                 id_tag,

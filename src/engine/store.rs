@@ -55,6 +55,10 @@ pub enum Record {
     /// One slot of the certificate store (InstallCertificate).
     #[cfg(feature = "certificates")]
     Certificate(u8),
+    /// The client certificate chain accepted by CertificateSigned and the key of the CSR
+    /// awaiting one (certificate signing).
+    #[cfg(feature = "certificate-signing")]
+    ClientCertificate,
 }
 
 /// Fixed-name records: (record, key, kind byte).
@@ -69,6 +73,8 @@ const FIXED: &[(Record, &str, u8)] = &[
     (Record::Reservations, "resv", 8),
     #[cfg(feature = "firmware-management")]
     (Record::Firmware, "fw", 10),
+    #[cfg(feature = "certificate-signing")]
+    (Record::ClientCertificate, "ccert", 13),
 ];
 const KIND_QUEUED: u8 = 1;
 const KIND_TRANSACTION: u8 = 2;
@@ -198,6 +204,13 @@ const FIRMWARE_RECORD: usize = 0;
 const CERTIFICATE_RECORD: usize = 1 + crate::capacity::CERTIFICATE_STORE_BYTES;
 #[cfg(not(feature = "certificates"))]
 const CERTIFICATE_RECORD: usize = 0;
+#[cfg(feature = "certificate-signing")]
+const CLIENT_CERTIFICATE_RECORD: usize = 2
+    + super::security::certificate_signing::CHAIN_DER_MAX
+    + 2
+    + super::security::certificate_signing::SPKI_MAX;
+#[cfg(not(feature = "certificate-signing"))]
+const CLIENT_CERTIFICATE_RECORD: usize = 0;
 
 pub(super) const fn max(a: usize, b: usize) -> usize {
     if a > b {
@@ -219,7 +232,10 @@ pub const MAX_STORED_RECORD: usize = HEADER
             max(CACHE_RECORD, LIST_RECORD),
             max(
                 max(RESERVATIONS_RECORD, PROFILE_RECORD),
-                max(max(FIRMWARE_RECORD, CERTIFICATE_RECORD), MAX_CONNECTORS + 2),
+                max(
+                    max(FIRMWARE_RECORD, CERTIFICATE_RECORD),
+                    max(CLIENT_CERTIFICATE_RECORD, MAX_CONNECTORS + 2),
+                ),
             ),
         ),
     );
@@ -516,6 +532,12 @@ impl<S: Station> ChargePoint<S> {
                 Some(u) => frame(buf, record, |w| firmware::encode_update(w, u)),
                 None => return Encoded::Empty,
             },
+            #[cfg(feature = "certificate-signing")]
+            Record::ClientCertificate if self.client_certificate_is_empty() => {
+                return Encoded::Empty
+            }
+            #[cfg(feature = "certificate-signing")]
+            Record::ClientCertificate => frame(buf, record, |w| self.encode_client_certificate(w)),
             Record::Queued(_) | Record::Transaction(_) => return Encoded::Empty,
             #[cfg(feature = "smart-charging")]
             Record::ChargingProfile(_) => return Encoded::Empty,

@@ -20,8 +20,8 @@ impl<S: Station> ChargePoint<S> {
 
     /// The whitepaper's ExtendedTriggerMessage: TriggerMessage's messages (FirmwareStatus-
     /// Notification is the plain one: SignedUpdateFirmware is not in this build), plus
-    /// LogStatusNotification; SignChargePointCertificate is NotImplemented (no SignCertificate
-    /// in this build).
+    /// LogStatusNotification; SignChargePointCertificate starts a CSR with feature
+    /// `certificate-signing` (engine/security/certificate_signing.rs), else is NotImplemented.
     #[cfg(feature = "security")]
     pub(super) fn handle_extended_trigger_message(&mut self, call: Incoming) -> Answer {
         let now = call.now;
@@ -40,6 +40,13 @@ impl<S: Station> ChargePoint<S> {
                     };
                     return ExtendedTriggerMessageResponse { status };
                 }
+                #[cfg(feature = "certificate-signing")]
+                E::SignChargePointCertificate => {
+                    return ExtendedTriggerMessageResponse {
+                        status: cp.request_csr(),
+                    }
+                }
+                #[cfg(not(feature = "certificate-signing"))]
                 E::SignChargePointCertificate => {
                     return ExtendedTriggerMessageResponse {
                         status: TriggerMessageStatus::NotImplemented,

@@ -1,5 +1,7 @@
 //! Every OCPP 1.6 message, typed once. Names and enum strings are the spec's.
 
+#[cfg(feature = "certificate-signing")]
+pub mod certificate_signing;
 #[cfg(feature = "certificates")]
 pub mod certificates;
 pub mod core_profile;
@@ -19,6 +21,8 @@ pub mod security;
 pub mod smart_charging;
 pub mod types;
 
+#[cfg(feature = "certificate-signing")]
+pub use certificate_signing::*;
 #[cfg(feature = "certificates")]
 pub use certificates::*;
 pub use core_profile::*;

@@ -62,6 +62,8 @@ use std::path::PathBuf;
 
 mod config;
 mod connection;
+#[cfg(feature = "certificate-signing")]
+pub mod csr;
 mod event_log;
 pub use config::{charge_point_url, HostConfig};
 #[cfg(feature = "firmware-management")]
@@ -345,6 +347,20 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
             }
             None => None,
         };
+        #[cfg(feature = "certificate-signing")]
+        let keys = csr::KeyFiles::open(config.store_dir.clone());
+        #[cfg(feature = "certificate-signing")]
+        if let (Some(tls), Some(chain), Some(key)) =
+            (&tls, engine.client_certificate_chain(), keys.active())
+        {
+            match tls.set_signed_client_certificate(Some((chain, &key))) {
+                Ok(()) => engine.set_provisioning(crate::engine::Provisioning {
+                    tls: true,
+                    client_certificate: true,
+                }),
+                Err(e) => warn!("the signed client certificate is not usable: {e}"),
+            }
+        }
         // The whitepaper's StartupOfTheDevice, after the store is restored (it queues behind
         // what was queued before the restart).
         #[cfg(feature = "security")]
@@ -374,6 +390,8 @@ impl<S: Station + Send + 'static> HostChargePoint<S> {
             config,
             #[cfg(feature = "security-profiles")]
             tls,
+            #[cfg(feature = "certificate-signing")]
+            keys,
         };
         let thread = thread::Builder::new()
             .name("ocpp".into())
@@ -531,6 +549,8 @@ struct IoThread<S: Station> {
     config: HostConfig,
     #[cfg(feature = "security-profiles")]
     tls: Option<tls::Tls>,
+    #[cfg(feature = "certificate-signing")]
+    keys: csr::KeyFiles,
 }
 
 impl<S: Station> IoThread<S> {
@@ -631,6 +651,8 @@ impl<S: Station> IoThread<S> {
         #[cfg(feature = "security-profiles")]
         let (stream, password) = {
             let (profile, password) = self.step_with(|cp, _| {
+                #[cfg(feature = "certificate-signing")]
+                self.client_certificate_changed(cp);
                 let _ = cp.poll_reconnect();
                 let settings = cp.connection_settings();
                 (
@@ -778,6 +800,31 @@ impl<S: Station> IoThread<S> {
         }
     }
 
+    /// The engine accepted a CertificateSigned chain (or dropped a refused one): the next TLS
+    /// connection presents it with the key of its CSR (or the provisioned certificate again).
+    #[cfg(feature = "certificate-signing")]
+    fn client_certificate_changed(&self, cp: &mut ChargePoint<S>) {
+        if !cp.poll_client_certificate_changed() {
+            return;
+        }
+        let signed = self.keys.chain_changed(cp.client_certificate_chain());
+        let Some(tls) = &self.tls else { return };
+        let result = match &signed {
+            Some((der, key)) => {
+                info!("using the signed client certificate from this connection on");
+                tls.set_signed_client_certificate(Some((der, key)))
+            }
+            None => {
+                info!("using the provisioned client certificate again");
+                tls.set_signed_client_certificate(None)
+            }
+        };
+        if let Err(e) = result {
+            warn!("the signed client certificate is not usable: {e}");
+            let _ = tls.set_signed_client_certificate(None);
+        }
+    }
+
     /// Offline for `duration`: the engine's timers still run (meter samples are queued).
     fn idle(&self, duration: Duration, on_event: &mut impl FnMut(&Event)) {
         let until = std::time::Instant::now() + duration;
@@ -825,6 +872,8 @@ impl<S: Station> IoThread<S> {
                     warn!("the Central System does not answer pings; reconnecting");
                     return (End::Lost, registered);
                 }
+                #[cfg(feature = "certificate-signing")]
+                self.keys.serve(&mut cp, now, &self.target.cp_id);
                 #[cfg(feature = "security-profiles")]
                 if cp.poll_reconnect() {
                     drop(cp);

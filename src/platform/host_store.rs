@@ -69,6 +69,10 @@ impl DirStore {
         names.sort();
         for name in names {
             let path = self.dir.join(&name);
+            if path.is_dir() {
+                // Not a record: e.g. `keys/` of certificate signing (platform/host/csr.rs).
+                continue;
+            }
             if name.ends_with(TEMP_SUFFIX) {
                 remove(&path);
                 continue;

@@ -89,6 +89,17 @@ pub unsafe extern "C" fn ocpp_size_probe(input: *const u8, len: usize, out: *mut
         black_box(cp.central_system_roots_version());
         cp.tls_peer_verified(frame);
     }
+    // Certificate signing: the CSR seam and the accepted chain the platform reads.
+    #[cfg(feature = "certificate-signing")]
+    {
+        let request = black_box(cp.poll_csr_request(now));
+        if let Some(request) = request {
+            let _ = black_box(cp.csr_ready(now, request.organization.as_str()));
+        }
+        cp.csr_failed(now);
+        black_box(cp.client_certificate_chain());
+        black_box(cp.poll_client_certificate_changed());
+    }
     // Persistence: what a platform with a store calls (restore at start, drain after each step).
     #[cfg(feature = "store")]
     {

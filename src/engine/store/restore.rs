@@ -100,6 +100,8 @@ impl<S: Station> ChargePoint<S> {
                 let der = r.take(r.bytes.len())?;
                 self.certificates.restore(slot, usage, der)
             }
+            #[cfg(feature = "certificate-signing")]
+            Record::ClientCertificate => self.restore_client_certificate(r),
             #[cfg(feature = "firmware-management")]
             Record::Firmware => {
                 self.firmware.update = Some(firmware::decode_update(r)?);

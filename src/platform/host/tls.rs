@@ -25,10 +25,21 @@ pub(super) struct Tls {
     client: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
     provider: Arc<rustls::crypto::CryptoProvider>,
     configs: Mutex<Configs>,
+    /// Profile 3 with the chain of CertificateSigned and the key of its CSR (certificate
+    /// signing): used instead of `client` while set.
+    #[cfg(feature = "certificate-signing")]
+    signed: Mutex<Option<ClientCertificate>>,
+    /// `signed` changed: the configurations are rebuilt for the next connection.
+    #[cfg(feature = "certificate-signing")]
+    rebuild: AtomicBool,
     /// The Central System asked for a client certificate that this connection did not have: a
     /// server that then closes without an alert (Python's asyncio does) refused the charge point.
     asked_without: Arc<AtomicBool>,
 }
+
+/// A client certificate chain and its key.
+#[cfg(feature = "certificate-signing")]
+type ClientCertificate = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
 
 /// The configurations built for one set of installed roots.
 struct Configs {
@@ -91,12 +102,53 @@ impl Tls {
             client,
             provider,
             configs: Mutex::new(configs),
+            #[cfg(feature = "certificate-signing")]
+            signed: Mutex::new(None),
+            #[cfg(feature = "certificate-signing")]
+            rebuild: AtomicBool::new(false),
             asked_without,
         })
     }
 
     pub(super) fn has_client_certificate(&self) -> bool {
+        #[cfg(feature = "certificate-signing")]
+        if lock(&self.signed).is_some() {
+            return true;
+        }
         self.client.is_some()
+    }
+
+    /// Profile 3 connections from now on present `chain` (DER certificates back to back, the
+    /// engine's [`ChargePoint::client_certificate_chain`]) with `key_pem` (PKCS#8 PEM); None:
+    /// the provisioned certificate again.
+    #[cfg(feature = "certificate-signing")]
+    pub(super) fn set_signed_client_certificate(
+        &self,
+        signed: Option<(&[u8], &str)>,
+    ) -> Result<(), String> {
+        let certificate = match signed {
+            None => None,
+            Some((der, key_pem)) => {
+                let chain = crate::x509::der_chain(der)
+                    .map(|c| c.map(|c| CertificateDer::from(c.to_vec())))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("client certificate chain: {e:?}"))?;
+                let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+                    .map_err(|e| format!("client key: {e}"))?;
+                // Refused here rather than at the next connection.
+                build(
+                    &self.provider,
+                    &self.file_roots,
+                    &[],
+                    Some(&(chain.clone(), key.clone_key())),
+                    &self.asked_without,
+                )?;
+                Some((chain, key))
+            }
+        };
+        *lock(&self.signed) = certificate;
+        self.rebuild.store(true, Ordering::Release);
+        Ok(())
     }
 
     /// A TLS session with the client certificate when `mutual` (profile 3), trusting the CA
@@ -114,12 +166,21 @@ impl Tls {
             .configs
             .lock()
             .map_err(|_| "TLS configuration lock poisoned".to_string())?;
-        if configs.roots_version != roots_version {
+        #[cfg(feature = "certificate-signing")]
+        let (signed, rebuild) = (
+            lock(&self.signed),
+            self.rebuild.swap(false, Ordering::AcqRel),
+        );
+        #[cfg(feature = "certificate-signing")]
+        let client = signed.as_ref().or(self.client.as_ref());
+        #[cfg(not(feature = "certificate-signing"))]
+        let (client, rebuild) = (self.client.as_ref(), false);
+        if configs.roots_version != roots_version || rebuild {
             let mut rebuilt = build(
                 &self.provider,
                 &self.file_roots,
                 installed,
-                self.client.as_ref(),
+                client,
                 &self.asked_without,
             )?;
             rebuilt.roots_version = roots_version;

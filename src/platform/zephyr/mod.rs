@@ -281,6 +281,9 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
                 firmware::check_boot(locked.engine());
                 locked.collect();
             }
+            // A signed client certificate restored from the store, with its stored key.
+            #[cfg(all(feature = "certificate-signing", feature = "persistence"))]
+            security::use_signed_client_certificate(locked.engine(), false);
             // The whitepaper's StartupOfTheDevice, behind what the store restored.
             #[cfg(feature = "security")]
             let _ = locked.engine().record_security_event(
@@ -503,6 +506,11 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
                     warn!("ping failed ({sent})");
                     break;
                 }
+            }
+            #[cfg(feature = "certificate-signing")]
+            {
+                let path = locked.inner().path.clone();
+                security::serve_csr(locked.engine(), t, &path, &mut tx[..]);
             }
             if !flush(locked.engine(), t, tx) {
                 break;

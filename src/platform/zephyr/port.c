@@ -30,6 +30,12 @@
 #include <zephyr/net/tls_credentials.h>
 #endif
 
+#if defined(CONFIG_OCPP_PROFILE_CERTIFICATE_SIGNING)
+#include <mbedtls/ecp.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_csr.h>
+#include <zephyr/random/random.h>
+#endif
 #include "port.h"
 
 LOG_MODULE_REGISTER(ocpp, CONFIG_OCPP_LOG_LEVEL);
@@ -534,9 +540,17 @@ int ocpp_port_ws_recv(uint8_t *buf, size_t cap, int32_t timeout_ms, uint64_t *to
 	}
 }
 
+/* How long ocpp_port_ws_close() lets the last frames leave before closing. */
+#define CLOSE_LINGER_MS 100
+
 void ocpp_port_ws_close(void)
 {
 	if (conn.ws >= 0) {
+		/* The last frame sent may be the answer to the request that causes this close (a
+		 * CertificateSigned or credentials change reconnects at once): closing right after
+		 * it lost it on native_sim's TLS over offloaded sockets, so it gets time to leave.
+		 */
+		k_msleep(CLOSE_LINGER_MS);
 		(void)websocket_disconnect(conn.ws);
 		conn.ws = -1;
 		/* websocket_disconnect() leaves the underlying socket open (as Zephyr's websocket
@@ -774,3 +788,208 @@ int ocpp_port_store_load(void (*record)(void *ctx, const char *key, const uint8_
 	return -ENOTSUP;
 }
 #endif /* CONFIG_OCPP_PERSISTENCE */
+
+#if defined(CONFIG_OCPP_PROFILE_CERTIFICATE_SIGNING)
+/* The key of the last CSR: it never leaves the device. */
+static mbedtls_pk_context csr_key;
+static bool csr_key_set;
+
+/* The keys as PEM (a P-256 "EC PRIVATE KEY" is 227 bytes): the last CSR's, and the one of the
+ * signed certificate in use (TLS credentials keep a pointer). With CONFIG_OCPP_PERSISTENCE they
+ * are also in the settings subtree "ocpp_key", outside the engine's records: the engine never
+ * sees a private key.
+ */
+static struct {
+	bool loaded;
+	char pending[256];
+	char active[256];
+} client_keys;
+
+#if defined(CONFIG_OCPP_PERSISTENCE)
+static int client_key_load_one(const char *name, size_t len, settings_read_cb read_cb,
+			       void *cb_arg, void *param)
+{
+	char *dst = strcmp(name, "pending") == 0  ? client_keys.pending
+		    : strcmp(name, "active") == 0 ? client_keys.active
+						  : NULL;
+
+	ARG_UNUSED(param);
+	if (dst != NULL && len < sizeof(client_keys.pending)) {
+		ssize_t got = read_cb(cb_arg, dst, len);
+
+		dst[got == (ssize_t)len ? len : 0] = '\0';
+	}
+	return 0;
+}
+#endif
+
+static void client_keys_load(void)
+{
+	if (client_keys.loaded) {
+		return;
+	}
+	client_keys.loaded = true;
+#if defined(CONFIG_OCPP_PERSISTENCE)
+	if (settings_subsys_init() == 0) {
+		(void)settings_load_subtree_direct("ocpp_key", client_key_load_one, NULL);
+	}
+#endif
+}
+
+static void client_key_save(const char *which, const char *pem)
+{
+#if defined(CONFIG_OCPP_PERSISTENCE)
+	char name[sizeof("ocpp_key/pending")];
+	int ret;
+
+	snprintk(name, sizeof(name), "ocpp_key/%s", which);
+	ret = settings_save_one(name, pem, strlen(pem));
+	if (ret < 0) {
+		LOG_ERR("client key %s not stored (%d)", which, ret);
+	}
+#else
+	ARG_UNUSED(which);
+	ARG_UNUSED(pem);
+#endif
+}
+
+static int csr_random(void *ctx, unsigned char *buf, size_t len)
+{
+	ARG_UNUSED(ctx);
+#if defined(CONFIG_CSPRNG_ENABLED)
+	return sys_csrand_get(buf, len) == 0 ? 0 : MBEDTLS_ERR_ECP_RANDOM_FAILED;
+#else
+	ARG_UNUSED(buf);
+	ARG_UNUSED(len);
+	return MBEDTLS_ERR_ECP_RANDOM_FAILED;
+#endif
+}
+
+/* Appends "key=value" to an mbedTLS subject string, escaping as RFC 4514 requires. */
+static bool dn_append(char *dn, size_t cap, size_t *at, const char *key, const char *value)
+{
+	if (*at > 0) {
+		if (*at + 1 >= cap) {
+			return false;
+		}
+		dn[(*at)++] = ',';
+	}
+	for (; *key != '\0'; key++) {
+		if (*at + 1 >= cap) {
+			return false;
+		}
+		dn[(*at)++] = *key;
+	}
+	for (; *value != '\0'; value++) {
+		if (*at + 2 >= cap) {
+			return false;
+		}
+		if (strchr(",+\"\\<>;=", *value) != NULL) {
+			dn[(*at)++] = '\\';
+		}
+		dn[(*at)++] = *value;
+	}
+	dn[*at] = '\0';
+	return true;
+}
+
+int ocpp_port_csr_generate(const char *common_name, const char *organization, uint8_t *out,
+			   size_t cap)
+{
+	/* CN and O of at most 64 characters each, every one possibly escaped. */
+	char subject[2 * 2 * 64 + 16];
+	size_t at = 0;
+	mbedtls_x509write_csr req;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_CSPRNG_ENABLED)) {
+		return -ENOTSUP;
+	}
+	if (!dn_append(subject, sizeof(subject), &at, "CN=", common_name) ||
+	    (organization[0] != '\0' &&
+	     !dn_append(subject, sizeof(subject), &at, "O=", organization))) {
+		return -ENOMEM;
+	}
+	if (csr_key_set) {
+		mbedtls_pk_free(&csr_key);
+		csr_key_set = false;
+	}
+	mbedtls_pk_init(&csr_key);
+	ret = mbedtls_pk_setup(&csr_key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+	if (ret == 0) {
+		ret = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(csr_key),
+					  csr_random, NULL);
+	}
+	if (ret != 0) {
+		LOG_ERR("CSR key generation failed (-0x%04x)", (unsigned int)-ret);
+		mbedtls_pk_free(&csr_key);
+		return -EIO;
+	}
+	mbedtls_x509write_csr_init(&req);
+	mbedtls_x509write_csr_set_md_alg(&req, MBEDTLS_MD_SHA256);
+	mbedtls_x509write_csr_set_key(&req, &csr_key);
+	ret = mbedtls_x509write_csr_set_subject_name(&req, subject);
+	if (ret == 0) {
+		ret = mbedtls_x509write_csr_pem(&req, out, cap, csr_random, NULL);
+	}
+	mbedtls_x509write_csr_free(&req);
+	if (ret != 0) {
+		LOG_ERR("CSR writing failed (-0x%04x)", (unsigned int)-ret);
+		mbedtls_pk_free(&csr_key);
+		return ret == MBEDTLS_ERR_ASN1_BUF_TOO_SMALL ? -ENOMEM : -EIO;
+	}
+	csr_key_set = true;
+	if (mbedtls_pk_write_key_pem(&csr_key, (unsigned char *)client_keys.pending,
+				     sizeof(client_keys.pending)) != 0) {
+		client_keys.pending[0] = '\0';
+	}
+	client_key_save("pending", client_keys.pending);
+	/* mbedtls_x509write_csr_pem wrote a NUL-terminated string into out. */
+	return (int)strlen((const char *)out);
+}
+
+/* Registers the leaf (DER, kept by pointer) and the active key under the library's tag. */
+static int register_signed_client_certificate(const uint8_t *leaf_der, size_t len)
+{
+	int ret;
+
+	(void)tls_credential_delete(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PUBLIC_CERTIFICATE);
+	(void)tls_credential_delete(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PRIVATE_KEY);
+	ret = tls_credential_add(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PUBLIC_CERTIFICATE,
+				 leaf_der, len);
+	if (ret == 0) {
+		ret = tls_credential_add(CONFIG_OCPP_TLS_SEC_TAG, TLS_CREDENTIAL_PRIVATE_KEY,
+					 client_keys.active, strlen(client_keys.active) + 1);
+	}
+	if (ret < 0) {
+		LOG_ERR("signed client certificate not registered (%d)", ret);
+	}
+	return ret;
+}
+
+int ocpp_port_client_certificate_use(const uint8_t *leaf_der, size_t len, bool from_pending)
+{
+	if (leaf_der == NULL || len == 0) {
+		return -EINVAL;
+	}
+	client_keys_load();
+	if (from_pending) {
+		if (client_keys.pending[0] == '\0') {
+			return -ENOENT;
+		}
+		memcpy(client_keys.active, client_keys.pending, sizeof(client_keys.active));
+		client_key_save("active", client_keys.active);
+	} else if (client_keys.active[0] == '\0') {
+		return -ENOENT;
+	}
+	return register_signed_client_certificate(leaf_der, len);
+}
+#else
+int ocpp_port_client_certificate_use(const uint8_t *leaf_der, size_t len, bool from_pending)
+{
+	ARG_UNUSED(leaf_der);
+	ARG_UNUSED(len);
+	ARG_UNUSED(from_pending);
+	return -ENOTSUP;
+}
+#endif /* CONFIG_OCPP_PROFILE_CERTIFICATE_SIGNING */

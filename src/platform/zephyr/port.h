@@ -65,14 +65,14 @@ int ocpp_port_tls_installed_roots(const uint8_t *const *ders, const size_t *lens
 int ocpp_port_tls_builtin_client(void);
 
 /**
- * Certificate signing (CONFIG_OCPP_PROFILE_CERTIFICATE_SIGNING, csr.c): makes a new ECDSA P-256
- * key pair (kept on the device, pending) and writes its PKCS#10 request, subject
- * "CN=<common_name>,O=<organization>" (organization NULL or "": none), as PEM into out.
- * Its length, -EINVAL (a value with a character that would need escaping), -ENOMEM (out too
- * small) or -EIO.
+ * Certificate signing (CONFIG_OCPP_PROFILE_CERTIFICATE_SIGNING, mbedTLS): generates a new ECDSA
+ * P-256 key pair (kept in RAM by the port, never exported) and writes into out a PEM PKCS#10
+ * request signed with it, subject CN=common_name, O=organization (omitted when empty), NUL
+ * terminated. Returns the PEM's length, or -ENOTSUP (no random source), -ENOMEM (cap too
+ * small) or -EIO (mbedTLS failed).
  */
-int ocpp_port_csr_generate(const char *common_name, const char *organization, char *out,
-			   size_t out_len);
+int ocpp_port_csr_generate(const char *common_name, const char *organization, uint8_t *out,
+			   size_t cap);
 
 /**
  * Uses the signed certificate leaf_der (DER, kept by pointer: it must stay valid) with the
