@@ -119,6 +119,8 @@ impl<S: Station> ChargePoint<S> {
             Action::UpdateFirmware => self.handle_update_firmware(call),
             #[cfg(feature = "firmware-management")]
             Action::GetDiagnostics => self.handle_get_diagnostics(call),
+            #[cfg(feature = "security-log")]
+            Action::GetLog => self.handle_get_log(call),
             _ => return None,
         })
     }

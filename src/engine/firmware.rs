@@ -56,6 +56,9 @@ pub enum TransferJob {
         file_name: CiString255,
         start_time: Option<DateTime>,
         stop_time: Option<DateTime>,
+        /// Which log (GetLog); GetDiagnostics uploads the DiagnosticsLog.
+        #[cfg(feature = "security-log")]
+        log: crate::messages::LogType,
     },
     /// Install the downloaded image: schedule it and reboot (Zephyr, MCUboot), or install it
     /// in place and report `Ok` (host), or report the failure.
@@ -111,6 +114,9 @@ struct Upload {
     retry_interval: u32,
     /// Uploading was reported (once per request, not per attempt).
     reported: bool,
+    /// GetLog's log type and requestId; None for a GetDiagnostics.
+    #[cfg(feature = "security-log")]
+    request: Option<(crate::messages::LogType, i32)>,
 }
 
 /// A status notification owed to the Central System.
@@ -118,6 +124,9 @@ struct Upload {
 pub(super) enum Notice {
     Firmware(FirmwareStatus),
     Diagnostics(DiagnosticsStatus),
+    /// A LogStatusNotification of the GetLog with this requestId.
+    #[cfg(feature = "security-log")]
+    Log(crate::messages::UploadLogStatus, i32),
 }
 
 /// Notifications queued at once: an update makes at most four, an upload two.
@@ -132,6 +141,11 @@ pub(super) struct FirmwareManagement {
     notices: Deque<(u32, Notice), NOTICES>,
     /// The front notice is the CALL in flight.
     notice_in_flight: bool,
+    /// A GetLog replaced the upload the platform is still running: that job is to be
+    /// cancelled ([`ChargePoint::transfer_cancelled`]); its result is ignored, and the new
+    /// upload waits for it.
+    #[cfg(feature = "security-log")]
+    cancelling: bool,
 }
 
 fn retries(value: Option<i32>) -> u32 {
@@ -225,6 +239,8 @@ impl<S: Station> ChargePoint<S> {
             retries_left: retries(req.retries),
             retry_interval: interval(req.retry_interval),
             reported: false,
+            #[cfg(feature = "security-log")]
+            request: None,
         });
         Some(file_name)
     }
@@ -232,6 +248,11 @@ impl<S: Station> ChargePoint<S> {
     /// `<serial or model>-<UTC time>.log` (the monotonic milliseconds without a wall clock):
     /// unique per charge point and request.
     fn diagnostics_file_name(&self, now: Instant) -> CiString255 {
+        self.log_file_name(now, "diagnostics")
+    }
+
+    /// `<serial or model>-<what>-<UTC time>.log`.
+    fn log_file_name(&self, now: Instant, what: &str) -> CiString255 {
         let mut name = CiString255::new();
         let who = self
             .boot_info
@@ -252,9 +273,9 @@ impl<S: Station> ChargePoint<S> {
                     .filter(|b| b.is_ascii_digit() || **b == b'T')
                     .map(|b| char::from(*b))
                     .collect();
-                write!(name, "{who}-diagnostics-{digits}Z.log")
+                write!(name, "{who}-{what}-{digits}Z.log")
             }
-            None => write!(name, "{who}-diagnostics-{}.log", now.as_millis()),
+            None => write!(name, "{who}-{what}-{}.log", now.as_millis()),
         };
         name
     }
@@ -285,6 +306,10 @@ impl<S: Station> ChargePoint<S> {
                 _ => {}
             }
         }
+        #[cfg(feature = "security-log")]
+        if self.firmware.cancelling {
+            return None;
+        }
         let upload = self.firmware.upload.as_mut()?;
         if upload.running || upload.due > now {
             return None;
@@ -296,7 +321,19 @@ impl<S: Station> ChargePoint<S> {
             file_name: upload.file_name.clone(),
             start_time: upload.start_time,
             stop_time: upload.stop_time,
+            #[cfg(feature = "security-log")]
+            log: upload
+                .request
+                .map_or(crate::messages::LogType::DiagnosticsLog, |r| r.0),
         };
+        #[cfg(feature = "security-log")]
+        if let Some((_, id)) = upload.request {
+            if first {
+                use crate::messages::UploadLogStatus;
+                self.firmware_notice(Notice::Log(UploadLogStatus::Uploading, id));
+            }
+            return Some(job);
+        }
         if first {
             self.firmware_notice(Notice::Diagnostics(DiagnosticsStatus::Uploading));
         }
@@ -377,6 +414,11 @@ impl<S: Station> ChargePoint<S> {
     }
 
     fn upload_finished(&mut self, now: Instant, result: Result<u64, TransferError>) {
+        #[cfg(feature = "security-log")]
+        if core::mem::take(&mut self.firmware.cancelling) {
+            info!("the cancelled upload ended ({result:?})");
+            return;
+        }
         let Some(up) = self.firmware.upload.as_mut().filter(|u| u.running) else {
             warn!("upload result without an upload running");
             return;
@@ -401,6 +443,17 @@ impl<S: Station> ChargePoint<S> {
                 DiagnosticsStatus::UploadFailed
             }
         };
+        #[cfg(feature = "security-log")]
+        if let Some((_, id)) = up.request {
+            use crate::messages::UploadLogStatus;
+            let status = match status {
+                DiagnosticsStatus::Uploaded => UploadLogStatus::Uploaded,
+                _ => UploadLogStatus::UploadFailure,
+            };
+            self.firmware.upload = None;
+            self.firmware_notice(Notice::Log(status, id));
+            return;
+        }
         self.firmware.upload = None;
         self.firmware_notice(Notice::Diagnostics(status));
     }
@@ -515,7 +568,9 @@ impl<S: Station> ChargePoint<S> {
 
     /// The diagnostics status a triggered notification reports (spec: Idle when not busy).
     pub fn diagnostics_status(&self) -> DiagnosticsStatus {
-        match self.firmware.upload {
+        match &self.firmware.upload {
+            #[cfg(feature = "security-log")]
+            Some(u) if u.request.is_some() => DiagnosticsStatus::Idle,
             Some(_) => DiagnosticsStatus::Uploading,
             None => DiagnosticsStatus::Idle,
         }
@@ -525,6 +580,8 @@ impl<S: Station> ChargePoint<S> {
         match notice {
             Notice::Firmware(s) => self.emit(Event::FirmwareStatusChanged(s)),
             Notice::Diagnostics(s) => self.emit(Event::DiagnosticsStatusChanged(s)),
+            #[cfg(feature = "security-log")]
+            Notice::Log(..) => {}
         }
         if self.firmware.notices.is_full() {
             // Never the one in flight: its answer removes the front.
@@ -568,6 +625,16 @@ impl<S: Station> ChargePoint<S> {
                 origin,
                 &DiagnosticsStatusNotificationRequest { status },
             ),
+            #[cfg(feature = "security-log")]
+            Notice::Log(status, request_id) => self.send(
+                now,
+                buf,
+                origin,
+                &crate::messages::LogStatusNotificationRequest {
+                    status,
+                    request_id: Some(request_id),
+                },
+            ),
         };
         if sent.is_none() {
             // Too large for the buffer (cannot happen: a few dozen bytes): given up.
@@ -602,6 +669,8 @@ impl<S: Station> ChargePoint<S> {
             .as_ref()
             .filter(|u| !u.running)
             .map(|u| u.due);
+        #[cfg(feature = "security-log")]
+        let upload = upload.filter(|_| !self.firmware.cancelling);
         update.into_iter().chain(upload).min()
     }
 }
@@ -667,6 +736,94 @@ impl<S: Station> ChargePoint<S> {
         if let Some(u) = self.firmware.update.as_mut() {
             u.due = due;
             info!("restored a firmware update ({:?})", u.phase);
+        }
+    }
+}
+
+// ---- GetLog (feature `security-log`): the upload slot shared with GetDiagnostics ------------
+
+/// What a GetLog asks to upload (the handler is in `security/security_log.rs`).
+#[cfg(feature = "security-log")]
+pub(super) struct LogUpload {
+    pub(super) log_type: crate::messages::LogType,
+    pub(super) request_id: i32,
+    pub(super) location: TransferLocation,
+    pub(super) oldest: Option<DateTime>,
+    pub(super) latest: Option<DateTime>,
+    pub(super) retries: Option<i32>,
+    pub(super) retry_interval: Option<i32>,
+}
+
+#[cfg(feature = "security-log")]
+impl<S: Station> ChargePoint<S> {
+    /// Takes the upload slot for a GetLog. One already there (running, or waiting for a retry)
+    /// is cancelled: AcceptedCanceled; a cancelled GetDiagnostics reports UploadFailed, a
+    /// cancelled GetLog UploadFailure (with its requestId) once it had reported Uploading, so
+    /// every request the Central System tracks ends.
+    pub(super) fn start_log_upload(
+        &mut self,
+        now: Instant,
+        req: LogUpload,
+    ) -> (crate::messages::LogStatus, CiString255) {
+        use crate::messages::{LogStatus, LogType, UploadLogStatus};
+        let status = match self.firmware.upload.take() {
+            None => LogStatus::Accepted,
+            Some(old) => {
+                warn!("GetLog while an upload runs: it is cancelled");
+                if old.running {
+                    self.firmware.cancelling = true;
+                }
+                match old.request {
+                    None => {
+                        self.firmware_notice(Notice::Diagnostics(DiagnosticsStatus::UploadFailed))
+                    }
+                    Some((_, id)) if old.reported => {
+                        self.firmware_notice(Notice::Log(UploadLogStatus::UploadFailure, id))
+                    }
+                    Some(_) => {}
+                }
+                LogStatus::AcceptedCanceled
+            }
+        };
+        let what = match req.log_type {
+            LogType::DiagnosticsLog => "diagnostics",
+            LogType::SecurityLog => "securitylog",
+        };
+        let file_name = self.log_file_name(now, what);
+        info!(
+            "GetLog {} ({}) to {}",
+            req.log_type,
+            req.request_id,
+            req.location.as_str()
+        );
+        self.firmware.upload = Some(Upload {
+            location: req.location,
+            file_name: file_name.clone(),
+            start_time: req.oldest,
+            stop_time: req.latest,
+            running: false,
+            due: now,
+            retries_left: retries(req.retries),
+            retry_interval: interval(req.retry_interval),
+            reported: false,
+            request: Some((req.log_type, req.request_id)),
+        });
+        (status, file_name)
+    }
+
+    /// Whether the platform should stop the running job of `kind` (a GetLog replaced the
+    /// upload): check it from the transfer's progress callback. Its result is ignored anyway.
+    pub fn transfer_cancelled(&self, kind: TransferKind) -> bool {
+        kind == TransferKind::Upload && self.firmware.cancelling
+    }
+
+    /// What a triggered LogStatusNotification reports: the running GetLog's Uploading and
+    /// requestId, else Idle without one.
+    pub(super) fn log_upload_status(&self) -> (crate::messages::UploadLogStatus, Option<i32>) {
+        use crate::messages::UploadLogStatus;
+        match self.firmware.upload.as_ref().and_then(|u| u.request) {
+            Some((_, id)) => (UploadLogStatus::Uploading, Some(id)),
+            None => (UploadLogStatus::Idle, None),
         }
     }
 }

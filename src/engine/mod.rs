@@ -363,6 +363,8 @@ pub struct ChargePoint<S: Station> {
     firmware: firmware::FirmwareManagement,
     #[cfg(feature = "security-profiles")]
     credentials: credentials::Credentials,
+    #[cfg(feature = "security-log")]
+    security_log: security::SecurityLog,
     data_transfer_request: Option<DataTransferRequest>,
     data_transfer_response: Option<(Ticket, DataTransferResponse)>,
     wall: Option<WallClock>,
@@ -460,6 +462,8 @@ impl<S: Station> ChargePoint<S> {
             firmware: firmware::FirmwareManagement::default(),
             #[cfg(feature = "security-profiles")]
             credentials: credentials::Credentials::default(),
+            #[cfg(feature = "security-log")]
+            security_log: security::SecurityLog::new(),
             data_transfer_request: None,
             data_transfer_response: None,
             wall: None,

@@ -272,10 +272,8 @@ impl<S: Station> ChargePoint<S> {
             }
             #[cfg(feature = "security")]
             Origin::Outbox(Outgoing::LogStatus) => {
-                let request = LogStatusNotificationRequest {
-                    status: self.log_status(),
-                    request_id: None,
-                };
+                let (status, request_id) = self.log_status();
+                let request = LogStatusNotificationRequest { status, request_id };
                 self.send(now, buf, origin, &request)
             }
             #[cfg(feature = "firmware-management")]

@@ -91,10 +91,18 @@ impl<S: Station> ChargePoint<S> {
         TriggerMessageStatus::Accepted
     }
 
-    /// What a triggered LogStatusNotification reports: no GetLog upload runs in this build.
-    #[cfg(feature = "security")]
-    pub(super) fn log_status(&self) -> UploadLogStatus {
-        UploadLogStatus::Idle
+    /// What a triggered LogStatusNotification reports (status, requestId): no GetLog upload
+    /// runs in this build.
+    #[cfg(all(feature = "security", not(feature = "security-log")))]
+    pub(super) fn log_status(&self) -> (UploadLogStatus, Option<i32>) {
+        (UploadLogStatus::Idle, None)
+    }
+
+    /// What a triggered LogStatusNotification reports: the running GetLog upload's status
+    /// and requestId, else Idle without a requestId (the whitepaper's only use of Idle).
+    #[cfg(feature = "security-log")]
+    pub(super) fn log_status(&self) -> (UploadLogStatus, Option<i32>) {
+        self.log_upload_status()
     }
 
     /// A Heartbeat already waiting to be sent answers the trigger too.

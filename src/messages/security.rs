@@ -123,6 +123,73 @@ ocpp_message! {
 }
 request!(LogStatusNotificationRequest => LogStatusNotificationResponse, LogStatusNotification);
 
+// ---- GetLog (feature `security-log`) ----------------------------------------------------
+
+/// For `request!` in the module below (it names `super::Action`).
+#[cfg(feature = "security-log")]
+use super::Action;
+#[cfg(feature = "security-log")]
+pub use security_log::*;
+
+#[cfg(feature = "security-log")]
+mod security_log {
+    use super::super::core_profile::{request, Request};
+    use super::super::{ocpp_enum, ocpp_message};
+    use crate::cistring::CiString255;
+    use crate::datetime::DateTime;
+    use crate::messages::TransferLocation;
+
+    ocpp_enum! {
+        /// Which log a GetLog.req asks for.
+        LogType {
+            DiagnosticsLog = "DiagnosticsLog",
+            SecurityLog = "SecurityLog",
+        }
+    }
+
+    ocpp_message! {
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct LogParameters {
+            /// Where the file goes (a directory when it ends with `/`); bounded by
+            /// `CONFIG_OCPP_FIRMWARE_LOCATION_MAX` (the schema allows 512).
+            "remoteLocation" pub remote_location: TransferLocation,
+            "oldestTimestamp" pub oldest_timestamp: Option<DateTime>,
+            "latestTimestamp" pub latest_timestamp: Option<DateTime>,
+        }
+    }
+
+    ocpp_message! {
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct GetLogRequest {
+            "logType" pub log_type: LogType,
+            "requestId" pub request_id: i32,
+            "retries" pub retries: Option<i32>,
+            "retryInterval" pub retry_interval: Option<i32>,
+            "log" pub log: LogParameters,
+        }
+    }
+
+    ocpp_enum! {
+        /// GetLog.conf's status.
+        LogStatus {
+            Accepted = "Accepted",
+            Rejected = "Rejected",
+            /// Accepted, and the upload that was running is cancelled.
+            AcceptedCanceled = "AcceptedCanceled",
+        }
+    }
+
+    ocpp_message! {
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct GetLogResponse {
+            "status" pub status: LogStatus,
+            /// The name of the file that will be uploaded.
+            "filename" pub filename: Option<CiString255>,
+        }
+    }
+    request!(GetLogRequest => GetLogResponse, GetLog);
+}
+
 #[cfg(test)]
 mod tests {
     //! Every message of this module written and read back; the frames go to
@@ -175,6 +242,62 @@ mod tests {
             }),
             r#"{"type":"StartupOfTheDevice","timestamp":"2026-11-21T10:00:00.000Z"}"#
         );
+    }
+
+    #[cfg(feature = "security-log")]
+    #[test]
+    fn get_log_round_trips_and_its_frames_are_written() {
+        let mut frames = Frames::new("unit-messages-security-log");
+        for &log_type in LogType::ALL {
+            for (oldest, latest, retries) in
+                [(None, None, None), (Some(time()), Some(time()), Some(2))]
+            {
+                let request = GetLogRequest {
+                    log_type,
+                    request_id: 42,
+                    retries,
+                    retry_interval: retries.map(|r| r * 10),
+                    log: LogParameters {
+                        remote_location: text("http://127.0.0.1:8080/diagnostics/"),
+                        oldest_timestamp: oldest,
+                        latest_timestamp: latest,
+                    },
+                };
+                let payload = round_trip(&request, serde_parse);
+                for &status in LogStatus::ALL {
+                    let answer = GetLogResponse {
+                        status,
+                        filename: (status != LogStatus::Rejected)
+                            .then(|| text("cp-securitylog.log")),
+                    };
+                    round_trip(&answer, serde_parse);
+                    frames.answer(Action::GetLog, &payload, &answer);
+                }
+            }
+        }
+        use ErrorCode::*;
+        for (payload, code) in [
+            (
+                r#"{"logType":"SecurityLog","requestId":1}"#,
+                OccurenceConstraintViolation,
+            ),
+            (
+                r#"{"logType":"Other","requestId":1,"log":{"remoteLocation":"x"}}"#,
+                PropertyConstraintViolation,
+            ),
+            (
+                r#"{"logType":"SecurityLog","requestId":"1","log":{"remoteLocation":"x"}}"#,
+                TypeConstraintViolation,
+            ),
+            (
+                r#"{"logType":"SecurityLog","requestId":1,"log":{}}"#,
+                OccurenceConstraintViolation,
+            ),
+        ] {
+            let parsed: Result<GetLogRequest, _> =
+                crate::messages::parse_payload(payload.as_bytes(), &mut [0u8; 64]);
+            assert_eq!(parsed, Err(code), "{payload}");
+        }
     }
 
     #[test]

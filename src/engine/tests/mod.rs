@@ -25,6 +25,8 @@ mod reservation;
 mod reset;
 #[cfg(feature = "security")]
 mod security;
+#[cfg(feature = "security-log")]
+mod security_log;
 #[cfg(feature = "smart-charging")]
 mod smart_charging;
 mod store;

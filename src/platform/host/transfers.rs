@@ -11,7 +11,10 @@
 //!   after the new BootNotification).
 //!
 //! Diagnostics upload [`HostConfig::diagnostics_file`](super::HostConfig) when set, else the
-//! host's recent events, one line each.
+//! host's recent events, one line each. GetLog (feature `security-log`): a DiagnosticsLog is
+//! the same; a SecurityLog is the engine's security log (its selected lines, read when the job
+//! starts). A GetLog that replaces a running upload cancels it through the progress callback
+//! ([`ChargePoint::transfer_cancelled`]).
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -122,6 +125,8 @@ pub(super) struct TransferThread {
     pub(super) transport: HttpTransport,
     /// The engine is still wanted (false: shutting down; the running transfer is cancelled).
     pub(super) alive: Box<dyn Fn() -> bool + Send>,
+    /// The engine wants the running job of this kind stopped (a GetLog replaced the upload).
+    pub(super) cancelled: Box<dyn Fn(TransferKind) -> bool + Send>,
     /// Hands a result to the engine; `restart` asks the IO thread for a new session (after an
     /// install, as a reboot would).
     pub(super) report: Box<Report>,
@@ -152,6 +157,20 @@ impl TransferThread {
             let (kind, result, restart) = match job {
                 TransferJob::Download { location } => {
                     (TransferKind::Download, self.download(&location), false)
+                }
+                #[cfg(feature = "security-log")]
+                TransferJob::Upload {
+                    location,
+                    file_name,
+                    log: crate::messages::LogType::SecurityLog,
+                    ..
+                } => {
+                    let bytes = diagnostics.unwrap_or_default();
+                    (
+                        TransferKind::Upload,
+                        self.upload(&location, &file_name, bytes),
+                        false,
+                    )
                 }
                 TransferJob::Upload {
                     location,
@@ -197,9 +216,11 @@ impl TransferThread {
 
     fn upload(&mut self, location: &str, name: &str, bytes: Vec<u8>) -> Result<u64, TransferError> {
         let mut source = BytesSource { bytes, at: 0 };
-        let alive = &self.alive;
+        let (alive, cancelled) = (&self.alive, &self.cancelled);
         self.transport
-            .upload(location, name, &mut source, &mut |_: Progress| alive())
+            .upload(location, name, &mut source, &mut |_: Progress| {
+                alive() && !cancelled(TransferKind::Upload)
+            })
     }
 
     /// The application decides first; the default copies the image to `installed.bin`.
@@ -285,12 +306,18 @@ impl<S: Station + Send + 'static> super::Shared<S> {
     pub(super) fn spawn_transfers(shared: &Arc<Self>, config: &FirmwareConfig) {
         let weak = Arc::downgrade(shared);
         let alive_weak = weak.clone();
+        let cancel_weak = weak.clone();
         let thread = TransferThread {
             dir: config.dir(),
             handler: config.handler.clone(),
             diagnostics: config.diagnostics.clone(),
             transport: HttpTransport::default(),
             alive: Box::new(move || alive_weak.upgrade().is_some_and(|s| !s.stopped())),
+            cancelled: Box::new(move |kind| {
+                cancel_weak
+                    .upgrade()
+                    .is_some_and(|s| s.engine().transfer_cancelled_by(kind))
+            }),
             report: Box::new(move |kind, result, restart| {
                 let Some(shared) = weak.upgrade() else {
                     return;
@@ -330,6 +357,27 @@ impl<S: Station> super::Shared<S> {
                     store.sync(cp);
                 }
             }
+            #[cfg(feature = "security-log")]
+            if let TransferJob::Upload {
+                log: crate::messages::LogType::SecurityLog,
+                start_time,
+                stop_time,
+                ..
+            } = &job
+            {
+                // The security log as it is now, selected by the GetLog's time range.
+                let mut bytes = vec![0u8; cp.security_log_len(*start_time, *stop_time)];
+                let n = cp.read_security_log(*start_time, *stop_time, 0, &mut bytes);
+                bytes.truncate(n);
+                let sent = super::lock(&self.transfers)
+                    .as_ref()
+                    .is_some_and(|tx| tx.send(Work::Job(job, Some(bytes))).is_ok());
+                if !sent {
+                    warn!("no transfer thread: {kind:?} failed");
+                    cp.transfer_finished(now, kind, Err(TransferError::Io));
+                }
+                continue;
+            }
             let diagnostics = (kind == TransferKind::Upload).then(|| {
                 let log = super::lock(&self.log);
                 let recent = log
@@ -346,5 +394,21 @@ impl<S: Station> super::Shared<S> {
                 cp.transfer_finished(now, kind, Err(TransferError::Io));
             }
         }
+    }
+}
+
+/// [`ChargePoint::transfer_cancelled`] where the build has it (feature `security-log`).
+trait CancelledBy {
+    fn transfer_cancelled_by(&self, kind: TransferKind) -> bool;
+}
+
+impl<S: Station> CancelledBy for ChargePoint<S> {
+    #[cfg(feature = "security-log")]
+    fn transfer_cancelled_by(&self, kind: TransferKind) -> bool {
+        self.transfer_cancelled(kind)
+    }
+    #[cfg(not(feature = "security-log"))]
+    fn transfer_cancelled_by(&self, _: TransferKind) -> bool {
+        false
     }
 }

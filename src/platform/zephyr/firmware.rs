@@ -9,7 +9,10 @@
 //!   [`check_boot`] confirms the new image (`boot_write_img_confirmed`) and the engine reports
 //!   Installed, or InstallationFailed when the old image still runs.
 //! - Diagnostics: an HTTP PUT of the application's log (`ocpp_set_diagnostics_handler`), else of
-//!   the library's recent log lines ([`record_log_line`]).
+//!   the library's recent log lines ([`record_log_line`]). GetLog (feature `security-log`): a
+//!   DiagnosticsLog is the same; a SecurityLog is the engine's security log, read chunk by
+//!   chunk under the engine's mutex. A GetLog replacing a running upload stops it from the
+//!   progress callback ([`ChargePoint::transfer_cancelled`]).
 //!
 //! One job runs at a time; the job and its result cross between the threads under the port
 //! mutex, in the platform's [`State`].
@@ -137,12 +140,28 @@ fn run<S: Station>(
             let result = http.download(location.as_str(), &mut sink, &mut |_: Progress| alive());
             (TransferKind::Download, Some(result))
         }
+        #[cfg(feature = "security-log")]
+        TransferJob::Upload {
+            location,
+            file_name,
+            start_time,
+            stop_time,
+            log: crate::messages::LogType::SecurityLog,
+        } => {
+            let (location, name) = (location.as_str(), file_name.as_str());
+            let mut source = SecurityLogSource::take(state, start_time, stop_time);
+            let go = || alive() && !upload_cancelled(state);
+            let result = http.upload(location, name, &mut source, &mut |_| go());
+            (TransferKind::Upload, Some(result))
+        }
         TransferJob::Upload {
             location,
             file_name,
             ..
         } => {
             let (location, name) = (location.as_str(), file_name.as_str());
+            #[cfg(feature = "security-log")]
+            let alive = || alive() && !upload_cancelled(state);
             let result = match crate::ffi::application_log() {
                 Some(mut own) => http.upload(location, name, &mut own, &mut |_| alive()),
                 None => {
@@ -518,6 +537,68 @@ impl UploadSource for LogSnapshot {
             n
         })
         .min(self.len - self.at);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// A GetLog replaced the running upload: stop it.
+#[cfg(feature = "security-log")]
+fn upload_cancelled<S: Station>(state: &'static State<S>) -> bool {
+    let mut locked = Locked::new(state);
+    state.running.load(Ordering::Acquire)
+        && locked.engine().transfer_cancelled(TransferKind::Upload)
+}
+
+/// The engine's security log (GetLog SecurityLog), its selection's length fixed at the start;
+/// each chunk is read under the engine's mutex.
+#[cfg(feature = "security-log")]
+struct SecurityLogSource<S: Station + 'static> {
+    state: &'static State<S>,
+    oldest: Option<crate::datetime::DateTime>,
+    latest: Option<crate::datetime::DateTime>,
+    len: usize,
+    at: usize,
+}
+
+#[cfg(feature = "security-log")]
+impl<S: Station + 'static> SecurityLogSource<S> {
+    fn take(
+        state: &'static State<S>,
+        oldest: Option<crate::datetime::DateTime>,
+        latest: Option<crate::datetime::DateTime>,
+    ) -> Self {
+        let mut locked = Locked::new(state);
+        let len = match state.running.load(Ordering::Acquire) {
+            true => locked.engine().security_log_len(oldest, latest),
+            false => 0,
+        };
+        Self {
+            state,
+            oldest,
+            latest,
+            len,
+            at: 0,
+        }
+    }
+}
+
+#[cfg(feature = "security-log")]
+impl<S: Station + 'static> UploadSource for SecurityLogSource<S> {
+    fn len(&self) -> u64 {
+        self.len as u64
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, TransferError> {
+        let want = buf.len().min(self.len - self.at);
+        let buf = buf.get_mut(..want).ok_or(TransferError::Io)?;
+        let mut locked = Locked::new(self.state);
+        if !self.state.running.load(Ordering::Acquire) {
+            return Err(TransferError::Cancelled);
+        }
+        let n = locked
+            .engine()
+            .read_security_log(self.oldest, self.latest, self.at, buf);
         self.at += n;
         Ok(n)
     }
