@@ -94,8 +94,12 @@ pub mod rpc;
 #[cfg(feature = "selftest")]
 pub mod selftest;
 /// cbindgen:ignore
+pub mod sha256;
+/// cbindgen:ignore
 #[cfg(feature = "firmware-management")]
 pub mod transfer;
+/// cbindgen:ignore
+pub mod x509;
 
 /// cbindgen:ignore
 #[cfg(feature = "std")]
