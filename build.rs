@@ -38,6 +38,8 @@ const CAPACITIES: &[(&str, &str, &str)] = &[
     ("OCPP_SECURITY_LOG_SIZE", "SECURITY_LOG_SIZE", "Bytes of the security log kept in RAM for GetLog SecurityLog (oldest lines dropped first)."),
     ("OCPP_CLOCK_JUMP_THRESHOLD", "CLOCK_JUMP_THRESHOLD_S", "Seconds by which the wall clock must jump, when set, to be logged as SettingSystemTime."),
     ("OCPP_SECURITY_PROFILE", "DEFAULT_SECURITY_PROFILE", "Security Profile at first start (0 none, 1 Basic Auth, 2 TLS + Basic Auth, 3 TLS client certificate); the Central System may only raise it."),
+    ("OCPP_CERTIFICATE_STORE_MAX", "CERTIFICATE_STORE_MAX", "Certificates installed at once (CertificateStoreMaxLength)."),
+    ("OCPP_CERTIFICATE_STORE_BYTES", "CERTIFICATE_STORE_BYTES", "Bytes of DER the certificate store holds, all certificates together."),
     ("OCPP_SNTP_RESYNC_INTERVAL", "SNTP_RESYNC_INTERVAL_S", "Seconds between two SNTP queries (CONFIG_OCPP_SNTP)."),
 ];
 
@@ -48,6 +50,7 @@ const CONDITIONS: &[(&str, &str)] = &[
     ("OCPP_PROFILE_LOCAL_AUTH_LIST", "LOCAL_AUTH_LIST"),
     ("OCPP_PROFILE_SMART_CHARGE", "SMART_CHARGING"),
     ("OCPP_PROFILE_FIRMWARE_MGNT", "FIRMWARE_MANAGEMENT"),
+    ("OCPP_PROFILE_CERTIFICATES", "CERTIFICATES"),
 ];
 
 fn main() {

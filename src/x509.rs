@@ -27,8 +27,9 @@ pub enum X509Error {
 // Base64 and PEM
 
 /// Decodes base64 (RFC 4648 standard alphabet, `=` padding) into `out`, skipping ASCII
-/// whitespace and the two-character escapes `\n`, `\r`, `\t` (a PEM that went through JSON
-/// twice). Returns the number of bytes written.
+/// whitespace and the JSON escapes `\n`, `\r`, `\t` and `\/` (so a PEM can be decoded straight
+/// from a JSON string, or from one that went through JSON twice). Returns the number of bytes
+/// written.
 pub fn base64_decode(text: &str, out: &mut [u8]) -> Result<usize, X509Error> {
     let mut acc: u32 = 0;
     let mut bits = 0u32;
@@ -51,6 +52,7 @@ pub fn base64_decode(text: &str, out: &mut [u8]) -> Result<usize, X509Error> {
             b' ' | b'\t' | b'\r' | b'\n' => continue,
             b'\\' => match bytes.next() {
                 Some(b'n' | b'r' | b't') => continue,
+                Some(b'/') => 63,
                 _ => return Err(X509Error::Pem),
             },
             _ => return Err(X509Error::Pem),

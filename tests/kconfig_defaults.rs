@@ -28,7 +28,6 @@ fn host_defaults_are_kconfig_defaults() {
     }
     let pairs = [
         ("OCPP_MAX_CONNECTORS", c::MAX_CONNECTORS),
-        ("OCPP_RECV_BUFFER_SIZE", c::FRAME_CAPACITY),
         ("OCPP_TX_QUEUE_SIZE", c::TX_QUEUE_BYTES),
         ("OCPP_MAX_SAMPLED_VALUES", c::MAX_SAMPLED_VALUES),
         ("OCPP_AUTH_CACHE_SIZE", c::AUTH_CACHE_SIZE),
@@ -59,6 +58,8 @@ fn host_defaults_are_kconfig_defaults() {
         ),
         ("OCPP_NOMINAL_VOLTAGE", c::NOMINAL_VOLTAGE),
         ("OCPP_FIRMWARE_LOCATION_MAX", c::FIRMWARE_LOCATION_MAX),
+        ("OCPP_CERTIFICATE_STORE_MAX", c::CERTIFICATE_STORE_MAX),
+        ("OCPP_CERTIFICATE_STORE_BYTES", c::CERTIFICATE_STORE_BYTES),
         ("OCPP_TRANSFER_RETRIES", c::DEFAULT_TRANSFER_RETRIES),
         (
             "OCPP_TRANSFER_RETRY_INTERVAL",
@@ -77,6 +78,13 @@ fn host_defaults_are_kconfig_defaults() {
         (false, false) => 3072,
     };
     assert_eq!(c::SEND_CAPACITY, expected);
+    // The receive buffer fits an InstallCertificate of 5500 characters with `certificates`.
+    let recv = if cfg!(feature = "certificates") {
+        6144
+    } else {
+        kconfig("OCPP_RECV_BUFFER_SIZE")
+    };
+    assert_eq!(c::FRAME_CAPACITY, recv);
     // What issue 10 saw: the same C program got no meter values on the host in 30 s.
     assert_eq!(c::DEFAULT_METER_VALUE_SAMPLE_INTERVAL, 5);
     let options = ocpp::engine::Options::default();

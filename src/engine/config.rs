@@ -306,6 +306,9 @@ configuration! {
     // which the engine only lets rise (engine/credentials.rs).
     #[cfg(feature = "security-profiles")]
     AuthorizationKey = "AuthorizationKey": AuthorizationKey = AuthorizationKey::default(), ReadWrite;
+    // Certificate management (security whitepaper): the store's capacity, read-only.
+    #[cfg(feature = "certificates")]
+    CertificateStoreMaxLength = "CertificateStoreMaxLength": u32 = crate::capacity::CERTIFICATE_STORE_MAX as u32, ReadOnly;
     #[cfg(feature = "security-profiles")]
     SecurityProfile = "SecurityProfile": u32 = crate::capacity::DEFAULT_SECURITY_PROFILE as u32, ReadWrite;
 }

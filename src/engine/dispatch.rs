@@ -101,6 +101,12 @@ impl<S: Station> ChargePoint<S> {
             Action::TriggerMessage => self.handle_trigger_message(call),
             #[cfg(feature = "security")]
             Action::ExtendedTriggerMessage => self.handle_extended_trigger_message(call),
+            #[cfg(feature = "certificates")]
+            Action::InstallCertificate => self.handle_install_certificate(call),
+            #[cfg(feature = "certificates")]
+            Action::GetInstalledCertificateIds => self.handle_get_installed_certificate_ids(call),
+            #[cfg(feature = "certificates")]
+            Action::DeleteCertificate => self.handle_delete_certificate(call),
             #[cfg(feature = "reservation")]
             Action::ReserveNow => self.handle_reserve_now(call),
             #[cfg(feature = "reservation")]

@@ -365,6 +365,8 @@ pub struct ChargePoint<S: Station> {
     credentials: credentials::Credentials,
     #[cfg(feature = "security-log")]
     security_log: security::SecurityLog,
+    #[cfg(feature = "certificates")]
+    certificates: security::certificates::CertificateStore,
     data_transfer_request: Option<DataTransferRequest>,
     data_transfer_response: Option<(Ticket, DataTransferResponse)>,
     wall: Option<WallClock>,
@@ -464,6 +466,8 @@ impl<S: Station> ChargePoint<S> {
             credentials: credentials::Credentials::default(),
             #[cfg(feature = "security-log")]
             security_log: security::SecurityLog::new(),
+            #[cfg(feature = "certificates")]
+            certificates: security::certificates::CertificateStore::new(),
             data_transfer_request: None,
             data_transfer_response: None,
             wall: None,

@@ -52,6 +52,9 @@ pub enum Record {
     /// The firmware update in progress (Firmware Management).
     #[cfg(feature = "firmware-management")]
     Firmware,
+    /// One slot of the certificate store (InstallCertificate).
+    #[cfg(feature = "certificates")]
+    Certificate(u8),
 }
 
 /// Fixed-name records: (record, key, kind byte).
@@ -71,6 +74,8 @@ const KIND_QUEUED: u8 = 1;
 const KIND_TRANSACTION: u8 = 2;
 #[cfg(feature = "smart-charging")]
 const KIND_CHARGING_PROFILE: u8 = 9;
+#[cfg(feature = "certificates")]
+const KIND_CERTIFICATE: u8 = 11;
 
 impl Record {
     pub fn key(self) -> StoreKey {
@@ -80,6 +85,8 @@ impl Record {
             Record::Transaction(connector) => write!(key, "tx/{connector}"),
             #[cfg(feature = "smart-charging")]
             Record::ChargingProfile(slot) => write!(key, "cp/{slot}"),
+            #[cfg(feature = "certificates")]
+            Record::Certificate(slot) => write!(key, "cert/{slot}"),
             fixed => key
                 .push_str(fixed.fixed().map_or("", |f| f.1))
                 .map_err(|_| core::fmt::Error),
@@ -101,6 +108,10 @@ impl Record {
         if let Some(slot) = key.strip_prefix("cp/") {
             return slot.parse().ok().map(Record::ChargingProfile);
         }
+        #[cfg(feature = "certificates")]
+        if let Some(slot) = key.strip_prefix("cert/") {
+            return slot.parse().ok().map(Record::Certificate);
+        }
         FIXED.iter().find(|f| f.1 == key).map(|f| f.0)
     }
 
@@ -114,6 +125,8 @@ impl Record {
             Record::Transaction(_) => KIND_TRANSACTION,
             #[cfg(feature = "smart-charging")]
             Record::ChargingProfile(_) => KIND_CHARGING_PROFILE,
+            #[cfg(feature = "certificates")]
+            Record::Certificate(_) => KIND_CERTIFICATE,
             fixed => fixed.fixed().map_or(0, |f| f.2),
         }
     }
@@ -181,6 +194,10 @@ const PROFILE_RECORD: usize = 0;
 const FIRMWARE_RECORD: usize = 1 + 2 + crate::capacity::FIRMWARE_LOCATION_MAX + 8 + 4 + 4;
 #[cfg(not(feature = "firmware-management"))]
 const FIRMWARE_RECORD: usize = 0;
+#[cfg(feature = "certificates")]
+const CERTIFICATE_RECORD: usize = 1 + crate::capacity::CERTIFICATE_STORE_BYTES;
+#[cfg(not(feature = "certificates"))]
+const CERTIFICATE_RECORD: usize = 0;
 
 pub(super) const fn max(a: usize, b: usize) -> usize {
     if a > b {
@@ -202,7 +219,7 @@ pub const MAX_STORED_RECORD: usize = HEADER
             max(CACHE_RECORD, LIST_RECORD),
             max(
                 max(RESERVATIONS_RECORD, PROFILE_RECORD),
-                max(FIRMWARE_RECORD, MAX_CONNECTORS + 2),
+                max(max(FIRMWARE_RECORD, CERTIFICATE_RECORD), MAX_CONNECTORS + 2),
             ),
         ),
     );
@@ -352,6 +369,8 @@ impl<S: Station> ChargePoint<S> {
                 (record, self.encode_fixed(record, buf))
             } else if let Some(change) = self.next_profile_change(buf) {
                 return change;
+            } else if let Some(change) = self.next_certificate_change(buf) {
+                change
             } else if let Some(seq) = self.transactions.take_erasure() {
                 // Right after the confirmation that caused it: the window in which a cut makes
                 // the Central System see a message twice is one operation wide.
@@ -409,6 +428,26 @@ impl<S: Station> ChargePoint<S> {
             }
             return Some(Some((record, n)));
         }
+        None
+    }
+
+    /// The next certificate slot to write (or erase).
+    #[cfg(feature = "certificates")]
+    fn next_certificate_change(&mut self, buf: &mut [u8]) -> Option<(Record, Encoded)> {
+        let (slot, content) = self.certificates.take_dirty()?;
+        let record = Record::Certificate(slot);
+        let encoded = match content {
+            Some((usage, der)) => Encoded::from(frame(buf, record, |w| {
+                w.u8(index_of(CertificateUse::ALL, Some(usage)));
+                w.bytes(der);
+            })),
+            None => Encoded::Empty,
+        };
+        Some((record, encoded))
+    }
+
+    #[cfg(not(feature = "certificates"))]
+    fn next_certificate_change(&mut self, _: &mut [u8]) -> Option<(Record, Encoded)> {
         None
     }
 
@@ -480,6 +519,8 @@ impl<S: Station> ChargePoint<S> {
             Record::Queued(_) | Record::Transaction(_) => return Encoded::Empty,
             #[cfg(feature = "smart-charging")]
             Record::ChargingProfile(_) => return Encoded::Empty,
+            #[cfg(feature = "certificates")]
+            Record::Certificate(_) => return Encoded::Empty,
         };
         Encoded::from(written)
     }

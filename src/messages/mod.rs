@@ -1,5 +1,7 @@
 //! Every OCPP 1.6 message, typed once. Names and enum strings are the spec's.
 
+#[cfg(feature = "certificates")]
+pub mod certificates;
 pub mod core_profile;
 #[cfg(any(feature = "remote-trigger", feature = "firmware-management"))]
 pub mod firmware;
@@ -17,6 +19,8 @@ pub mod security;
 pub mod smart_charging;
 pub mod types;
 
+#[cfg(feature = "certificates")]
+pub use certificates::*;
 pub use core_profile::*;
 #[cfg(any(feature = "remote-trigger", feature = "firmware-management"))]
 pub use firmware::*;

@@ -1,7 +1,10 @@
 //! The OCPP 1.6 security whitepaper's messages (feature `security`): security events
 //! ([`events`]); ExtendedTriggerMessage lives beside TriggerMessage in `engine/trigger.rs`, whose
-//! paths it reuses; GetLog and the security log ([`security_log`], feature `security-log`).
+//! paths it reuses. Certificate management (feature `certificates`): [`certificates`]. GetLog
+//! and the security log (feature `security-log`): [`security_log`].
 
+#[cfg(feature = "certificates")]
+pub(super) mod certificates;
 mod events;
 #[cfg(feature = "security-log")]
 mod security_log;

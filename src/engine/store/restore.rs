@@ -94,6 +94,12 @@ impl<S: Station> ChargePoint<S> {
                 (usize::from(slot) < self.store.profile_sums.len()).then_some(())?;
                 self.restore_charging_profile(Instant(0), entry).ok()
             }
+            #[cfg(feature = "certificates")]
+            Record::Certificate(slot) => {
+                let usage = from_index(CertificateUse::ALL, r.u8()?)??;
+                let der = r.take(r.bytes.len())?;
+                self.certificates.restore(slot, usage, der)
+            }
             #[cfg(feature = "firmware-management")]
             Record::Firmware => {
                 self.firmware.update = Some(firmware::decode_update(r)?);

@@ -13,6 +13,8 @@ use super::*;
 mod authorization;
 mod boot;
 mod central_system;
+#[cfg(feature = "certificates")]
+mod certificates;
 #[cfg(feature = "security-profiles")]
 mod credentials;
 #[cfg(feature = "firmware-management")]

@@ -1,0 +1,1 @@
+//! InstallCertificate end to end (filled below).
