@@ -36,6 +36,7 @@ const CAPACITIES: &[(&str, &str, &str)] = &[
     ("OCPP_TRANSFER_RETRY_INTERVAL", "DEFAULT_TRANSFER_RETRY_INTERVAL", "Seconds between transfer attempts when the request names none."),
     ("OCPP_SECURITY_TECH_INFO_MAX", "SECURITY_TECH_INFO_MAX", "Bytes of a SecurityEventNotification's techInfo kept in the queue (longer text is cut)."),
     ("OCPP_SECURITY_LOG_SIZE", "SECURITY_LOG_SIZE", "Bytes of the security log kept in RAM for GetLog SecurityLog (oldest lines dropped first)."),
+    ("OCPP_FIRMWARE_SIGNING_CERT_MAX", "FIRMWARE_SIGNING_CERT_MAX", "Bytes of a SignedUpdateFirmware's signing certificate (DER) kept with the update."),
     ("OCPP_CLOCK_JUMP_THRESHOLD", "CLOCK_JUMP_THRESHOLD_S", "Seconds by which the wall clock must jump, when set, to be logged as SettingSystemTime."),
     ("OCPP_SECURITY_PROFILE", "DEFAULT_SECURITY_PROFILE", "Security Profile at first start (0 none, 1 Basic Auth, 2 TLS + Basic Auth, 3 TLS client certificate); the Central System may only raise it."),
     ("OCPP_CERTIFICATE_STORE_MAX", "CERTIFICATE_STORE_MAX", "Certificates installed at once (CertificateStoreMaxLength)."),

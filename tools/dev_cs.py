@@ -153,6 +153,14 @@ POST /update_firmware {"cp_id","image" | "location","retrieve_date"=now,"retries
                        "retry_interval"?,"timeout"=10}  -> as POST /call (UpdateFirmware)
 POST /get_diagnostics {"cp_id","location"=the upload URL,"retries"?,"retry_interval"?,
                        "start_time"?,"stop_time"?,"timeout"=10}  -> as POST /call
+GET  /firmware_signing             -> {"manufacturer_root_pem","signing_certificate_pem",
+                                       "foreign_root_pem","foreign_signing_certificate_pem"}
+                 (generated at start; POST /firmware signs every image with the signing key)
+POST /signed_update_firmware {"cp_id","image","request_id"=1,"retrieve_date"=now,
+                       "install_date"?,"retries"?,"retry_interval"?,"bad_signature"?,
+                       "foreign_certificate"?,"timeout"=10}  -> as POST /call
+                 (SignedUpdateFirmware with the image's signature; bad_signature: one of other
+                 bytes; foreign_certificate: signed by a CA the charge point does not know)
 POST /shutdown   {}                               -> {"shutting_down": true}
 GET  /events                       -> text/event-stream (server-sent events), first a replay,
                                       then live: "hello" {"ws_url","control_port"}, "config"
@@ -996,6 +1004,8 @@ class CentralSystem:
             return self.files.downloads
         if route == ("GET", "/uploads"):
             return self.files.uploads
+        if route == ("GET", "/firmware_signing"):
+            return self.files.signer.info()
         if method == "GET" and route[1] in ("/messages", "/transactions", "/frames", "/status"):
             cp_id = query.get("cp_id")
             if not cp_id:
@@ -1046,7 +1056,8 @@ class CentralSystem:
             return {"disconnected": True}
         if route[1] == "/shutdown":
             return {"shutting_down": True}
-        if route[1] in ("/firmware", "/file_faults", "/update_firmware", "/get_diagnostics"):
+        if route[1] in ("/firmware", "/file_faults", "/update_firmware", "/get_diagnostics",
+                        "/signed_update_firmware"):
             return await self.dispatch_firmware(route[1], req)
         raise ControlError(404, "NotFound", f"no route {method} {url.path}")
 
@@ -1069,9 +1080,13 @@ async def _dispatch_firmware(cs: "CentralSystem", route: str, req: dict) -> Any:
             return files.add_image(name, data)
         if route == "/file_faults":
             return files.set_faults(req.get("faults", []), req.get("chunked"))
+        if route == "/signed_update_firmware":
+            payload = files.signed_update_payload(req)
     except (ValueError, TypeError) as e:
         raise ControlError(400, "BadRequest", str(e))
     timeout = _timeout(req.get("timeout", 10))
+    if route == "/signed_update_firmware":
+        return await cs.cs_call(_need_cp_id(req), "SignedUpdateFirmware", payload, timeout, True)
     optional = {"retries": "retries", "retry_interval": "retryInterval"}
     if route == "/update_firmware":
         location = req.get("location") or (

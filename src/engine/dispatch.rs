@@ -127,6 +127,8 @@ impl<S: Station> ChargePoint<S> {
             Action::GetDiagnostics => self.handle_get_diagnostics(call),
             #[cfg(feature = "security-log")]
             Action::GetLog => self.handle_get_log(call),
+            #[cfg(feature = "signed-firmware")]
+            Action::SignedUpdateFirmware => self.handle_signed_update_firmware(call),
             _ => return None,
         })
     }

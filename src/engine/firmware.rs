@@ -63,6 +63,12 @@ pub enum TransferJob {
     /// Install the downloaded image: schedule it and reboot (Zephyr, MCUboot), or install it
     /// in place and report `Ok` (host), or report the failure.
     Install,
+    /// SignedUpdateFirmware: verify the downloaded image before it is installed: the signing
+    /// certificate ([`ChargePoint::firmware_signature`]) must be signed by an installed
+    /// ManufacturerRootCertificate and the image's signature must verify with its key. `Ok`:
+    /// SignatureVerified (then the install); any `Err`: InvalidSignature, nothing installed.
+    #[cfg(feature = "signed-firmware")]
+    Verify,
 }
 
 /// Which job [`ChargePoint::transfer_finished`] reports on.
@@ -71,6 +77,8 @@ pub enum TransferKind {
     Download,
     Upload,
     Install,
+    #[cfg(feature = "signed-firmware")]
+    Verify,
 }
 
 /// Where an update stands.
@@ -84,6 +92,9 @@ pub(super) enum Phase {
     Downloaded = 2,
     /// The Install job was handed out (or, restored, the reboot it causes happened).
     Installing = 3,
+    /// The Verify job of a signed update was handed out (restored: downloaded again).
+    #[cfg(feature = "signed-firmware")]
+    Verifying = 4,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +111,9 @@ pub(super) struct Update {
     pub(super) after_reboot: bool,
     /// Downloading was reported (once per update, not per attempt).
     pub(super) attempted: bool,
+    /// A SignedUpdateFirmware's certificate, signature and requestId.
+    #[cfg(feature = "signed-firmware")]
+    pub(super) signed: Option<super::security::SignedParts>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +141,9 @@ pub(super) enum Notice {
     /// A LogStatusNotification of the GetLog with this requestId.
     #[cfg(feature = "security-log")]
     Log(crate::messages::UploadLogStatus, i32),
+    /// A SignedFirmwareStatusNotification of the SignedUpdateFirmware with this requestId.
+    #[cfg(feature = "signed-firmware")]
+    Signed(crate::messages::SignedFirmwareStatus, i32),
 }
 
 /// Notifications queued at once: an update makes at most four, an upload two.
@@ -205,6 +222,8 @@ impl<S: Station> ChargePoint<S> {
             retry_interval: interval(req.retry_interval),
             after_reboot: false,
             attempted: false,
+            #[cfg(feature = "signed-firmware")]
+            signed: None,
         });
         self.store_changed(Record::Firmware);
     }
@@ -292,15 +311,21 @@ impl<S: Station> ChargePoint<S> {
                     let location = u.location.clone();
                     info!("firmware download from {}", location.as_str());
                     if first {
-                        self.firmware_notice(Notice::Firmware(FirmwareStatus::Downloading));
+                        self.update_notice(FirmwareStatus::Downloading);
                     }
                     return Some(TransferJob::Download { location });
+                }
+                #[cfg(feature = "signed-firmware")]
+                Phase::Downloaded if u.signed.as_ref().is_some_and(|s| !s.verified) => {
+                    u.phase = Phase::Verifying;
+                    info!("verifying the firmware signature");
+                    return Some(TransferJob::Verify);
                 }
                 Phase::Downloaded if u.due <= now && idle => {
                     u.phase = Phase::Installing;
                     self.store_changed(Record::Firmware);
                     self.hold_connectors(now);
-                    self.firmware_notice(Notice::Firmware(FirmwareStatus::Installing));
+                    self.update_notice(FirmwareStatus::Installing);
                     return Some(TransferJob::Install);
                 }
                 _ => {}
@@ -351,6 +376,8 @@ impl<S: Station> ChargePoint<S> {
             TransferKind::Download => self.download_finished(now, result),
             TransferKind::Install => self.install_finished(now, result),
             TransferKind::Upload => self.upload_finished(now, result),
+            #[cfg(feature = "signed-firmware")]
+            TransferKind::Verify => self.verify_finished(now, result),
         }
     }
 
@@ -369,7 +396,7 @@ impl<S: Station> ChargePoint<S> {
                 info!("firmware downloaded: {bytes} bytes");
                 u.phase = Phase::Downloaded;
                 u.due = now;
-                self.firmware_notice(Notice::Firmware(FirmwareStatus::Downloaded));
+                self.update_notice(FirmwareStatus::Downloaded);
                 self.hold_connectors(now);
             }
             Err(e) if u.retries_left > 0 => {
@@ -492,10 +519,36 @@ impl<S: Station> ChargePoint<S> {
                 None,
             );
         }
+        let notice = self.notice_of(status);
+        self.end_update_with(now, notice);
+    }
+
+    /// The update ends with `notice` (its last).
+    pub(super) fn end_update_with(&mut self, now: Instant, notice: Notice) {
         self.firmware.update = None;
         self.store_changed(Record::Firmware);
         self.release_connectors(now);
-        self.firmware_notice(Notice::Firmware(status));
+        self.firmware_notice(notice);
+    }
+
+    /// The notice of the running update's `status`: a SignedFirmwareStatusNotification with
+    /// its requestId for a SignedUpdateFirmware.
+    fn notice_of(&self, status: FirmwareStatus) -> Notice {
+        #[cfg(feature = "signed-firmware")]
+        if let Some(signed) = self
+            .firmware
+            .update
+            .as_ref()
+            .and_then(|u| u.signed.as_ref())
+        {
+            return Notice::Signed(super::security::signed_status(status), signed.request_id);
+        }
+        Notice::Firmware(status)
+    }
+
+    fn update_notice(&mut self, status: FirmwareStatus) {
+        let notice = self.notice_of(status);
+        self.firmware_notice(notice);
     }
 
     /// The connectors are kept Unavailable: a downloaded image waits to be installed.
@@ -562,6 +615,8 @@ impl<S: Station> ChargePoint<S> {
             Phase::Waiting if !u.attempted => FirmwareStatus::Idle,
             Phase::Waiting | Phase::Downloading => FirmwareStatus::Downloading,
             Phase::Downloaded => FirmwareStatus::Downloaded,
+            #[cfg(feature = "signed-firmware")]
+            Phase::Verifying => FirmwareStatus::Downloaded,
             Phase::Installing => FirmwareStatus::Installing,
         }
     }
@@ -576,12 +631,18 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
-    fn firmware_notice(&mut self, notice: Notice) {
+    pub(super) fn firmware_notice(&mut self, notice: Notice) {
         match notice {
             Notice::Firmware(s) => self.emit(Event::FirmwareStatusChanged(s)),
             Notice::Diagnostics(s) => self.emit(Event::DiagnosticsStatusChanged(s)),
             #[cfg(feature = "security-log")]
             Notice::Log(..) => {}
+            #[cfg(feature = "signed-firmware")]
+            Notice::Signed(s, _) => {
+                if let Some(status) = super::security::plain_status(s) {
+                    self.emit(Event::FirmwareStatusChanged(status));
+                }
+            }
         }
         if self.firmware.notices.is_full() {
             // Never the one in flight: its answer removes the front.
@@ -635,6 +696,16 @@ impl<S: Station> ChargePoint<S> {
                     request_id: Some(request_id),
                 },
             ),
+            #[cfg(feature = "signed-firmware")]
+            Notice::Signed(status, request_id) => self.send(
+                now,
+                buf,
+                origin,
+                &crate::messages::SignedFirmwareStatusNotificationRequest {
+                    status,
+                    request_id: Some(request_id),
+                },
+            ),
         };
         if sent.is_none() {
             // Too large for the buffer (cannot happen: a few dozen bytes): given up.
@@ -661,6 +732,8 @@ impl<S: Station> ChargePoint<S> {
         let update = self.firmware.update.as_ref().and_then(|u| match u.phase {
             Phase::Waiting => Some(u.due),
             Phase::Downloaded if self.running_transactions() == 0 => Some(u.due),
+            #[cfg(feature = "signed-firmware")]
+            Phase::Downloaded if u.signed.as_ref().is_some_and(|s| !s.verified) => Some(u.due),
             _ => None,
         });
         let upload = self
@@ -694,6 +767,8 @@ pub(super) fn encode_update(w: &mut super::queue::Writer, u: &Update) {
     w.u64(u.retrieve_date.unix_ms as u64);
     w.u32(u.retries_left);
     w.u32(u.retry_interval);
+    #[cfg(feature = "signed-firmware")]
+    super::security::encode_signed(w, u.signed.as_ref());
 }
 
 /// A stored update: one installing waits for the platform's word on the new image; any other
@@ -709,8 +784,12 @@ pub(super) fn decode_update(r: &mut super::queue::Reader) -> Option<Update> {
     let installing = match phase {
         0..=2 => false,
         3 => true,
+        #[cfg(feature = "signed-firmware")]
+        4 => false,
         _ => return None,
     };
+    #[cfg(feature = "signed-firmware")]
+    let signed = super::security::decode_signed(r, installing)?;
     Some(Update {
         phase: match installing {
             true => Phase::Installing,
@@ -723,6 +802,8 @@ pub(super) fn decode_update(r: &mut super::queue::Reader) -> Option<Update> {
         retry_interval,
         after_reboot: installing,
         attempted: false,
+        #[cfg(feature = "signed-firmware")]
+        signed,
     })
 }
 

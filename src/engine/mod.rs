@@ -60,6 +60,8 @@ pub use credentials::{ConnectionFailure, ConnectionSettings, Provisioning};
 #[cfg(feature = "firmware-management")]
 pub use firmware::{TransferError, TransferJob, TransferKind};
 use queue::{LocalTxId, Stamp, TransactionQueue, TxMessage, MAX_RECORD};
+#[cfg(feature = "signed-firmware")]
+pub use security::FirmwareSignature;
 
 use authorization::CacheEntry;
 use boot::WallClock;

@@ -190,6 +190,106 @@ mod security_log {
     request!(GetLogRequest => GetLogResponse, GetLog);
 }
 
+// ---- SignedUpdateFirmware (feature `signed-firmware`) --------------------------------------
+
+/// For `request!` in the module below (it names `super::Action`).
+#[cfg(all(feature = "signed-firmware", not(feature = "security-log")))]
+use super::Action;
+#[cfg(feature = "signed-firmware")]
+pub use signed_firmware::*;
+
+#[cfg(feature = "signed-firmware")]
+mod signed_firmware {
+    use super::super::core_profile::{request, Request};
+    use super::super::{ocpp_enum, ocpp_message};
+    use crate::cistring::CiString;
+    use crate::datetime::DateTime;
+    use crate::messages::TransferLocation;
+
+    /// The longest signingCertificate (PEM) the schema allows.
+    pub const SIGNING_CERTIFICATE_PEM_MAX: usize = 5500;
+    /// The longest signature (base64) the schema allows.
+    pub const FIRMWARE_SIGNATURE_BASE64_MAX: usize = 800;
+
+    ocpp_message! {
+        /// FirmwareType. The engine reads a request without copying the certificate (see
+        /// `engine/security/signed_firmware.rs`); this type writes and checks the frames.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct SignedFirmware {
+            "location" pub location: TransferLocation,
+            "retrieveDateTime" pub retrieve_date_time: DateTime,
+            "installDateTime" pub install_date_time: Option<DateTime>,
+            /// PEM of the certificate the firmware was signed with.
+            "signingCertificate" pub signing_certificate: CiString<SIGNING_CERTIFICATE_PEM_MAX>,
+            /// Base64 of the firmware's signature.
+            "signature" pub signature: CiString<FIRMWARE_SIGNATURE_BASE64_MAX>,
+        }
+    }
+
+    ocpp_message! {
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct SignedUpdateFirmwareRequest {
+            "retries" pub retries: Option<i32>,
+            "retryInterval" pub retry_interval: Option<i32>,
+            "requestId" pub request_id: i32,
+            "firmware" pub firmware: SignedFirmware,
+        }
+    }
+
+    ocpp_enum! {
+        /// SignedUpdateFirmware.conf's status (UpdateFirmwareStatusEnumType).
+        UpdateFirmwareStatus {
+            Accepted = "Accepted",
+            Rejected = "Rejected",
+            AcceptedCanceled = "AcceptedCanceled",
+            InvalidCertificate = "InvalidCertificate",
+            RevokedCertificate = "RevokedCertificate",
+        }
+    }
+
+    ocpp_message! {
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct SignedUpdateFirmwareResponse {
+            "status" pub status: UpdateFirmwareStatus,
+        }
+    }
+    request!(SignedUpdateFirmwareRequest => SignedUpdateFirmwareResponse, SignedUpdateFirmware);
+
+    ocpp_enum! {
+        /// SignedFirmwareStatusNotification's status (FirmwareStatusEnumType).
+        SignedFirmwareStatus {
+            Downloaded = "Downloaded",
+            DownloadFailed = "DownloadFailed",
+            Downloading = "Downloading",
+            DownloadScheduled = "DownloadScheduled",
+            DownloadPaused = "DownloadPaused",
+            Idle = "Idle",
+            InstallationFailed = "InstallationFailed",
+            Installing = "Installing",
+            Installed = "Installed",
+            InstallRebooting = "InstallRebooting",
+            InstallScheduled = "InstallScheduled",
+            InstallVerificationFailed = "InstallVerificationFailed",
+            InvalidSignature = "InvalidSignature",
+            SignatureVerified = "SignatureVerified",
+        }
+    }
+
+    ocpp_message! {
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct SignedFirmwareStatusNotificationRequest {
+            "status" pub status: SignedFirmwareStatus,
+            "requestId" pub request_id: Option<i32>,
+        }
+    }
+
+    ocpp_message! {
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct SignedFirmwareStatusNotificationResponse {}
+    }
+    request!(SignedFirmwareStatusNotificationRequest => SignedFirmwareStatusNotificationResponse, SignedFirmwareStatusNotification);
+}
+
 #[cfg(test)]
 mod tests {
     //! Every message of this module written and read back; the frames go to
@@ -298,6 +398,41 @@ mod tests {
                 crate::messages::parse_payload(payload.as_bytes(), &mut [0u8; 64]);
             assert_eq!(parsed, Err(code), "{payload}");
         }
+    }
+
+    #[cfg(feature = "signed-firmware")]
+    #[test]
+    fn signed_firmware_messages_round_trip_and_their_frames_are_written() {
+        let mut frames = Frames::new("unit-messages-signed-firmware");
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        for install in [None, Some(time())] {
+            let request = SignedUpdateFirmwareRequest {
+                retries: install.map(|_| 2),
+                retry_interval: install.map(|_| 30),
+                request_id: 5,
+                firmware: SignedFirmware {
+                    location: text("http://127.0.0.1:8080/firmware/fw.bin"),
+                    retrieve_date_time: time(),
+                    install_date_time: install,
+                    signing_certificate: text(pem),
+                    signature: text("MEUCIQ=="),
+                },
+            };
+            let payload = round_trip(&request, serde_parse);
+            for &status in UpdateFirmwareStatus::ALL {
+                let answer = SignedUpdateFirmwareResponse { status };
+                round_trip(&answer, serde_parse);
+                frames.answer(Action::SignedUpdateFirmware, &payload, &answer);
+            }
+        }
+        for &status in SignedFirmwareStatus::ALL {
+            for request_id in [None, Some(5)] {
+                let request = SignedFirmwareStatusNotificationRequest { status, request_id };
+                round_trip(&request, serde_parse);
+                frames.call(&request);
+            }
+        }
+        round_trip(&SignedFirmwareStatusNotificationResponse {}, serde_parse);
     }
 
     #[test]

@@ -10,3 +10,11 @@ mod events;
 mod security_log;
 #[cfg(feature = "security-log")]
 pub(super) use security_log::SecurityLog;
+#[cfg(feature = "signed-firmware")]
+mod signed_firmware;
+#[cfg(feature = "signed-firmware")]
+pub use signed_firmware::FirmwareSignature;
+#[cfg(feature = "signed-firmware")]
+pub(super) use signed_firmware::{
+    decode_signed, encode_signed, plain_status, signed_status, SignedParts, SIGNED_RECORD,
+};

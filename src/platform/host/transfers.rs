@@ -110,8 +110,12 @@ impl UploadSource for BytesSource {
 }
 
 /// A job as the transfer thread gets it: diagnostics already collected.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Work {
     Job(TransferJob, Option<Vec<u8>>),
+    /// SignedUpdateFirmware: what the downloaded image is verified with.
+    #[cfg(feature = "signed-firmware")]
+    Verify(VerifyInput),
 }
 
 /// Hands a job's result to the engine; `true`: restart the session (after an install).
@@ -149,10 +153,19 @@ impl TransferThread {
     }
 
     fn run(mut self, rx: Receiver<Work>) {
-        while let Ok(Work::Job(job, diagnostics)) = rx.recv() {
+        while let Ok(work) = rx.recv() {
             if !(self.alive)() {
                 break;
             }
+            let (job, diagnostics) = match work {
+                Work::Job(job, diagnostics) => (job, diagnostics),
+                #[cfg(feature = "signed-firmware")]
+                Work::Verify(input) => {
+                    let result = self.verify(&input);
+                    (self.report)(TransferKind::Verify, result, false);
+                    continue;
+                }
+            };
             let started = std::time::Instant::now();
             let (kind, result, restart) = match job {
                 TransferJob::Download { location } => {
@@ -190,6 +203,8 @@ impl TransferThread {
                     let restart = result.is_ok();
                     (TransferKind::Install, result, restart)
                 }
+                #[cfg(feature = "signed-firmware")]
+                TransferJob::Verify => (TransferKind::Verify, Err(TransferError::Io), false),
             };
             let secs = started.elapsed().as_secs_f64();
             match &result {
@@ -221,6 +236,22 @@ impl TransferThread {
             .upload(location, name, &mut source, &mut |_: Progress| {
                 alive() && !cancelled(TransferKind::Upload)
             })
+    }
+
+    /// SignedUpdateFirmware: the downloaded image against its signature.
+    #[cfg(feature = "signed-firmware")]
+    fn verify(&self, input: &VerifyInput) -> Result<u64, TransferError> {
+        let image = fs::read(self.dir.join(IMAGE)).map_err(|_| TransferError::Io)?;
+        match verify_image(&image, input) {
+            Ok(()) => {
+                info!("firmware signature verified ({} bytes)", image.len());
+                Ok(image.len() as u64)
+            }
+            Err(why) => {
+                warn!("firmware signature: {why}");
+                Err(TransferError::BadSignature)
+            }
+        }
     }
 
     /// The application decides first; the default copies the image to `installed.bin`.
@@ -350,7 +381,22 @@ impl<S: Station> super::Shared<S> {
                 TransferJob::Download { .. } => TransferKind::Download,
                 TransferJob::Upload { .. } => TransferKind::Upload,
                 TransferJob::Install => TransferKind::Install,
+                #[cfg(feature = "signed-firmware")]
+                TransferJob::Verify => TransferKind::Verify,
             };
+            #[cfg(feature = "signed-firmware")]
+            if kind == TransferKind::Verify {
+                // What the image is verified with, copied while the engine is locked.
+                let input = VerifyInput::of(cp);
+                let sent = super::lock(&self.transfers)
+                    .as_ref()
+                    .is_some_and(|tx| tx.send(Work::Verify(input)).is_ok());
+                if !sent {
+                    warn!("no transfer thread: {kind:?} failed");
+                    cp.transfer_finished(now, kind, Err(TransferError::Io));
+                }
+                continue;
+            }
             if kind == TransferKind::Install {
                 // The "Installing" record is stored before the install can restart anything.
                 if let Some(store) = super::lock(&self.store).as_mut() {
@@ -411,4 +457,96 @@ impl<S: Station> CancelledBy for ChargePoint<S> {
     fn transfer_cancelled_by(&self, _: TransferKind) -> bool {
         false
     }
+}
+
+/// What a downloaded image is verified with (SignedUpdateFirmware), copied from the engine.
+#[cfg(feature = "signed-firmware")]
+pub(super) struct VerifyInput {
+    certificate: Vec<u8>,
+    signature: Vec<u8>,
+    /// The installed ManufacturerRootCertificates (DER).
+    roots: Vec<Vec<u8>>,
+}
+
+#[cfg(feature = "signed-firmware")]
+impl VerifyInput {
+    fn of<S: Station>(cp: &ChargePoint<S>) -> Self {
+        let signed = cp.firmware_signature();
+        Self {
+            certificate: signed
+                .map(|s| s.signing_certificate.to_vec())
+                .unwrap_or_default(),
+            signature: signed.map(|s| s.signature.to_vec()).unwrap_or_default(),
+            roots: cp
+                .installed_certificates(
+                    crate::messages::CertificateUse::ManufacturerRootCertificate,
+                )
+                .map(<[u8]>::to_vec)
+                .collect(),
+        }
+    }
+}
+
+/// The whitepaper's check of a signed image: the signing certificate is signed by one of the
+/// manufacturer roots (SHA-256 with ECDSA or RSA PKCS#1 v1.5), and the image's signature
+/// verifies with the signing certificate's key over the whole file: ECDSA P-256 with SHA-256
+/// (ASN.1 DER or fixed r||s), or RSA with SHA-256 (PSS, as the whitepaper names it, or PKCS#1
+/// v1.5). ECSchnorr, which the whitepaper also names, is not supported.
+#[cfg(feature = "signed-firmware")]
+pub(super) fn verify_image(image: &[u8], input: &VerifyInput) -> Result<(), &'static str> {
+    use crate::x509::Certificate;
+    let cert = Certificate::parse(&input.certificate)
+        .map_err(|_| "the signing certificate does not parse")?;
+    let by_root = input
+        .roots
+        .iter()
+        .filter_map(|r| Certificate::parse(r).ok())
+        .filter(|root| root.subject.der == cert.issuer.der)
+        .any(|root| certificate_signed_by(&cert, &root));
+    if !by_root {
+        return Err("the signing certificate is not signed by a ManufacturerRootCertificate");
+    }
+    match image_signed_by(&cert, image, &input.signature) {
+        true => Ok(()),
+        false => Err("the image's signature does not verify with the signing certificate"),
+    }
+}
+
+#[cfg(feature = "signed-firmware")]
+fn certificate_signed_by(
+    cert: &crate::x509::Certificate<'_>,
+    root: &crate::x509::Certificate<'_>,
+) -> bool {
+    use crate::x509::oid;
+    use ring::signature as sig;
+    let algorithm: &'static dyn sig::VerificationAlgorithm = match cert.signature_algorithm {
+        oid::ECDSA_WITH_SHA256 => &sig::ECDSA_P256_SHA256_ASN1,
+        oid::SHA256_WITH_RSA => &sig::RSA_PKCS1_2048_8192_SHA256,
+        _ => return false,
+    };
+    sig::UnparsedPublicKey::new(algorithm, root.public_key.key)
+        .verify(cert.tbs, cert.signature)
+        .is_ok()
+}
+
+#[cfg(feature = "signed-firmware")]
+fn image_signed_by(cert: &crate::x509::Certificate<'_>, image: &[u8], signature: &[u8]) -> bool {
+    use crate::x509::oid;
+    use ring::signature as sig;
+    let key = &cert.public_key;
+    let candidates: &[&'static dyn sig::VerificationAlgorithm] = match key.algorithm {
+        oid::EC_PUBLIC_KEY if key.parameters.is_some_and(|p| p.contents == oid::SECP256R1) => {
+            &[&sig::ECDSA_P256_SHA256_ASN1, &sig::ECDSA_P256_SHA256_FIXED]
+        }
+        oid::RSA_ENCRYPTION => &[
+            &sig::RSA_PSS_2048_8192_SHA256,
+            &sig::RSA_PKCS1_2048_8192_SHA256,
+        ],
+        _ => return false,
+    };
+    candidates.iter().any(|algorithm| {
+        sig::UnparsedPublicKey::new(*algorithm, key.key)
+            .verify(image, signature)
+            .is_ok()
+    })
 }
