@@ -29,6 +29,8 @@ mod reset;
 mod security;
 #[cfg(feature = "security-log")]
 mod security_log;
+#[cfg(feature = "signed-firmware")]
+mod signed_firmware;
 #[cfg(feature = "smart-charging")]
 mod smart_charging;
 mod store;

@@ -550,3 +550,100 @@ fn image_signed_by(cert: &crate::x509::Certificate<'_>, image: &[u8], signature:
             .is_ok()
     })
 }
+
+#[cfg(all(test, feature = "signed-firmware"))]
+mod tests {
+    //! The host's signature check against Python `cryptography`: ECDSA P-256 and RSA (PSS and
+    //! PKCS#1 v1.5) signing keys under EC and RSA roots; a wrong image, a wrong root, a
+    //! certificate the root did not sign.
+    use super::*;
+
+    const GENERATE: &str = r#"
+import datetime, json
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, padding
+
+utc = datetime.timezone.utc
+def cert(cn, key, issuer_name, issuer_key, ca):
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    c = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name or name)
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(datetime.datetime(2024, 1, 1, tzinfo=utc))
+         .not_valid_after(datetime.datetime(2049, 1, 1, tzinfo=utc))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+         .sign(issuer_key or key, hashes.SHA256()))
+    return c, name
+der = lambda c: c.public_bytes(serialization.Encoding.DER).hex()
+image = b"the image" * 1000
+ec_root_key = ec.generate_private_key(ec.SECP256R1())
+ec_root, ec_root_name = cert("EC Root", ec_root_key, None, None, True)
+rsa_root_key = rsa.generate_private_key(65537, 2048)
+rsa_root, rsa_root_name = cert("RSA Root", rsa_root_key, None, None, True)
+ec_key = ec.generate_private_key(ec.SECP256R1())
+ec_signing, _ = cert("EC Signing", ec_key, rsa_root_name, rsa_root_key, False)
+rsa_key = rsa.generate_private_key(65537, 2048)
+rsa_signing, _ = cert("RSA Signing", rsa_key, ec_root_name, ec_root_key, False)
+pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+print(json.dumps({
+    "image": image.hex(), "ec_root": der(ec_root), "rsa_root": der(rsa_root),
+    "ec_signing": der(ec_signing), "rsa_signing": der(rsa_signing),
+    "ecdsa": ec_key.sign(image, ec.ECDSA(hashes.SHA256())).hex(),
+    "pss": rsa_key.sign(image, pss, hashes.SHA256()).hex(),
+    "pkcs1": rsa_key.sign(image, padding.PKCS1v15(), hashes.SHA256()).hex(),
+}))
+"#;
+
+    fn hex(v: &serde_json::Value, key: &str) -> Vec<u8> {
+        let text = v[key].as_str().unwrap();
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn images_verify_with_ecdsa_and_rsa_signing_keys_under_their_root() {
+        let out = std::process::Command::new("python3")
+            .args(["-c", GENERATE])
+            .output()
+            .expect("python3 with `cryptography`");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let image = hex(&v, "image");
+        let input = |signing: &str, signature: &str, root: &str| VerifyInput {
+            certificate: hex(&v, signing),
+            signature: hex(&v, signature),
+            roots: vec![hex(&v, root)],
+        };
+        // An EC signing certificate under an RSA root, and an RSA one under an EC root.
+        assert_eq!(
+            verify_image(&image, &input("ec_signing", "ecdsa", "rsa_root")),
+            Ok(())
+        );
+        assert_eq!(
+            verify_image(&image, &input("rsa_signing", "pss", "ec_root")),
+            Ok(())
+        );
+        assert_eq!(
+            verify_image(&image, &input("rsa_signing", "pkcs1", "ec_root")),
+            Ok(())
+        );
+        let mut other = image.clone();
+        other[0] ^= 1;
+        assert!(verify_image(&other, &input("ec_signing", "ecdsa", "rsa_root")).is_err());
+        assert!(verify_image(&image, &input("ec_signing", "pss", "rsa_root")).is_err());
+        // The root that signed the certificate is required.
+        assert!(verify_image(&image, &input("ec_signing", "ecdsa", "ec_root")).is_err());
+        let none = VerifyInput {
+            roots: vec![],
+            ..input("ec_signing", "ecdsa", "rsa_root")
+        };
+        assert!(verify_image(&image, &none).is_err());
+    }
+}
