@@ -37,6 +37,9 @@ pub(super) enum Outgoing {
     /// A LogStatusNotification the Central System asked for (ExtendedTriggerMessage).
     #[cfg(feature = "security")]
     LogStatus,
+    /// A SignedFirmwareStatusNotification the Central System asked for (ExtendedTriggerMessage).
+    #[cfg(feature = "signed-firmware")]
+    SignedFirmwareStatus,
     /// The front of the Firmware Management notifications (it stays queued until answered).
     #[cfg(feature = "firmware-management")]
     Notice(firmware::Notice),
@@ -276,6 +279,13 @@ impl<S: Station> ChargePoint<S> {
                 let request = LogStatusNotificationRequest { status, request_id };
                 self.send(now, buf, origin, &request)
             }
+            #[cfg(feature = "signed-firmware")]
+            Origin::Outbox(Outgoing::SignedFirmwareStatus) => {
+                let (status, request_id) = self.signed_firmware_status();
+                let request =
+                    crate::messages::SignedFirmwareStatusNotificationRequest { status, request_id };
+                self.send(now, buf, origin, &request)
+            }
             #[cfg(feature = "firmware-management")]
             Origin::Outbox(Outgoing::Notice(_)) => None,
             Origin::Boot | Origin::Status { .. } | Origin::Transaction => None,
@@ -385,6 +395,8 @@ impl<S: Station> ChargePoint<S> {
             ) => {}
             #[cfg(feature = "security")]
             Origin::Outbox(Outgoing::LogStatus) => {}
+            #[cfg(feature = "signed-firmware")]
+            Origin::Outbox(Outgoing::SignedFirmwareStatus) => {}
             Origin::Outbox(Outgoing::Authorize {
                 ticket,
                 id_tag,

@@ -19,7 +19,8 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// The whitepaper's ExtendedTriggerMessage: TriggerMessage's messages (FirmwareStatus-
-    /// Notification is the plain one: SignedUpdateFirmware is not in this build), plus
+    /// Notification is a SignedFirmwareStatusNotification with feature `signed-firmware`, else
+    /// the plain one), plus
     /// LogStatusNotification; SignChargePointCertificate is NotImplemented (no SignCertificate
     /// in this build).
     #[cfg(feature = "security")]
@@ -29,7 +30,17 @@ impl<S: Station> ChargePoint<S> {
             use ExtendedMessageTrigger as E;
             let base = match req.requested_message {
                 E::BootNotification => MessageTrigger::BootNotification,
+                #[cfg(not(feature = "signed-firmware"))]
                 E::FirmwareStatusNotification => MessageTrigger::FirmwareStatusNotification,
+                // The whitepaper: the state of the secure firmware update.
+                #[cfg(feature = "signed-firmware")]
+                E::FirmwareStatusNotification => {
+                    let status = match cp.push_outgoing(Outgoing::SignedFirmwareStatus) {
+                        Ok(()) => TriggerMessageStatus::Accepted,
+                        Err(_) => TriggerMessageStatus::Rejected,
+                    };
+                    return ExtendedTriggerMessageResponse { status };
+                }
                 E::Heartbeat => MessageTrigger::Heartbeat,
                 E::MeterValues => MessageTrigger::MeterValues,
                 E::StatusNotification => MessageTrigger::StatusNotification,

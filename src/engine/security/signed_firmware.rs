@@ -428,6 +428,22 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
+    /// What a triggered SignedFirmwareStatusNotification reports: the signed update's status
+    /// and requestId, else Idle without one (a plain UpdateFirmware's status then, unsigned).
+    pub(in crate::engine) fn signed_firmware_status(&self) -> (SignedFirmwareStatus, Option<i32>) {
+        let status = signed_status(self.firmware_status());
+        match self.firmware.update.as_ref() {
+            Some(u) => match u.signed.as_ref() {
+                Some(s) if s.verified && u.phase == Phase::Downloaded => {
+                    (SignedFirmwareStatus::SignatureVerified, Some(s.request_id))
+                }
+                Some(s) => (status, Some(s.request_id)),
+                None => (status, None),
+            },
+            None => (status, None),
+        }
+    }
+
     /// The running signed update's certificate and signature (while its Verify job runs, and
     /// before): what the platform verifies the downloaded image with.
     pub fn firmware_signature(&self) -> Option<FirmwareSignature<'_>> {

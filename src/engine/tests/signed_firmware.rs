@@ -181,6 +181,8 @@ fn a_verified_update_reports_every_signed_status_with_its_request_id() {
             "Installed"
         ]
     );
+    // ExtendedTriggerMessage FirmwareStatusNotification: the signed update's state.
+    assert_eq!(triggered(&mut h), ("Idle".into(), None));
     assert!(!sent.iter().any(|(a, _)| a == "FirmwareStatusNotification"));
     assert_eq!(security_events(&sent), ["FirmwareUpdated"]);
     assert_eq!(h.cp.firmware_signature(), None, "the update ended");
@@ -410,4 +412,18 @@ fn bad_signed_update_requests_are_call_errors_or_rejected() {
         h.cp.poll_transfer(h.now),
         Some(TransferJob::Download { location }) if location.as_str() == LOCATION
     ));
+}
+
+/// ExtendedTriggerMessage FirmwareStatusNotification: the (status, requestId) it reports.
+fn triggered(h: &mut Harness) -> (String, Option<i64>) {
+    let answer = h.cs_call(
+        "ExtendedTriggerMessage",
+        json!({"requestedMessage": "FirmwareStatusNotification"}),
+    );
+    assert_eq!(answer["status"], "Accepted");
+    let payload = h.answer("SignedFirmwareStatusNotification", json!({}));
+    (
+        payload["status"].as_str().unwrap().to_string(),
+        payload["requestId"].as_i64(),
+    )
 }
