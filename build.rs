@@ -277,6 +277,7 @@ fn zephyr_port_bindings() {
         .header(header)
         .clang_args(["-ffreestanding", &format!("--target={target}")])
         .allowlist_function("ocpp_port_.*")
+        .allowlist_var("OCPP_PORT_.*")
         .use_core()
         .generate()
         .expect("bindgen could not read src/platform/zephyr/port.h");
