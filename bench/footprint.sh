@@ -55,6 +55,11 @@ engine() {
     probe security-profiles
     echo "Security Profiles (Cargo feature security-profiles = CONFIG_OCPP_SECURITY_PROFILES), cost over Core:"
     printf '  %-28s %+9d %+9d\n' "security-profiles" $((TEXT + RODATA + DATA - core_flash)) $((DATA + BSS - core_ram))
+    probe security
+    local security_flash=$((TEXT + RODATA + DATA)) security_ram=$((DATA + BSS))
+    probe certificates
+    echo "Certificate management (Cargo feature certificates = CONFIG_OCPP_PROFILE_CERTIFICATES), cost over security:"
+    printf '  %-28s %+9d %+9d\n' "certificates" $((TEXT + RODATA + DATA - security_flash)) $((DATA + BSS - security_ram))
     probe store
     echo "persistence (the store seam: restore_record, finish_restore, poll_store), cost over Core:"
     printf '  %-28s %+9d %+9d\n' "store" $((TEXT + RODATA + DATA - core_flash)) $((DATA + BSS - core_ram))

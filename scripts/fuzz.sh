@@ -16,7 +16,7 @@ if ! cargo +nightly fuzz build >/dev/null 2>build.log; then
     echo "0 passed, 1 failed"
     exit 1
 fi
-for target in frame engine store; do
+for target in frame engine store x509; do
     log=../target/fuzz-$target.log
     mkdir -p ../target corpus/$target
     if cargo +nightly fuzz run "$target" -- -max_total_time="$SECONDS_EACH" -rss_limit_mb=1024 >"$log" 2>&1; then

@@ -3,8 +3,8 @@
 //! whitepaper's `CertificateHashData`.
 //!
 //! `no_std`, no heap: every view borrows the caller's DER; every length is checked and bad
-//! input is an [`X509Error`], never a panic. No signature is checked here (that needs a key and
-//! is the platform's job): the reader hands out the signed bytes ([`Certificate::tbs`]), the
+//! input is an [`X509Error`](crate::x509::X509Error), never a panic. No signature is checked here (that needs a key and
+//! is the platform's job): the reader hands out the signed bytes ([`Certificate::tbs`](crate::x509::Certificate::tbs)), the
 //! algorithm and the signature for it.
 
 use crate::datetime::DateTime;
@@ -157,18 +157,13 @@ impl<'a> Iterator for PemBlocks<'a> {
     type Item = Result<PemBlock<'a>, X509Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let start = self.rest.find(BEGIN)?;
-        let after_begin = &self.rest[start + BEGIN.len()..];
+        let (_, after_begin) = split_after(self.rest, BEGIN)?;
         let block = (|| {
-            let label_end = after_begin.find(DASHES).ok_or(X509Error::Pem)?;
-            let label = &after_begin[..label_end];
+            let (label, body) = split_after(after_begin, DASHES).ok_or(X509Error::Pem)?;
             if label.contains(['\r', '\n']) {
                 return Err(X509Error::Pem);
             }
-            let body = &after_begin[label_end + DASHES.len()..];
-            let end = body.find(END).ok_or(X509Error::Pem)?;
-            let base64 = &body[..end];
-            let after_end = &body[end + END.len()..];
+            let (base64, after_end) = split_after(body, END).ok_or(X509Error::Pem)?;
             let tail = after_end
                 .strip_prefix(label)
                 .and_then(|t| t.strip_prefix(DASHES))
@@ -186,6 +181,18 @@ impl<'a> Iterator for PemBlocks<'a> {
             }
         }
     }
+}
+
+/// The text before the first `marker` (ASCII) in `text` and the text after it. A plain byte
+/// search: `str::find`'s two-way searcher is ~1 KB of flash for markers this short.
+fn split_after<'t>(text: &'t str, marker: &str) -> Option<(&'t str, &'t str)> {
+    let (hay, needle) = (text.as_bytes(), marker.as_bytes());
+    if needle.is_empty() {
+        return None;
+    }
+    let at = hay.windows(needle.len()).position(|w| w == needle)?;
+    // `marker` is ASCII, so both cuts are character boundaries.
+    Some((text.get(..at)?, text.get(at + needle.len()..)?))
 }
 
 /// Decodes the first `CERTIFICATE` block of `pem` into `out`; returns the DER length.
@@ -695,22 +702,48 @@ fn parse_time(time: Tlv<'_>) -> Result<DateTime, X509Error> {
     if !digits.iter().all(u8::is_ascii_digit) {
         return Err(X509Error::Time);
     }
-    // As RFC 3339 text for DateTime::parse, which checks the ranges.
-    let mut text = *b"0000-00-00T00:00:00Z";
-    let rest = if digits.len() == 12 {
-        let century: &[u8; 2] = if digits[0] >= b'5' { b"19" } else { b"20" };
-        text[..2].copy_from_slice(century);
-        text[2..4].copy_from_slice(&digits[..2]);
-        &digits[2..]
-    } else {
-        text[..4].copy_from_slice(&digits[..4]);
-        &digits[4..]
+    let number = |at: usize, len: usize| -> i64 {
+        digits
+            .get(at..at + len)
+            .unwrap_or_default()
+            .iter()
+            .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'))
     };
-    for (i, at) in [5usize, 8, 11, 14, 17].into_iter().enumerate() {
-        text[at..at + 2].copy_from_slice(&rest[2 * i..2 * i + 2]);
+    let (year, rest) = match digits.len() {
+        12 => {
+            let yy = number(0, 2);
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, 2)
+        }
+        _ => (number(0, 4), 4),
+    };
+    let field = |i: usize| number(rest + 2 * i, 2);
+    let (month, day, hour, minute, second) = (field(0), field(1), field(2), field(3), field(4));
+    // The ranges DateTime::parse accepts (a leap second included).
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return Err(X509Error::Time);
     }
-    let text = core::str::from_utf8(&text).map_err(|_| X509Error::Time)?;
-    DateTime::parse(text).map_err(|_| X509Error::Time)
+    let days = days_from_civil(year, month, day);
+    Ok(DateTime::from_unix_secs(
+        days * 86_400 + hour * 3600 + minute * 60 + second,
+    ))
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil):
+/// certificate times are converted here rather than through RFC 3339 text and
+/// `DateTime::parse`, which would add ~1 KB of flash to a build that does not otherwise need it.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// A PKCS#10 CertificationRequest (RFC 2986), borrowing its DER.

@@ -161,6 +161,11 @@ POST /signed_update_firmware {"cp_id","image","request_id"=1,"retrieve_date"=now
                        "foreign_certificate"?,"timeout"=10}  -> as POST /call
                  (SignedUpdateFirmware with the image's signature; bad_signature: one of other
                  bytes; foreign_certificate: signed by a CA the charge point does not know)
+Security Profiles (--tls, see tools/dev_cs_tls.py):
+GET  /tls/certificate?name=ca|ca2|other-ca -> {"name","pem","certificateHashData"}
+                 (a generated CA's PEM, never its key, and its CertificateHashData as
+                 Python cryptography's OCSP CertID computes it: for InstallCertificate and
+                 what GetInstalledCertificateIds should list)
 POST /shutdown   {}                               -> {"shutting_down": true}
 GET  /events                       -> text/event-stream (server-sent events), first a replay,
                                       then live: "hello" {"ws_url","control_port"}, "config"
@@ -1006,6 +1011,13 @@ class CentralSystem:
             return self.files.uploads
         if route == ("GET", "/firmware_signing"):
             return self.files.signer.info()
+        if route == ("GET", "/tls/certificate"):
+            if self.tls_files is None:
+                raise ControlError(400, "NotTls", "the dev CS was started without --tls")
+            try:
+                return dev_cs_tls.certificate_info(self.tls_files, query.get("name", "ca"))
+            except (ValueError, OSError) as e:
+                raise ControlError(404, "NotFound", str(e)) from e
         if method == "GET" and route[1] in ("/messages", "/transactions", "/frames", "/status"):
             cp_id = query.get("cp_id")
             if not cp_id:
@@ -1382,7 +1394,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                      help="where the certificates are generated (default: a new temporary "
                           "directory); one holding ca.pem already is used as it is")
     sec.add_argument("--server-cert", choices=dev_cs_tls.SERVER_CERTS, default="good",
-                     help="the certificate presented: good, expired or wrong-host (for wrong.example)")
+                     help="the certificate presented: good, expired, wrong-host (for wrong.example) "
+                          "or ca2 (signed by the second CA, ca2.pem)")
     sec.add_argument("--require-client-cert", action="store_true",
                      help="require a client certificate signed by the CA (Security Profile 3)")
     sec.add_argument("--password", action="append", metavar="KEY",

@@ -11,6 +11,13 @@ Files written (PEM):
   server-wrong-host.pem/.key   valid, for wrong.example only (hostname mismatch)
   client.pem / client.key      a charge point certificate signed by the CA (profile 3)
   other-ca.pem / other-ca.key  an unrelated CA: a charge point trusting it must refuse the CS
+  ca2.pem / ca2.key            a second CA, for InstallCertificate: the charge point trusts it
+                               only once the Central System installed it
+  server-ca2.pem/.key          the Central System's certificate signed by ca2 (--server-cert ca2)
+
+The control API's ``GET /tls/certificate?name=ca2`` hands out a CA's PEM (never a key) with the
+whitepaper's CertificateHashData computed here (``certificate_info``), for a test to install it
+and to check what GetInstalledCertificateIds reports.
 """
 
 from __future__ import annotations
@@ -24,12 +31,16 @@ from http import HTTPStatus
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.x509 import ocsp
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 #: --server-cert choices: which certificate the server presents.
-SERVER_CERTS = ("good", "expired", "wrong-host")
+SERVER_CERTS = ("good", "expired", "wrong-host", "ca2")
+
+#: The CA certificates the control API hands out (``certificate_info``).
+CA_CERTS = ("ca", "ca2", "other-ca")
 
 
 @dataclass
@@ -123,7 +134,43 @@ def generate(directory: Path, client_cn: str = "CP_TLS") -> TlsFiles:
            *_leaf("wrong.example", ca, ["wrong.example"], server, now - day, now + 30 * day))
     _write(directory / "client.pem", *_leaf(client_cn, ca, [], ExtendedKeyUsageOID.CLIENT_AUTH,
                                            now - day, now + 30 * day))
+    generate_ca2(directory)
     return TlsFiles(directory)
+
+
+def generate_ca2(directory: Path) -> None:
+    """The second CA and the server certificate it signs (``--server-cert ca2``)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    day = dt.timedelta(days=1)
+    ca2 = _ca("zephyr-ocpp dev CS CA 2", now)
+    _write(directory / "ca2.pem", *ca2)
+    _write(directory / "server-ca2.pem",
+           *_leaf("localhost", ca2, ["localhost", "127.0.0.1", "::1"],
+                  ExtendedKeyUsageOID.SERVER_AUTH, now - day, now + 30 * day))
+
+
+def certificate_hash_data(cert: x509.Certificate, issuer: x509.Certificate) -> dict:
+    """The whitepaper's CertificateHashDataType of ``cert`` (SHA256), as OCSP's CertID
+    computes it: issuerNameHash over the issuer Name's DER, issuerKeyHash over the issuer's
+    public key bits, serialNumber in lowercase hex without leading zeroes."""
+    req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA256()).build()
+    return {
+        "hashAlgorithm": "SHA256",
+        "issuerNameHash": req.issuer_name_hash.hex(),
+        "issuerKeyHash": req.issuer_key_hash.hex(),
+        "serialNumber": format(cert.serial_number, "x"),
+    }
+
+
+def certificate_info(files: TlsFiles, name: str) -> dict:
+    """A CA certificate of ``CA_CERTS``: its PEM and its CertificateHashData (a root is its own
+    issuer)."""
+    if name not in CA_CERTS:
+        raise ValueError(f"unknown certificate {name!r} (one of {', '.join(CA_CERTS)})")
+    pem = files.path(f"{name}.pem").read_bytes()
+    cert = x509.load_pem_x509_certificate(pem)
+    return {"name": name, "pem": pem.decode(),
+            "certificateHashData": certificate_hash_data(cert, cert)}
 
 
 def server_context(files: TlsFiles, variant: str = "good",
@@ -133,6 +180,8 @@ def server_context(files: TlsFiles, variant: str = "good",
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     cert, key = files.server(variant)
+    if variant == "ca2" and not cert.exists():
+        generate_ca2(files.dir)  # a directory generated before ca2 existed
     ctx.load_cert_chain(cert, key)
     if require_client_cert:
         ctx.verify_mode = ssl.CERT_REQUIRED

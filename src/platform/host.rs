@@ -709,7 +709,20 @@ impl<S: Station> IoThread<S> {
         on_event: &mut impl FnMut(&Event),
         left: &impl Fn() -> Option<Duration>,
     ) -> Result<Stream, String> {
-        let mut conn = tls.session(mutual)?;
+        // The engine's installed CentralSystemRootCertificates join the CA file's roots: one
+        // installed by InstallCertificate is trusted from this (the next) connection on.
+        #[cfg(feature = "certificates")]
+        let (roots_version, installed) = self.step_with(|cp, _| {
+            use crate::messages::CertificateUse;
+            let installed: Vec<Vec<u8>> = cp
+                .installed_certificates(CertificateUse::CentralSystemRootCertificate)
+                .map(<[u8]>::to_vec)
+                .collect();
+            (Some(cp.central_system_roots_version()), installed)
+        });
+        #[cfg(not(feature = "certificates"))]
+        let (roots_version, installed) = (None, Vec::new());
+        let mut conn = tls.session(mutual, roots_version, &installed)?;
         loop {
             match tls::handshake_step(&mut conn, &mut tcp) {
                 Ok(true) => break,
@@ -726,6 +739,12 @@ impl<S: Station> IoThread<S> {
                 return Err("shutting down".into());
             }
             left().ok_or_else(|| format!("TLS handshake with {} timed out", self.target.url))?;
+        }
+        // Which installed root verified this connection: DeleteCertificate refuses to delete it.
+        #[cfg(feature = "certificates")]
+        if let Some(top) = conn.peer_certificates().and_then(<[_]>::last) {
+            let top = top.as_ref().to_vec();
+            self.step(|cp, _| cp.tls_peer_verified(&top));
         }
         Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
     }

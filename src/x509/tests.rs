@@ -400,6 +400,13 @@ fn csr_public_key_info_matches_cryptography() {
     assert_eq!(der_of_block(field(pki(), "csr_pem")), der);
     let spki = csr_public_key_info(&der).unwrap();
     assert_eq!(spki, unhex(field(pki(), "csr_spki")));
+    // The PEM a SignCertificate.req carries: der_to_pem writes what cryptography writes.
+    let mut pem = [0u8; 2048];
+    let n = der_to_pem("CERTIFICATE REQUEST", &der, &mut pem).unwrap();
+    assert_eq!(
+        core::str::from_utf8(&pem[..n]).unwrap(),
+        field(pki(), "csr_pem")
+    );
     let csr = CertificationRequest::parse(&der).unwrap();
     assert_eq!(csr.subject.common_name(), Some("CP001"));
     assert_eq!(csr.subject.organization(), Some("Some CPO"));

@@ -13,7 +13,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidMessage, InvalidStatus
 
-from dev_cs_client import DevCsServer
+from dev_cs_client import DevCsError, DevCsServer
 
 KEY = "0123456789abcdef0123"
 
@@ -105,3 +105,46 @@ def test_basic_auth_is_checked(start):
         assert refused.value.response.status_code == 401
         assert refused.value.response.headers["WWW-Authenticate"].startswith("Basic")
     assert cs.status("PY_AUTH")["auth_failures"] == 4
+
+
+def test_second_ca_serves_its_server_certificate(start, tmp_path):
+    """--server-cert ca2: trusted with ca2.pem (what InstallCertificate installs), not with ca."""
+    tls_dir = tmp_path / "tls"
+    cs = start("--tls", "--tls-dir", str(tls_dir), "--server-cert", "ca2")
+    assert (tls_dir / "ca2.pem").exists() and (tls_dir / "server-ca2.pem").exists()
+    assert asyncio.run(open_ws(cs.url_for("PY_CA2"), ssl=client_context(tls_dir / "ca2.pem")))
+    with pytest.raises(ssl.SSLCertVerificationError):
+        asyncio.run(open_ws(cs.url_for("PY_CA2"), ssl=client_context(tls_dir / "ca.pem")))
+
+
+def test_certificate_route_hands_out_ca_pems_and_their_hash_data(start):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    cs = start("--tls")
+    tls_dir = Path(cs.ready_fields["tls_dir"])
+    for name in ("ca", "ca2", "other-ca"):
+        info = cs._get("/tls/certificate", name=name)
+        assert info["pem"] == (tls_dir / f"{name}.pem").read_text()
+        assert "PRIVATE KEY" not in info["pem"]
+        cert = x509.load_pem_x509_certificate(info["pem"].encode())
+        hash_data = info["certificateHashData"]
+        assert hash_data["hashAlgorithm"] == "SHA256"
+        # A root is its own issuer: the hash of its subject Name and of its own key's bits.
+        name_hash = hashes.Hash(hashes.SHA256())
+        name_hash.update(cert.subject.public_bytes())
+        assert hash_data["issuerNameHash"] == name_hash.finalize().hex()
+        key_bits = cert.public_key().public_bytes(serialization.Encoding.X962,
+                                                  serialization.PublicFormat.UncompressedPoint)
+        key_hash = hashes.Hash(hashes.SHA256())
+        key_hash.update(key_bits)
+        assert hash_data["issuerKeyHash"] == key_hash.finalize().hex()
+        assert hash_data["serialNumber"] == format(cert.serial_number, "x")
+    with pytest.raises(DevCsError, match="404"):
+        cs._get("/tls/certificate", name="ca.key")
+
+
+def test_certificate_route_needs_tls(start):
+    cs = start()
+    with pytest.raises(DevCsError, match="400"):
+        cs._get("/tls/certificate", name="ca")

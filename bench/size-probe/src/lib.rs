@@ -79,6 +79,16 @@ pub unsafe extern "C" fn ocpp_size_probe(input: *const u8, len: usize, out: *mut
         ocpp::messages::SecurityEventType::StartupOfTheDevice,
         Some("probe"),
     ));
+    // Certificate management: what the platform reads when it connects or verifies.
+    #[cfg(feature = "certificates")]
+    {
+        use ocpp::messages::CertificateUse;
+        for der in cp.installed_certificates(CertificateUse::CentralSystemRootCertificate) {
+            black_box(der);
+        }
+        black_box(cp.central_system_roots_version());
+        cp.tls_peer_verified(frame);
+    }
     // Persistence: what a platform with a store calls (restore at start, drain after each step).
     #[cfg(feature = "store")]
     {

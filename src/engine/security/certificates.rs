@@ -23,6 +23,11 @@
 //! that does not fit the store (entries or bytes). Installing a certificate already installed
 //! for the same use is Accepted and changes nothing. The signature of a root is not checked
 //! (that needs a verifier: the platform's TLS stack checks it when it uses the root).
+//!
+//! DeleteCertificate answers Failed for a CentralSystemRootCertificate in use for validating
+//! the connection (the whitepaper's rule): the platform names the certificate its TLS stack
+//! verified ([`ChargePoint::tls_peer_verified`]); every other installed certificate can be
+//! deleted, the last CentralSystemRootCertificate too.
 
 use super::super::*;
 use crate::capacity::{CERTIFICATE_STORE_BYTES, CERTIFICATE_STORE_MAX};
@@ -56,6 +61,9 @@ pub(crate) struct CertificateStore {
     dirty: u32,
     /// Changes whenever the set of CentralSystemRootCertificates does.
     roots_version: u32,
+    /// Slots of the CentralSystemRootCertificates that verified the last TLS connection
+    /// ([`ChargePoint::tls_peer_verified`]): DeleteCertificate refuses them (Failed).
+    in_use: u32,
 }
 
 impl Default for CertificateStore {
@@ -72,6 +80,7 @@ impl CertificateStore {
             entries: Vec::new(),
             dirty: 0,
             roots_version: 0,
+            in_use: 0,
         }
     }
 
@@ -106,6 +115,7 @@ impl CertificateStore {
         }
         self.used += len;
         self.dirty |= 1 << slot;
+        self.in_use &= !(1 << slot);
         if usage == CertificateUse::CentralSystemRootCertificate {
             self.roots_version = self.roots_version.wrapping_add(1);
         }
@@ -125,6 +135,7 @@ impl CertificateStore {
             e.start -= entry.len;
         }
         self.dirty |= 1 << entry.slot;
+        self.in_use &= !(1 << entry.slot);
         if entry.usage == CertificateUse::CentralSystemRootCertificate {
             self.roots_version = self.roots_version.wrapping_add(1);
         }
@@ -175,6 +186,34 @@ impl<S: Station> ChargePoint<S> {
     /// connection) when this differs from the value it was built with.
     pub fn central_system_roots_version(&self) -> u32 {
         self.certificates.roots_version
+    }
+
+    /// The platform's TLS stack verified the Central System's certificate chain; `top` is the
+    /// last certificate the server sent (the one a root signed, or a root itself). The
+    /// installed CentralSystemRootCertificates that can have verified it (the same certificate,
+    /// or the subject Name `top` names as its issuer) are in use for this connection: the
+    /// whitepaper has DeleteCertificate refuse them (Failed) until a connection is verified
+    /// by another root.
+    pub fn tls_peer_verified(&mut self, top: &[u8]) {
+        let issuer = Certificate::parse(top).ok().map(|c| c.issuer.der);
+        let store = &self.certificates;
+        let mut in_use = 0u32;
+        for e in store
+            .entries
+            .iter()
+            .filter(|e| e.usage == CertificateUse::CentralSystemRootCertificate)
+        {
+            let der = store.der_of(e);
+            let verified = der == top
+                || Certificate::parse(der).is_ok_and(|root| Some(root.subject.der) == issuer);
+            if verified {
+                in_use |= 1 << e.slot;
+            }
+        }
+        if in_use != 0 {
+            info!("the connection is verified by an installed CentralSystemRootCertificate");
+        }
+        self.certificates.in_use = in_use;
     }
 
     /// Installs a DER certificate as the Central System's InstallCertificate would (factory
@@ -306,7 +345,8 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// Deletes the installed certificate `hash` names (SHA256 hash data only: this build
-    /// computes no other).
+    /// computes no other). Failed for a CentralSystemRootCertificate in use for the
+    /// connection ([`ChargePoint::tls_peer_verified`]), as the whitepaper requires.
     pub fn delete_certificate(&mut self, hash: &CertificateHashData) -> DeleteCertificateStatus {
         if hash.hash_algorithm != HashAlgorithm::SHA256 {
             return DeleteCertificateStatus::NotFound;
@@ -321,7 +361,14 @@ impl<S: Station> ChargePoint<S> {
                 )
             })
         });
+        let in_use = found
+            .and_then(|i| store.entries.get(i))
+            .is_some_and(|e| store.in_use & (1 << e.slot) != 0);
         match found {
+            Some(_) if in_use => {
+                warn!("DeleteCertificate: that root verified the current connection");
+                DeleteCertificateStatus::Failed
+            }
             Some(index) => {
                 self.certificates.remove(index);
                 info!("deleted an installed certificate");

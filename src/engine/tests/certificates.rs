@@ -41,13 +41,16 @@ def describe(cert):
                  "issuerKeyHash": req.issuer_key_hash.hex(), "serialNumber": format(cert.serial_number, "x")},
     }
 
-roots = [make("Root %d" % i)[0] for i in range(6)]
+made = [make("Root %d" % i) for i in range(6)]
+roots = [c for c, _, _ in made]
+server0 = make("Server of root 0", ca=False, issuer=(made[0][2], made[0][1]))[0]
 ca, ca_key, ca_name = make("Issuing CA")
 leaf = make("Leaf", ca=False, issuer=(ca_name, ca_key))[0]
 out = {
     "roots": [describe(c) for c in roots],
     "small_serial": describe(make("Small serial", serial=0x0abc)[0]),
     "leaf": describe(leaf),
+    "server0": describe(server0),
     "not_ca": describe(make("Not a CA", ca=False)[0]),
     "no_constraints": describe(make("No basicConstraints", ca=None)[0]),
     "expired": describe(make("Expired", after=datetime.datetime(2025, 1, 1, tzinfo=utc))[0]),
@@ -363,6 +366,19 @@ fn payloads_that_do_not_match_the_schema_get_the_callerror_codes() {
             "{payload}"
         );
     }
+    // The longest certificate, a PEM of 5500 characters in lines of 64, fits the receive buffer
+    // as a whole frame, its line breaks escaped.
+    let line = format!("{}\n", "A".repeat(64));
+    let longest: String = line.repeat(5500 / 65) + &"A".repeat(5500 % 65);
+    assert_eq!(longest.chars().count(), 5500);
+    let frame = json!([2, "an-id-of-36-characters-xxxxxxxxxxxxx", "InstallCertificate",
+        {"certificateType": CS, "certificate": longest}])
+    .to_string();
+    assert!(
+        frame.len() <= crate::capacity::FRAME_CAPACITY,
+        "{} bytes",
+        frame.len()
+    );
     // 5500 characters are allowed (Rejected: not a certificate).
     let payload = json!({"certificateType": CS, "certificate": "A".repeat(5500)});
     assert_eq!(
@@ -486,4 +502,44 @@ fn installed_certificates_survive_a_restart_one_record_each() {
         h3.cp.restore_record("cert/x", &record),
         Err(RestoreError::UnknownKey)
     );
+}
+
+#[test]
+fn the_root_that_verified_the_connection_cannot_be_deleted() {
+    let mut h = Harness::new("certificates-in-use", 1);
+    h.online();
+    let roots = pki()["roots"].as_array().unwrap();
+    for root in &roots[..3] {
+        assert_eq!(install(&mut h, CS, pem(root)), "Accepted");
+    }
+    assert_eq!(install(&mut h, MF, pem(&roots[3])), "Accepted");
+    let delete = |h: &mut Harness, root: &Value| {
+        let answer = h.cs_call(
+            "DeleteCertificate",
+            json!({"certificateHashData": root["hash"]}),
+        );
+        answer["status"].as_str().unwrap().to_string()
+    };
+    // The server's certificate was issued by root 0: root 0 is in use, the others are not.
+    h.cp.tls_peer_verified(&der(&pki()["server0"]));
+    assert_eq!(delete(&mut h, &roots[0]), "Failed");
+    assert_eq!(
+        installed(&h, CertificateUse::CentralSystemRootCertificate).len(),
+        3
+    );
+    assert_eq!(delete(&mut h, &roots[1]), "Accepted");
+    // A server that sends the root itself as its last certificate.
+    h.cp.tls_peer_verified(&der(&roots[2]));
+    assert_eq!(delete(&mut h, &roots[2]), "Failed");
+    // The next connection verified by another root (the CA file's): root 0 can go now.
+    h.cp.tls_peer_verified(&der(&pki()["leaf"]));
+    assert_eq!(delete(&mut h, &roots[0]), "Accepted");
+    assert_eq!(delete(&mut h, &roots[2]), "Accepted");
+    // ManufacturerRootCertificates are never "in use" by the connection.
+    h.cp.tls_peer_verified(&der(&roots[3]));
+    assert_eq!(delete(&mut h, &roots[3]), "Accepted");
+    // Garbage from the platform marks nothing.
+    assert_eq!(install(&mut h, CS, pem(&roots[4])), "Accepted");
+    h.cp.tls_peer_verified(b"not a certificate");
+    assert_eq!(delete(&mut h, &roots[4]), "Accepted");
 }

@@ -3,7 +3,7 @@
 //! into the engine's [`ConnectionFailure`].
 
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustls::client::ResolvesClientCert;
 use rustls::pki_types::pem::PemObject;
@@ -14,17 +14,31 @@ use rustls::{AlertDescription, ClientConfig, ClientConnection, RootCertStore, Si
 use super::*;
 use crate::engine::ConnectionFailure;
 
-/// The TLS client configurations, loaded once at spawn.
+/// The TLS client configurations: the files are loaded once at spawn; the configurations are
+/// built from them plus the CentralSystemRootCertificates installed in the engine
+/// (InstallCertificate), and rebuilt for the next connection whenever that set changes.
 pub(super) struct Tls {
     server_name: ServerName<'static>,
+    /// The CA file's certificates (`HostConfig::ca_file`).
+    file_roots: Vec<CertificateDer<'static>>,
+    /// Profile 3's client certificate chain and key, when configured.
+    client: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    configs: Mutex<Configs>,
+    /// The Central System asked for a client certificate that this connection did not have: a
+    /// server that then closes without an alert (Python's asyncio does) refused the charge point.
+    asked_without: Arc<AtomicBool>,
+}
+
+/// The configurations built for one set of installed roots.
+struct Configs {
+    /// The engine's `central_system_roots_version` they were built with.
+    roots_version: Option<u32>,
     /// Profile 2 (and a `wss://` URL below profile 2): the Central System is verified, the
     /// charge point presents no certificate.
     server_only: Arc<ClientConfig>,
     /// Profile 3: with the client certificate, when one is configured.
     mutual: Option<Arc<ClientConfig>>,
-    /// The Central System asked for a client certificate that this connection did not have: a
-    /// server that then closes without an alert (Python's asyncio does) refused the charge point.
-    asked_without: Arc<AtomicBool>,
 }
 
 /// The client certificate "resolver" of `server_only`: has none, remembers being asked.
@@ -49,43 +63,17 @@ impl Tls {
             .ca_file
             .as_ref()
             .ok_or("a wss:// Central System needs a CA file (HostConfig::ca_file, --ca)")?;
-        let mut roots = RootCertStore::empty();
-        let certs = CertificateDer::pem_file_iter(ca)
+        let file_roots = CertificateDer::pem_file_iter(ca)
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
             .map_err(|e| format!("CA file {}: {e}", ca.display()))?;
-        for cert in certs {
-            let cert = cert.map_err(|e| format!("CA file {}: {e}", ca.display()))?;
-            roots
-                .add(cert)
-                .map_err(|e| format!("CA file {}: {e}", ca.display()))?;
-        }
-        if roots.is_empty() {
-            return Err(format!("CA file {}: no certificate", ca.display()));
-        }
-        let roots = Arc::new(roots);
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = || {
-            ClientConfig::builder_with_provider(Arc::clone(&provider))
-                .with_safe_default_protocol_versions()
-                .map(|b| b.with_root_certificates(Arc::clone(&roots)))
-                .map_err(|e| format!("TLS configuration: {e}"))
-        };
-        let asked_without = Arc::new(AtomicBool::new(false));
-        let server_only = Arc::new(
-            builder()?.with_client_cert_resolver(Arc::new(NoClientCertificate(Arc::clone(
-                &asked_without,
-            )))),
-        );
-        let mutual = match (&config.client_cert_file, &config.client_key_file) {
+        let client = match (&config.client_cert_file, &config.client_key_file) {
             (Some(cert), Some(key)) => {
                 let chain = CertificateDer::pem_file_iter(cert)
                     .and_then(|it| it.collect::<Result<Vec<_>, _>>())
                     .map_err(|e| format!("client certificate {}: {e}", cert.display()))?;
                 let key = PrivateKeyDer::from_pem_file(key)
                     .map_err(|e| format!("client key {}: {e}", key.display()))?;
-                let config = builder()?
-                    .with_client_auth_cert(chain, key)
-                    .map_err(|e| format!("client certificate: {e}"))?;
-                Some(Arc::new(config))
+                Some((chain, key))
             }
             (None, None) => None,
             _ => {
@@ -94,29 +82,110 @@ impl Tls {
         };
         let server_name = ServerName::try_from(host.to_owned())
             .map_err(|e| format!("{host}: not a TLS server name: {e}"))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let asked_without = Arc::new(AtomicBool::new(false));
+        let configs = build(&provider, &file_roots, &[], client.as_ref(), &asked_without)?;
         Ok(Self {
             server_name,
-            server_only,
-            mutual,
+            file_roots,
+            client,
+            provider,
+            configs: Mutex::new(configs),
             asked_without,
         })
     }
 
     pub(super) fn has_client_certificate(&self) -> bool {
-        self.mutual.is_some()
+        self.client.is_some()
     }
 
-    /// A TLS session on `tcp`, with the client certificate when `mutual` (profile 3). The
-    /// handshake itself runs in [`handshake_step`].
-    pub(super) fn session(&self, mutual: bool) -> Result<ClientConnection, String> {
+    /// A TLS session with the client certificate when `mutual` (profile 3), trusting the CA
+    /// file and `installed` (the engine's CentralSystemRootCertificates, DER, at
+    /// `roots_version`; the configurations are rebuilt when it changed). The handshake itself
+    /// runs in [`handshake_step`].
+    pub(super) fn session(
+        &self,
+        mutual: bool,
+        roots_version: Option<u32>,
+        installed: &[Vec<u8>],
+    ) -> Result<ClientConnection, String> {
         self.asked_without.store(false, Ordering::Release);
-        let config = match (mutual, &self.mutual) {
+        let mut configs = self
+            .configs
+            .lock()
+            .map_err(|_| "TLS configuration lock poisoned".to_string())?;
+        if configs.roots_version != roots_version {
+            let mut rebuilt = build(
+                &self.provider,
+                &self.file_roots,
+                installed,
+                self.client.as_ref(),
+                &self.asked_without,
+            )?;
+            rebuilt.roots_version = roots_version;
+            info!(
+                "TLS roots: the CA file's {} and {} installed CentralSystemRootCertificate(s)",
+                self.file_roots.len(),
+                installed.len()
+            );
+            *configs = rebuilt;
+        }
+        let config = match (mutual, &configs.mutual) {
             (true, Some(config)) => config,
-            _ => &self.server_only,
+            _ => &configs.server_only,
         };
         ClientConnection::new(Arc::clone(config), self.server_name.clone())
             .map_err(|e| format!("TLS: {e}"))
     }
+}
+
+/// The client configurations trusting `file_roots` and `installed` (an installed certificate
+/// rustls refuses as a trust anchor is left out, with a warning).
+fn build(
+    provider: &Arc<rustls::crypto::CryptoProvider>,
+    file_roots: &[CertificateDer<'static>],
+    installed: &[Vec<u8>],
+    client: Option<&(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    asked_without: &Arc<AtomicBool>,
+) -> Result<Configs, String> {
+    let mut roots = RootCertStore::empty();
+    for cert in file_roots {
+        roots
+            .add(cert.clone())
+            .map_err(|e| format!("CA file: {e}"))?;
+    }
+    for der in installed {
+        if let Err(e) = roots.add(CertificateDer::from(der.clone())) {
+            warn!("an installed CentralSystemRootCertificate is not a usable trust anchor: {e}");
+        }
+    }
+    if roots.is_empty() {
+        return Err("CA file: no certificate".into());
+    }
+    let roots = Arc::new(roots);
+    let builder = || {
+        ClientConfig::builder_with_provider(Arc::clone(provider))
+            .with_safe_default_protocol_versions()
+            .map(|b| b.with_root_certificates(Arc::clone(&roots)))
+            .map_err(|e| format!("TLS configuration: {e}"))
+    };
+    let server_only = Arc::new(
+        builder()?
+            .with_client_cert_resolver(Arc::new(NoClientCertificate(Arc::clone(asked_without)))),
+    );
+    let mutual = match client {
+        Some((chain, key)) => Some(Arc::new(
+            builder()?
+                .with_client_auth_cert(chain.clone(), key.clone_key())
+                .map_err(|e| format!("client certificate: {e}"))?,
+        )),
+        None => None,
+    };
+    Ok(Configs {
+        roots_version: None,
+        server_only,
+        mutual,
+    })
 }
 
 impl Tls {
