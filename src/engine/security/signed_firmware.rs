@@ -294,30 +294,38 @@ fn read_signed_update<'a>(
 }
 
 /// Decodes the base64 signature from its raw JSON text (`\/` and the whitespace escapes
-/// allowed).
-fn decode_signature(raw: &str) -> Option<Vec<u8, SIGNATURE_MAX>> {
+/// allowed) into `out`; false when it is not base64 (or empty).
+fn decode_signature(raw: &str, out: &mut Vec<u8, SIGNATURE_MAX>) -> bool {
     let mut plain = [0u8; FIRMWARE_SIGNATURE_BASE64_MAX];
     let mut len = 0;
     let mut bytes = raw.bytes();
     while let Some(b) = bytes.next() {
         let b = match b {
-            b'\\' => match bytes.next()? {
-                b'/' => b'/',
-                b'n' | b'r' | b't' => continue,
-                _ => return None,
+            b'\\' => match bytes.next() {
+                Some(b'/') => b'/',
+                Some(b'n' | b'r' | b't') => continue,
+                _ => return false,
             },
             b => b,
         };
-        *plain.get_mut(len)? = b;
+        let Some(slot) = plain.get_mut(len) else {
+            return false;
+        };
+        *slot = b;
         len += 1;
     }
-    let text = core::str::from_utf8(plain.get(..len)?).ok()?;
-    let mut out = [0u8; SIGNATURE_MAX];
-    let n = x509::base64_decode(text, &mut out).ok()?;
-    if n == 0 {
-        return None;
+    let Some(text) = plain.get(..len).and_then(|t| core::str::from_utf8(t).ok()) else {
+        return false;
+    };
+    out.clear();
+    let _ = out.resize_default(SIGNATURE_MAX);
+    match x509::base64_decode(text, out) {
+        Ok(n) if n > 0 => {
+            out.truncate(n);
+            true
+        }
+        _ => false,
     }
-    Vec::from_slice(out.get(..n)?).ok()
 }
 
 impl<S: Station> ChargePoint<S> {
@@ -335,53 +343,31 @@ impl<S: Station> ChargePoint<S> {
         ))
     }
 
+    /// The new update is built in place (its certificate decoded straight into the update
+    /// slot, so a 2 KB certificate is never copied on the stack); one waiting for its
+    /// retrieveDateTime is set aside meanwhile and put back when the new one is refused.
     fn on_signed_update_firmware(
         &mut self,
         now: Instant,
         req: SignedUpdateView<'_>,
     ) -> UpdateFirmwareStatus {
-        let replaces = match &self.firmware.update {
-            Some(u) if u.phase != Phase::Waiting => {
-                warn!("SignedUpdateFirmware refused: an update is {:?}", u.phase);
-                return UpdateFirmwareStatus::Rejected;
-            }
-            Some(_) => true,
-            None => false,
-        };
-        let mut certificate: Vec<u8, SIGNING_CERT_MAX> = Vec::new();
-        let _ = certificate.resize_default(SIGNING_CERT_MAX);
-        let checked = match x509::pem_to_der(req.pem, &mut certificate) {
-            Ok(len) => {
-                certificate.truncate(len);
-                self.check_signing_certificate(now, &certificate)
-            }
-            Err(e) => Err(match e {
-                x509::X509Error::BufferTooSmall => {
-                    "larger than CONFIG_OCPP_FIRMWARE_SIGNING_CERT_MAX"
-                }
-                _ => "no PEM certificate",
-            }),
-        };
-        if let Err(why) = checked {
-            warn!("SignedUpdateFirmware: signing certificate refused ({why})");
-            let _ = self.record_security_event(
-                now,
-                SecurityEventType::InvalidFirmwareSigningCertificate,
-                Some(why),
-            );
-            return UpdateFirmwareStatus::InvalidCertificate;
-        }
-        let Some(signature) = decode_signature(req.signature) else {
-            warn!("SignedUpdateFirmware: the signature is not base64");
+        if let Some(u) = self
+            .firmware
+            .update
+            .as_ref()
+            .filter(|u| u.phase != Phase::Waiting)
+        {
+            warn!("SignedUpdateFirmware refused: an update is {:?}", u.phase);
             return UpdateFirmwareStatus::Rejected;
-        };
+        }
+        let waiting = self.firmware.update.take();
+        let due = self.instant_of(now, req.retrieve);
         info!(
             "SignedUpdateFirmware {} of {} at {}",
             req.request_id,
             req.location.as_str(),
             req.retrieve
         );
-        let due = self.instant_of(now, req.retrieve);
         self.firmware.update = Some(Update {
             phase: Phase::Waiting,
             location: req.location,
@@ -398,16 +384,69 @@ impl<S: Station> ChargePoint<S> {
             signed: Some(SignedParts {
                 request_id: req.request_id,
                 install_at: req.install,
-                certificate,
-                signature,
+                certificate: Vec::new(),
+                signature: Vec::new(),
                 verified: false,
             }),
         });
-        self.store_changed(Record::Firmware);
-        match replaces {
-            true => UpdateFirmwareStatus::AcceptedCanceled,
-            false => UpdateFirmwareStatus::Accepted,
+        let status = self.fill_signed(now, req.pem, req.signature);
+        if status != UpdateFirmwareStatus::Accepted {
+            self.firmware.update = waiting;
+            return status;
         }
+        self.store_changed(Record::Firmware);
+        match waiting {
+            Some(_) => UpdateFirmwareStatus::AcceptedCanceled,
+            None => UpdateFirmwareStatus::Accepted,
+        }
+    }
+
+    /// Decodes and checks the new update's certificate and signature in place.
+    fn fill_signed(&mut self, now: Instant, pem: &str, signature: &str) -> UpdateFirmwareStatus {
+        let Some(signed) = self
+            .firmware
+            .update
+            .as_mut()
+            .and_then(|u| u.signed.as_mut())
+        else {
+            return UpdateFirmwareStatus::Rejected;
+        };
+        let certificate = &mut signed.certificate;
+        let _ = certificate.resize_default(SIGNING_CERT_MAX);
+        let decoded = match x509::pem_to_der(pem, certificate) {
+            Ok(len) => {
+                certificate.truncate(len);
+                Ok(())
+            }
+            Err(x509::X509Error::BufferTooSmall) => {
+                Err("larger than CONFIG_OCPP_FIRMWARE_SIGNING_CERT_MAX")
+            }
+            Err(_) => Err("no PEM certificate"),
+        };
+        let signature_ok = decode_signature(signature, &mut signed.signature);
+        let checked = decoded.and_then(|()| {
+            let der = self
+                .firmware
+                .update
+                .as_ref()
+                .and_then(|u| u.signed.as_ref())
+                .map_or(&[][..], |s| &s.certificate[..]);
+            self.check_signing_certificate(now, der)
+        });
+        if let Err(why) = checked {
+            warn!("SignedUpdateFirmware: signing certificate refused ({why})");
+            let _ = self.record_security_event(
+                now,
+                SecurityEventType::InvalidFirmwareSigningCertificate,
+                Some(why),
+            );
+            return UpdateFirmwareStatus::InvalidCertificate;
+        }
+        if !signature_ok {
+            warn!("SignedUpdateFirmware: the signature is not base64");
+            return UpdateFirmwareStatus::Rejected;
+        }
+        UpdateFirmwareStatus::Accepted
     }
 
     /// The checks without crypto: X.509, validity (when the clock is set), issued by an

@@ -273,6 +273,24 @@ fn a_waiting_update_is_replaced_and_a_running_one_is_not() {
         None,
         "waits for retrieveDateTime"
     );
+    // A refused one leaves the waiting one as it was.
+    assert_eq!(
+        signed_update(&mut h, &pem("foreign_signing"), json!({"requestId": 44})),
+        "InvalidCertificate"
+    );
+    assert_eq!(
+        signed_update(
+            &mut h,
+            &pem("signing"),
+            json!({"requestId": 45, "signature": "!!"})
+        ),
+        "Rejected"
+    );
+    assert_eq!(h.cp.firmware_signature().unwrap().signature.len(), 70);
+    assert_eq!(
+        h.cp.signed_firmware_status(),
+        (crate::messages::SignedFirmwareStatus::Idle, Some(42))
+    );
     assert_eq!(
         signed_update(&mut h, &pem("signing"), json!({"requestId": 43})),
         "AcceptedCanceled"
