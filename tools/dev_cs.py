@@ -158,7 +158,8 @@ GET  /firmware_signing             -> {"manufacturer_root_pem","signing_certific
                  (generated at start; POST /firmware signs every image with the signing key)
 POST /signed_update_firmware {"cp_id","image","request_id"=1,"retrieve_date"=now,
                        "install_date"?,"retries"?,"retry_interval"?,"bad_signature"?,
-                       "foreign_certificate"?,"timeout"=10}  -> as POST /call
+                       "foreign_certificate"?,"payload_only"?,"timeout"=10}  -> as POST /call
+                 ({"payload": ...} without sending it when payload_only)
                  (SignedUpdateFirmware with the image's signature; bad_signature: one of other
                  bytes; foreign_certificate: signed by a CA the charge point does not know)
 Security Profiles (--tls, see tools/dev_cs_tls.py):
@@ -1098,6 +1099,8 @@ async def _dispatch_firmware(cs: "CentralSystem", route: str, req: dict) -> Any:
         raise ControlError(400, "BadRequest", str(e))
     timeout = _timeout(req.get("timeout", 10))
     if route == "/signed_update_firmware":
+        if req.get("payload_only"):
+            return {"payload": payload}
         return await cs.cs_call(_need_cp_id(req), "SignedUpdateFirmware", payload, timeout, True)
     optional = {"retries": "retries", "retry_interval": "retryInterval"}
     if route == "/update_firmware":

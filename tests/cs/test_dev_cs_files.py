@@ -125,6 +125,11 @@ def test_images_are_signed_by_the_generated_manufacturer_certificate(dev_cs, tmp
     with pytest.raises(DevCsError) as e:
         dev_cs._request("POST", "/signed_update_firmware", {"cp_id": "NOBODY", "image": "s.bin"})
     assert e.value.status in (404, 409)
+    ready = dev_cs._request("POST", "/signed_update_firmware",
+                            {"image": "s.bin", "request_id": 3, "payload_only": True})["payload"]
+    assert ready["requestId"] == 3
+    assert _signed_payload_checks(ready, info, get(image["url"])), "ECDSA: a fresh signature"
+    assert ready["firmware"]["signingCertificate"] == info["signing_certificate_pem"]
 
     # The payloads themselves, on a file server of our own.
     files = FileServer(tmp_path)
