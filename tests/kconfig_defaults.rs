@@ -84,7 +84,10 @@ fn host_defaults_are_kconfig_defaults() {
     };
     assert_eq!(c::SEND_CAPACITY, expected);
     // The receive buffer fits an InstallCertificate of 5500 characters with `certificates`.
-    let recv = if cfg!(feature = "certificates") {
+    // And a SignedUpdateFirmware with that certificate and an 800-character signature.
+    let recv = if cfg!(feature = "signed-firmware") {
+        7424
+    } else if cfg!(feature = "certificates") {
         6144
     } else {
         kconfig("OCPP_RECV_BUFFER_SIZE")

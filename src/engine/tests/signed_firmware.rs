@@ -445,3 +445,37 @@ fn triggered(h: &mut Harness) -> (String, Option<i64>) {
         payload["requestId"].as_i64(),
     )
 }
+
+#[test]
+fn the_longest_signed_update_firmware_fits_the_receive_buffer() {
+    let mut h = with_root("signed-fw-longest");
+    // A 5500-character PEM (its line breaks escaped in the frame), an 800-character signature,
+    // the longest location this build keeps, every optional member.
+    let der = der("signing");
+    let mut body = String::new();
+    let mut b64 = [0u8; 8192];
+    let n = crate::x509::base64_encode(&der, 64, &mut b64).unwrap();
+    body.push_str(std::str::from_utf8(&b64[..n]).unwrap());
+    let mut pem = format!("-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n");
+    // Text after the block is ignored by PEM readers: pad the certificate to the schema's limit.
+    while pem.len() < crate::messages::SIGNING_CERTIFICATE_PEM_MAX {
+        pem.push(' ');
+    }
+    let signature = "A".repeat(crate::messages::FIRMWARE_SIGNATURE_BASE64_MAX);
+    let location = format!(
+        "http://h/{}",
+        "a".repeat(crate::capacity::FIRMWARE_LOCATION_MAX - 9)
+    );
+    let payload = json!({"retries": 2147483647, "retryInterval": 2147483647, "requestId": 2147483647,
+        "firmware": {"location": location, "retrieveDateTime": CS_TIME, "installDateTime": CS_TIME,
+                     "signingCertificate": pem, "signature": signature}});
+    let frame =
+        format!(r#"[2,"0123456789abcdef0123456789abcdef0123","SignedUpdateFirmware",{payload}]"#);
+    assert!(
+        frame.len() <= crate::capacity::FRAME_CAPACITY,
+        "{} bytes",
+        frame.len()
+    );
+    let answer = h.cs_raw(&frame).unwrap();
+    assert_eq!(answer[2]["status"], "Accepted", "{answer}");
+}
