@@ -35,6 +35,8 @@ const CAPACITIES: &[(&str, &str, &str)] = &[
     ("OCPP_DIAGNOSTICS_LOG_SIZE", "DIAGNOSTICS_LOG_SIZE", "Bytes of recent log lines kept for a GetDiagnostics upload (Zephyr)."),
     ("OCPP_TRANSFER_RETRY_INTERVAL", "DEFAULT_TRANSFER_RETRY_INTERVAL", "Seconds between transfer attempts when the request names none."),
     ("OCPP_SECURITY_TECH_INFO_MAX", "SECURITY_TECH_INFO_MAX", "Bytes of a SecurityEventNotification's techInfo kept in the queue (longer text is cut)."),
+    ("OCPP_SECURITY_LOG_SIZE", "SECURITY_LOG_SIZE", "Bytes of the security log kept in RAM for GetLog SecurityLog (oldest lines dropped first)."),
+    ("OCPP_FIRMWARE_SIGNING_CERT_MAX", "FIRMWARE_SIGNING_CERT_MAX", "Bytes of a SignedUpdateFirmware's signing certificate (DER) kept with the update."),
     ("OCPP_CLOCK_JUMP_THRESHOLD", "CLOCK_JUMP_THRESHOLD_S", "Seconds by which the wall clock must jump, when set, to be logged as SettingSystemTime."),
     ("OCPP_SECURITY_PROFILE", "DEFAULT_SECURITY_PROFILE", "Security Profile at first start (0 none, 1 Basic Auth, 2 TLS + Basic Auth, 3 TLS client certificate); the Central System may only raise it."),
     ("OCPP_CERTIFICATE_STORE_MAX", "CERTIFICATE_STORE_MAX", "Certificates installed at once (CertificateStoreMaxLength)."),
@@ -52,6 +54,7 @@ const CONDITIONS: &[(&str, &str)] = &[
     ("OCPP_PROFILE_FIRMWARE_MGNT", "FIRMWARE_MANAGEMENT"),
     ("OCPP_PROFILE_CERTIFICATES", "CERTIFICATES"),
     ("OCPP_PROFILE_CERTIFICATE_SIGNING", "CERTIFICATE_SIGNING"),
+    ("OCPP_PROFILE_SIGNED_FIRMWARE", "SIGNED_FIRMWARE"),
 ];
 
 fn main() {
@@ -277,6 +280,7 @@ fn zephyr_port_bindings() {
         .header(header)
         .clang_args(["-ffreestanding", &format!("--target={target}")])
         .allowlist_function("ocpp_port_.*")
+        .allowlist_var("OCPP_PORT_.*")
         .use_core()
         .generate()
         .expect("bindgen could not read src/platform/zephyr/port.h");

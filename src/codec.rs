@@ -340,7 +340,7 @@ pub fn string<'t, 'a: 't>(
 /// like serde-json-core: text that is not UTF-8 or a bad escape (`\u` of a surrogate included)
 /// is a TypeConstraintViolation, text that outgrows `scratch` a PropertyConstraintViolation,
 /// whichever comes first.
-fn unescape<'t>(
+pub(crate) fn unescape<'t>(
     (raw, escaped): (&'t [u8], bool),
     scratch: &'t mut [u8],
 ) -> Result<&'t str, ErrorCode> {

@@ -37,6 +37,9 @@ pub enum TransferError {
     /// Install only: the application delays the install; the engine offers it again after the
     /// retry interval, still Downloaded.
     Deferred,
+    /// Verify only (SignedUpdateFirmware): the image's or the signing certificate's signature
+    /// does not verify, or its algorithm is not supported.
+    BadSignature,
 }
 
 impl fmt::Display for TransferError {

@@ -64,6 +64,11 @@ fn host_defaults_are_kconfig_defaults() {
             "OCPP_CERTIFICATE_SIGNED_MAX_CHAIN_SIZE",
             c::CERTIFICATE_SIGNED_MAX_CHAIN_SIZE,
         ),
+        ("OCPP_SECURITY_LOG_SIZE", c::SECURITY_LOG_SIZE),
+        (
+            "OCPP_FIRMWARE_SIGNING_CERT_MAX",
+            c::FIRMWARE_SIGNING_CERT_MAX,
+        ),
         ("OCPP_TRANSFER_RETRIES", c::DEFAULT_TRANSFER_RETRIES),
         (
             "OCPP_TRANSFER_RETRY_INTERVAL",
@@ -86,7 +91,10 @@ fn host_defaults_are_kconfig_defaults() {
     };
     assert_eq!(c::SEND_CAPACITY, expected);
     // The receive buffer fits an InstallCertificate of 5500 characters with `certificates`.
-    let recv = if cfg!(feature = "certificates") {
+    // And a SignedUpdateFirmware with that certificate and an 800-character signature.
+    let recv = if cfg!(feature = "signed-firmware") {
+        7424
+    } else if cfg!(feature = "certificates") {
         6144
     } else {
         kconfig("OCPP_RECV_BUFFER_SIZE")

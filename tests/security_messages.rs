@@ -101,12 +101,20 @@ fn extended_trigger_message_from_the_central_system() {
         ("StatusNotification", Some(2)),
         ("BootNotification", None),
     ] {
-        let before = cs.messages(id, Some(message)).len();
+        // With SignedUpdateFirmware built, the firmware state is the signed update's.
+        let sent = match message {
+            "FirmwareStatusNotification" if cfg!(feature = "signed-firmware") => {
+                "SignedFirmwareStatusNotification"
+            }
+            other => other,
+        };
+        let before = cs.messages(id, Some(sent)).len();
         assert_eq!(trigger(message, connector), "Accepted", "{message}");
-        let after = cs.wait_messages(id, message, before + 1, SOON);
+        let after = cs.wait_messages(id, sent, before + 1, SOON);
         let last = &after[after.len() - 1]["payload"];
         match message {
             "LogStatusNotification" => assert_eq!(last["status"], "Idle"),
+            "FirmwareStatusNotification" => assert_eq!(last["status"], "Idle"),
             "StatusNotification" => assert_eq!(last["connectorId"], 2),
             _ => {}
         }

@@ -154,6 +154,15 @@ POST /update_firmware {"cp_id","image" | "location","retrieve_date"=now,"retries
                        "retry_interval"?,"timeout"=10}  -> as POST /call (UpdateFirmware)
 POST /get_diagnostics {"cp_id","location"=the upload URL,"retries"?,"retry_interval"?,
                        "start_time"?,"stop_time"?,"timeout"=10}  -> as POST /call
+GET  /firmware_signing             -> {"manufacturer_root_pem","signing_certificate_pem",
+                                       "foreign_root_pem","foreign_signing_certificate_pem"}
+                 (generated at start; POST /firmware signs every image with the signing key)
+POST /signed_update_firmware {"cp_id","image","request_id"=1,"retrieve_date"=now,
+                       "install_date"?,"retries"?,"retry_interval"?,"bad_signature"?,
+                       "foreign_certificate"?,"payload_only"?,"timeout"=10}  -> as POST /call
+                 ({"payload": ...} without sending it when payload_only)
+                 (SignedUpdateFirmware with the image's signature; bad_signature: one of other
+                 bytes; foreign_certificate: signed by a CA the charge point does not know)
 Security Profiles (--tls, see tools/dev_cs_tls.py):
 GET  /tls/certificate?name=ca|ca2|other-ca -> {"name","pem","certificateHashData"}
                  (a generated CA's PEM, never its key, and its CertificateHashData as
@@ -1010,6 +1019,8 @@ class CentralSystem:
             return self.files.downloads
         if route == ("GET", "/uploads"):
             return self.files.uploads
+        if route == ("GET", "/firmware_signing"):
+            return self.files.signer.info()
         if route == ("GET", "/tls/certificate"):
             if self.tls_files is None:
                 raise ControlError(400, "NotTls", "the dev CS was started without --tls")
@@ -1069,7 +1080,8 @@ class CentralSystem:
             return {"disconnected": True}
         if route[1] == "/shutdown":
             return {"shutting_down": True}
-        if route[1] in ("/firmware", "/file_faults", "/update_firmware", "/get_diagnostics"):
+        if route[1] in ("/firmware", "/file_faults", "/update_firmware", "/get_diagnostics",
+                        "/signed_update_firmware"):
             return await self.dispatch_firmware(route[1], req)
         if route[1] == "/certificate_signed":
             try:
@@ -1097,9 +1109,15 @@ async def _dispatch_firmware(cs: "CentralSystem", route: str, req: dict) -> Any:
             return files.add_image(name, data)
         if route == "/file_faults":
             return files.set_faults(req.get("faults", []), req.get("chunked"))
+        if route == "/signed_update_firmware":
+            payload = files.signed_update_payload(req)
     except (ValueError, TypeError) as e:
         raise ControlError(400, "BadRequest", str(e))
     timeout = _timeout(req.get("timeout", 10))
+    if route == "/signed_update_firmware":
+        if req.get("payload_only"):
+            return {"payload": payload}
+        return await cs.cs_call(_need_cp_id(req), "SignedUpdateFirmware", payload, timeout, True)
     optional = {"retries": "retries", "retry_interval": "retryInterval"}
     if route == "/update_firmware":
         location = req.get("location") or (

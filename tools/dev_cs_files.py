@@ -5,6 +5,13 @@ GET  /firmware/<name>        an image added through the control API (POST /firmw
 PUT  /diagnostics/<name>     a diagnostics upload (POST too; Content-Length required); saved
                              under <root>/diagnostics/ with its size and SHA-256 recorded
 
+SignedUpdateFirmware (the security whitepaper): at start a manufacturer root CA and a firmware
+signing certificate it issues are generated (Python ``cryptography``, EC P-256, in memory only),
+plus a "foreign" root and signing certificate the charge point does not trust; every image added
+is signed (ECDSA with SHA-256 over the whole file, the signature DER in base64).
+``signed_update_payload`` builds the request with the good signature, a bad one, or the foreign
+certificate.
+
 Faults (POST /file_faults on the control API) apply to the next GETs, one each:
 {"drop_after": N} sends the headers (full Content-Length) and N body bytes, then drops the
 connection; {"status": 503} answers that status instead of the image.
@@ -13,6 +20,8 @@ connection; {"status": 503} answers that status instead of the image.
 from __future__ import annotations
 
 import asyncio
+import base64
+import datetime
 import hashlib
 import logging
 import re
@@ -31,6 +40,58 @@ _REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found",
             500: "Internal Server Error", 503: "Service Unavailable"}
 
 
+class FirmwareSigner:
+    """A manufacturer root, the signing certificate it issues, and a foreign pair."""
+
+    def __init__(self) -> None:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        self._hashes, self._ec = hashes, ec
+        now = datetime.datetime.now(datetime.timezone.utc)
+
+        def name(cn: str) -> x509.Name:
+            return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "dev_cs manufacturer"),
+                              x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+        def cert(subject, key, issuer, issuer_key, ca: bool):
+            return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                    .not_valid_before(now - datetime.timedelta(days=1))
+                    .not_valid_after(now + datetime.timedelta(days=365))
+                    .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+                    .sign(issuer_key, hashes.SHA256()))
+
+        def pair(label: str):
+            root_key = ec.generate_private_key(ec.SECP256R1())
+            root_name = name(f"{label} Manufacturer Root CA")
+            root = cert(root_name, root_key, root_name, root_key, True)
+            key = ec.generate_private_key(ec.SECP256R1())
+            signing = cert(name(f"{label} Firmware Signing"), key, root_name, root_key, False)
+            return root, signing, key
+
+        self.root, self.signing, self._key = pair("dev_cs")
+        self.foreign_root, self.foreign_signing, self._foreign_key = pair("Foreign")
+
+    @staticmethod
+    def pem(cert) -> str:
+        from cryptography.hazmat.primitives import serialization
+        return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+    def sign(self, data: bytes, foreign: bool = False) -> str:
+        key = self._foreign_key if foreign else self._key
+        return base64.b64encode(
+            key.sign(data, self._ec.ECDSA(self._hashes.SHA256()))).decode()
+
+    def info(self) -> dict:
+        return {"manufacturer_root_pem": self.pem(self.root),
+                "signing_certificate_pem": self.pem(self.signing),
+                "foreign_root_pem": self.pem(self.foreign_root),
+                "foreign_signing_certificate_pem": self.pem(self.foreign_signing)}
+
+
 class FileServer:
     def __init__(self, root: Path):
         self.root = root
@@ -44,6 +105,8 @@ class FileServer:
         self.downloads: list[dict] = []
         self.uploads: list[dict] = []
         self.server: asyncio.base_events.Server | None = None
+        self.signer = FirmwareSigner()
+        self.signatures: dict[str, str] = {}
 
     async def start(self, host: str, port: int) -> int:
         self.server = await asyncio.start_server(self.handle, host, port)
@@ -63,8 +126,36 @@ class FileServer:
         if not _NAME.match(name):
             raise ValueError(f"bad image name {name!r}")
         (self.images / name).write_bytes(data)
+        self.signatures[name] = self.signer.sign(data)
         return {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                "url": self.url(f"/firmware/{name}")}
+                "url": self.url(f"/firmware/{name}"), "signature": self.signatures[name]}
+
+    def signed_update_payload(self, req: dict) -> dict:
+        """A SignedUpdateFirmware.req for the image ``req["image"]``: its good signature and
+        the signing certificate, or ``"bad_signature"`` (the signature of other bytes),
+        or ``"foreign_certificate"`` (signed by a CA the charge point does not trust)."""
+        image = req.get("image")
+        if not isinstance(image, str) or image not in self.signatures:
+            raise ValueError('need "image": an image added with POST /firmware')
+        foreign = bool(req.get("foreign_certificate"))
+        data = (self.images / image).read_bytes()
+        if req.get("bad_signature"):
+            data = b"not the image" + data
+        signature = self.signer.sign(data, foreign)
+        signing = self.signer.foreign_signing if foreign else self.signer.signing
+        now = datetime.datetime.now(datetime.timezone.utc)
+        firmware = {"location": self.url(f"/firmware/{image}"),
+                    "retrieveDateTime": req.get("retrieve_date") or
+                    now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
+                    "signingCertificate": self.signer.pem(signing),
+                    "signature": signature}
+        if req.get("install_date"):
+            firmware["installDateTime"] = req["install_date"]
+        payload = {"requestId": int(req.get("request_id", 1)), "firmware": firmware}
+        for key, member in (("retries", "retries"), ("retry_interval", "retryInterval")):
+            if req.get(key) is not None:
+                payload[member] = int(req[key])
+        return payload
 
     def set_faults(self, faults: Any, chunked: Any = None) -> dict:
         if not isinstance(faults, list) or not all(

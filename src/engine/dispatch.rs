@@ -127,6 +127,10 @@ impl<S: Station> ChargePoint<S> {
             Action::UpdateFirmware => self.handle_update_firmware(call),
             #[cfg(feature = "firmware-management")]
             Action::GetDiagnostics => self.handle_get_diagnostics(call),
+            #[cfg(feature = "security-log")]
+            Action::GetLog => self.handle_get_log(call),
+            #[cfg(feature = "signed-firmware")]
+            Action::SignedUpdateFirmware => self.handle_signed_update_firmware(call),
             _ => return None,
         })
     }

@@ -56,10 +56,19 @@ pub enum TransferJob {
         file_name: CiString255,
         start_time: Option<DateTime>,
         stop_time: Option<DateTime>,
+        /// Which log (GetLog); GetDiagnostics uploads the DiagnosticsLog.
+        #[cfg(feature = "security-log")]
+        log: crate::messages::LogType,
     },
     /// Install the downloaded image: schedule it and reboot (Zephyr, MCUboot), or install it
     /// in place and report `Ok` (host), or report the failure.
     Install,
+    /// SignedUpdateFirmware: verify the downloaded image before it is installed: the signing
+    /// certificate ([`ChargePoint::firmware_signature`]) must be signed by an installed
+    /// ManufacturerRootCertificate and the image's signature must verify with its key. `Ok`:
+    /// SignatureVerified (then the install); any `Err`: InvalidSignature, nothing installed.
+    #[cfg(feature = "signed-firmware")]
+    Verify,
 }
 
 /// Which job [`ChargePoint::transfer_finished`] reports on.
@@ -68,6 +77,8 @@ pub enum TransferKind {
     Download,
     Upload,
     Install,
+    #[cfg(feature = "signed-firmware")]
+    Verify,
 }
 
 /// Where an update stands.
@@ -81,6 +92,9 @@ pub(super) enum Phase {
     Downloaded = 2,
     /// The Install job was handed out (or, restored, the reboot it causes happened).
     Installing = 3,
+    /// The Verify job of a signed update was handed out (restored: downloaded again).
+    #[cfg(feature = "signed-firmware")]
+    Verifying = 4,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +111,9 @@ pub(super) struct Update {
     pub(super) after_reboot: bool,
     /// Downloading was reported (once per update, not per attempt).
     pub(super) attempted: bool,
+    /// A SignedUpdateFirmware's certificate, signature and requestId.
+    #[cfg(feature = "signed-firmware")]
+    pub(super) signed: Option<super::security::SignedParts>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +128,9 @@ struct Upload {
     retry_interval: u32,
     /// Uploading was reported (once per request, not per attempt).
     reported: bool,
+    /// GetLog's log type and requestId; None for a GetDiagnostics.
+    #[cfg(feature = "security-log")]
+    request: Option<(crate::messages::LogType, i32)>,
 }
 
 /// A status notification owed to the Central System.
@@ -118,6 +138,12 @@ struct Upload {
 pub(super) enum Notice {
     Firmware(FirmwareStatus),
     Diagnostics(DiagnosticsStatus),
+    /// A LogStatusNotification of the GetLog with this requestId.
+    #[cfg(feature = "security-log")]
+    Log(crate::messages::UploadLogStatus, i32),
+    /// A SignedFirmwareStatusNotification of the SignedUpdateFirmware with this requestId.
+    #[cfg(feature = "signed-firmware")]
+    Signed(crate::messages::SignedFirmwareStatus, i32),
 }
 
 /// Notifications queued at once: an update makes at most four, an upload two.
@@ -132,6 +158,11 @@ pub(super) struct FirmwareManagement {
     notices: Deque<(u32, Notice), NOTICES>,
     /// The front notice is the CALL in flight.
     notice_in_flight: bool,
+    /// A GetLog replaced the upload the platform is still running: that job is to be
+    /// cancelled ([`ChargePoint::transfer_cancelled`]); its result is ignored, and the new
+    /// upload waits for it.
+    #[cfg(feature = "security-log")]
+    cancelling: bool,
 }
 
 fn retries(value: Option<i32>) -> u32 {
@@ -191,6 +222,8 @@ impl<S: Station> ChargePoint<S> {
             retry_interval: interval(req.retry_interval),
             after_reboot: false,
             attempted: false,
+            #[cfg(feature = "signed-firmware")]
+            signed: None,
         });
         self.store_changed(Record::Firmware);
     }
@@ -225,6 +258,8 @@ impl<S: Station> ChargePoint<S> {
             retries_left: retries(req.retries),
             retry_interval: interval(req.retry_interval),
             reported: false,
+            #[cfg(feature = "security-log")]
+            request: None,
         });
         Some(file_name)
     }
@@ -232,6 +267,11 @@ impl<S: Station> ChargePoint<S> {
     /// `<serial or model>-<UTC time>.log` (the monotonic milliseconds without a wall clock):
     /// unique per charge point and request.
     fn diagnostics_file_name(&self, now: Instant) -> CiString255 {
+        self.log_file_name(now, "diagnostics")
+    }
+
+    /// `<serial or model>-<what>-<UTC time>.log`.
+    fn log_file_name(&self, now: Instant, what: &str) -> CiString255 {
         let mut name = CiString255::new();
         let who = self
             .boot_info
@@ -252,9 +292,9 @@ impl<S: Station> ChargePoint<S> {
                     .filter(|b| b.is_ascii_digit() || **b == b'T')
                     .map(|b| char::from(*b))
                     .collect();
-                write!(name, "{who}-diagnostics-{digits}Z.log")
+                write!(name, "{who}-{what}-{digits}Z.log")
             }
-            None => write!(name, "{who}-diagnostics-{}.log", now.as_millis()),
+            None => write!(name, "{who}-{what}-{}.log", now.as_millis()),
         };
         name
     }
@@ -271,19 +311,29 @@ impl<S: Station> ChargePoint<S> {
                     let location = u.location.clone();
                     info!("firmware download from {}", location.as_str());
                     if first {
-                        self.firmware_notice(Notice::Firmware(FirmwareStatus::Downloading));
+                        self.update_notice(FirmwareStatus::Downloading);
                     }
                     return Some(TransferJob::Download { location });
+                }
+                #[cfg(feature = "signed-firmware")]
+                Phase::Downloaded if u.signed.as_ref().is_some_and(|s| !s.verified) => {
+                    u.phase = Phase::Verifying;
+                    info!("verifying the firmware signature");
+                    return Some(TransferJob::Verify);
                 }
                 Phase::Downloaded if u.due <= now && idle => {
                     u.phase = Phase::Installing;
                     self.store_changed(Record::Firmware);
                     self.hold_connectors(now);
-                    self.firmware_notice(Notice::Firmware(FirmwareStatus::Installing));
+                    self.update_notice(FirmwareStatus::Installing);
                     return Some(TransferJob::Install);
                 }
                 _ => {}
             }
+        }
+        #[cfg(feature = "security-log")]
+        if self.firmware.cancelling {
+            return None;
         }
         let upload = self.firmware.upload.as_mut()?;
         if upload.running || upload.due > now {
@@ -296,7 +346,19 @@ impl<S: Station> ChargePoint<S> {
             file_name: upload.file_name.clone(),
             start_time: upload.start_time,
             stop_time: upload.stop_time,
+            #[cfg(feature = "security-log")]
+            log: upload
+                .request
+                .map_or(crate::messages::LogType::DiagnosticsLog, |r| r.0),
         };
+        #[cfg(feature = "security-log")]
+        if let Some((_, id)) = upload.request {
+            if first {
+                use crate::messages::UploadLogStatus;
+                self.firmware_notice(Notice::Log(UploadLogStatus::Uploading, id));
+            }
+            return Some(job);
+        }
         if first {
             self.firmware_notice(Notice::Diagnostics(DiagnosticsStatus::Uploading));
         }
@@ -314,6 +376,8 @@ impl<S: Station> ChargePoint<S> {
             TransferKind::Download => self.download_finished(now, result),
             TransferKind::Install => self.install_finished(now, result),
             TransferKind::Upload => self.upload_finished(now, result),
+            #[cfg(feature = "signed-firmware")]
+            TransferKind::Verify => self.verify_finished(now, result),
         }
     }
 
@@ -332,7 +396,7 @@ impl<S: Station> ChargePoint<S> {
                 info!("firmware downloaded: {bytes} bytes");
                 u.phase = Phase::Downloaded;
                 u.due = now;
-                self.firmware_notice(Notice::Firmware(FirmwareStatus::Downloaded));
+                self.update_notice(FirmwareStatus::Downloaded);
                 self.hold_connectors(now);
             }
             Err(e) if u.retries_left > 0 => {
@@ -377,6 +441,11 @@ impl<S: Station> ChargePoint<S> {
     }
 
     fn upload_finished(&mut self, now: Instant, result: Result<u64, TransferError>) {
+        #[cfg(feature = "security-log")]
+        if core::mem::take(&mut self.firmware.cancelling) {
+            info!("the cancelled upload ended ({result:?})");
+            return;
+        }
         let Some(up) = self.firmware.upload.as_mut().filter(|u| u.running) else {
             warn!("upload result without an upload running");
             return;
@@ -401,6 +470,17 @@ impl<S: Station> ChargePoint<S> {
                 DiagnosticsStatus::UploadFailed
             }
         };
+        #[cfg(feature = "security-log")]
+        if let Some((_, id)) = up.request {
+            use crate::messages::UploadLogStatus;
+            let status = match status {
+                DiagnosticsStatus::Uploaded => UploadLogStatus::Uploaded,
+                _ => UploadLogStatus::UploadFailure,
+            };
+            self.firmware.upload = None;
+            self.firmware_notice(Notice::Log(status, id));
+            return;
+        }
         self.firmware.upload = None;
         self.firmware_notice(Notice::Diagnostics(status));
     }
@@ -439,10 +519,36 @@ impl<S: Station> ChargePoint<S> {
                 None,
             );
         }
+        let notice = self.notice_of(status);
+        self.end_update_with(now, notice);
+    }
+
+    /// The update ends with `notice` (its last).
+    pub(super) fn end_update_with(&mut self, now: Instant, notice: Notice) {
         self.firmware.update = None;
         self.store_changed(Record::Firmware);
         self.release_connectors(now);
-        self.firmware_notice(Notice::Firmware(status));
+        self.firmware_notice(notice);
+    }
+
+    /// The notice of the running update's `status`: a SignedFirmwareStatusNotification with
+    /// its requestId for a SignedUpdateFirmware.
+    fn notice_of(&self, status: FirmwareStatus) -> Notice {
+        #[cfg(feature = "signed-firmware")]
+        if let Some(signed) = self
+            .firmware
+            .update
+            .as_ref()
+            .and_then(|u| u.signed.as_ref())
+        {
+            return Notice::Signed(super::security::signed_status(status), signed.request_id);
+        }
+        Notice::Firmware(status)
+    }
+
+    fn update_notice(&mut self, status: FirmwareStatus) {
+        let notice = self.notice_of(status);
+        self.firmware_notice(notice);
     }
 
     /// The connectors are kept Unavailable: a downloaded image waits to be installed.
@@ -509,22 +615,34 @@ impl<S: Station> ChargePoint<S> {
             Phase::Waiting if !u.attempted => FirmwareStatus::Idle,
             Phase::Waiting | Phase::Downloading => FirmwareStatus::Downloading,
             Phase::Downloaded => FirmwareStatus::Downloaded,
+            #[cfg(feature = "signed-firmware")]
+            Phase::Verifying => FirmwareStatus::Downloaded,
             Phase::Installing => FirmwareStatus::Installing,
         }
     }
 
     /// The diagnostics status a triggered notification reports (spec: Idle when not busy).
     pub fn diagnostics_status(&self) -> DiagnosticsStatus {
-        match self.firmware.upload {
+        match &self.firmware.upload {
+            #[cfg(feature = "security-log")]
+            Some(u) if u.request.is_some() => DiagnosticsStatus::Idle,
             Some(_) => DiagnosticsStatus::Uploading,
             None => DiagnosticsStatus::Idle,
         }
     }
 
-    fn firmware_notice(&mut self, notice: Notice) {
+    pub(super) fn firmware_notice(&mut self, notice: Notice) {
         match notice {
             Notice::Firmware(s) => self.emit(Event::FirmwareStatusChanged(s)),
             Notice::Diagnostics(s) => self.emit(Event::DiagnosticsStatusChanged(s)),
+            #[cfg(feature = "security-log")]
+            Notice::Log(..) => {}
+            #[cfg(feature = "signed-firmware")]
+            Notice::Signed(s, _) => {
+                if let Some(status) = super::security::plain_status(s) {
+                    self.emit(Event::FirmwareStatusChanged(status));
+                }
+            }
         }
         if self.firmware.notices.is_full() {
             // Never the one in flight: its answer removes the front.
@@ -568,6 +686,26 @@ impl<S: Station> ChargePoint<S> {
                 origin,
                 &DiagnosticsStatusNotificationRequest { status },
             ),
+            #[cfg(feature = "security-log")]
+            Notice::Log(status, request_id) => self.send(
+                now,
+                buf,
+                origin,
+                &crate::messages::LogStatusNotificationRequest {
+                    status,
+                    request_id: Some(request_id),
+                },
+            ),
+            #[cfg(feature = "signed-firmware")]
+            Notice::Signed(status, request_id) => self.send(
+                now,
+                buf,
+                origin,
+                &crate::messages::SignedFirmwareStatusNotificationRequest {
+                    status,
+                    request_id: Some(request_id),
+                },
+            ),
         };
         if sent.is_none() {
             // Too large for the buffer (cannot happen: a few dozen bytes): given up.
@@ -594,6 +732,8 @@ impl<S: Station> ChargePoint<S> {
         let update = self.firmware.update.as_ref().and_then(|u| match u.phase {
             Phase::Waiting => Some(u.due),
             Phase::Downloaded if self.running_transactions() == 0 => Some(u.due),
+            #[cfg(feature = "signed-firmware")]
+            Phase::Downloaded if u.signed.as_ref().is_some_and(|s| !s.verified) => Some(u.due),
             _ => None,
         });
         let upload = self
@@ -602,6 +742,8 @@ impl<S: Station> ChargePoint<S> {
             .as_ref()
             .filter(|u| !u.running)
             .map(|u| u.due);
+        #[cfg(feature = "security-log")]
+        let upload = upload.filter(|_| !self.firmware.cancelling);
         update.into_iter().chain(upload).min()
     }
 }
@@ -625,6 +767,8 @@ pub(super) fn encode_update(w: &mut super::queue::Writer, u: &Update) {
     w.u64(u.retrieve_date.unix_ms as u64);
     w.u32(u.retries_left);
     w.u32(u.retry_interval);
+    #[cfg(feature = "signed-firmware")]
+    super::security::encode_signed(w, u.signed.as_ref());
 }
 
 /// A stored update: one installing waits for the platform's word on the new image; any other
@@ -640,8 +784,12 @@ pub(super) fn decode_update(r: &mut super::queue::Reader) -> Option<Update> {
     let installing = match phase {
         0..=2 => false,
         3 => true,
+        #[cfg(feature = "signed-firmware")]
+        4 => false,
         _ => return None,
     };
+    #[cfg(feature = "signed-firmware")]
+    let signed = super::security::decode_signed(r, installing)?;
     Some(Update {
         phase: match installing {
             true => Phase::Installing,
@@ -654,6 +802,8 @@ pub(super) fn decode_update(r: &mut super::queue::Reader) -> Option<Update> {
         retry_interval,
         after_reboot: installing,
         attempted: false,
+        #[cfg(feature = "signed-firmware")]
+        signed,
     })
 }
 
@@ -667,6 +817,94 @@ impl<S: Station> ChargePoint<S> {
         if let Some(u) = self.firmware.update.as_mut() {
             u.due = due;
             info!("restored a firmware update ({:?})", u.phase);
+        }
+    }
+}
+
+// ---- GetLog (feature `security-log`): the upload slot shared with GetDiagnostics ------------
+
+/// What a GetLog asks to upload (the handler is in `security/security_log.rs`).
+#[cfg(feature = "security-log")]
+pub(super) struct LogUpload {
+    pub(super) log_type: crate::messages::LogType,
+    pub(super) request_id: i32,
+    pub(super) location: TransferLocation,
+    pub(super) oldest: Option<DateTime>,
+    pub(super) latest: Option<DateTime>,
+    pub(super) retries: Option<i32>,
+    pub(super) retry_interval: Option<i32>,
+}
+
+#[cfg(feature = "security-log")]
+impl<S: Station> ChargePoint<S> {
+    /// Takes the upload slot for a GetLog. One already there (running, or waiting for a retry)
+    /// is cancelled: AcceptedCanceled; a cancelled GetDiagnostics reports UploadFailed, a
+    /// cancelled GetLog UploadFailure (with its requestId) once it had reported Uploading, so
+    /// every request the Central System tracks ends.
+    pub(super) fn start_log_upload(
+        &mut self,
+        now: Instant,
+        req: LogUpload,
+    ) -> (crate::messages::LogStatus, CiString255) {
+        use crate::messages::{LogStatus, LogType, UploadLogStatus};
+        let status = match self.firmware.upload.take() {
+            None => LogStatus::Accepted,
+            Some(old) => {
+                warn!("GetLog while an upload runs: it is cancelled");
+                if old.running {
+                    self.firmware.cancelling = true;
+                }
+                match old.request {
+                    None => {
+                        self.firmware_notice(Notice::Diagnostics(DiagnosticsStatus::UploadFailed))
+                    }
+                    Some((_, id)) if old.reported => {
+                        self.firmware_notice(Notice::Log(UploadLogStatus::UploadFailure, id))
+                    }
+                    Some(_) => {}
+                }
+                LogStatus::AcceptedCanceled
+            }
+        };
+        let what = match req.log_type {
+            LogType::DiagnosticsLog => "diagnostics",
+            LogType::SecurityLog => "securitylog",
+        };
+        let file_name = self.log_file_name(now, what);
+        info!(
+            "GetLog {} ({}) to {}",
+            req.log_type,
+            req.request_id,
+            req.location.as_str()
+        );
+        self.firmware.upload = Some(Upload {
+            location: req.location,
+            file_name: file_name.clone(),
+            start_time: req.oldest,
+            stop_time: req.latest,
+            running: false,
+            due: now,
+            retries_left: retries(req.retries),
+            retry_interval: interval(req.retry_interval),
+            reported: false,
+            request: Some((req.log_type, req.request_id)),
+        });
+        (status, file_name)
+    }
+
+    /// Whether the platform should stop the running job of `kind` (a GetLog replaced the
+    /// upload): check it from the transfer's progress callback. Its result is ignored anyway.
+    pub fn transfer_cancelled(&self, kind: TransferKind) -> bool {
+        kind == TransferKind::Upload && self.firmware.cancelling
+    }
+
+    /// What a triggered LogStatusNotification reports: the running GetLog's Uploading and
+    /// requestId, else Idle without one.
+    pub(super) fn log_upload_status(&self) -> (crate::messages::UploadLogStatus, Option<i32>) {
+        use crate::messages::UploadLogStatus;
+        match self.firmware.upload.as_ref().and_then(|u| u.request) {
+            Some((_, id)) => (UploadLogStatus::Uploading, Some(id)),
+            None => (UploadLogStatus::Idle, None),
         }
     }
 }

@@ -62,6 +62,8 @@ pub use firmware::{TransferError, TransferJob, TransferKind};
 use queue::{LocalTxId, Stamp, TransactionQueue, TxMessage, MAX_RECORD};
 #[cfg(feature = "certificate-signing")]
 pub use security::certificate_signing::{CsrRequest, CHAIN_DER_MAX};
+#[cfg(feature = "signed-firmware")]
+pub use security::FirmwareSignature;
 
 use authorization::CacheEntry;
 use boot::WallClock;
@@ -365,6 +367,8 @@ pub struct ChargePoint<S: Station> {
     firmware: firmware::FirmwareManagement,
     #[cfg(feature = "security-profiles")]
     credentials: credentials::Credentials,
+    #[cfg(feature = "security-log")]
+    security_log: security::SecurityLog,
     #[cfg(feature = "certificates")]
     certificates: security::certificates::CertificateStore,
     #[cfg(feature = "certificate-signing")]
@@ -466,6 +470,8 @@ impl<S: Station> ChargePoint<S> {
             firmware: firmware::FirmwareManagement::default(),
             #[cfg(feature = "security-profiles")]
             credentials: credentials::Credentials::default(),
+            #[cfg(feature = "security-log")]
+            security_log: security::SecurityLog::new(),
             #[cfg(feature = "certificates")]
             certificates: security::certificates::CertificateStore::new(),
             #[cfg(feature = "certificate-signing")]

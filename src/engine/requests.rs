@@ -40,6 +40,9 @@ pub(super) enum Outgoing {
     /// SignCertificate.req: its CSR waits in the certificate-signing state.
     #[cfg(feature = "certificate-signing")]
     SignCertificate,
+    /// A SignedFirmwareStatusNotification the Central System asked for (ExtendedTriggerMessage).
+    #[cfg(feature = "signed-firmware")]
+    SignedFirmwareStatus,
     /// The front of the Firmware Management notifications (it stays queued until answered).
     #[cfg(feature = "firmware-management")]
     Notice(firmware::Notice),
@@ -277,10 +280,15 @@ impl<S: Station> ChargePoint<S> {
             }
             #[cfg(feature = "security")]
             Origin::Outbox(Outgoing::LogStatus) => {
-                let request = LogStatusNotificationRequest {
-                    status: self.log_status(),
-                    request_id: None,
-                };
+                let (status, request_id) = self.log_status();
+                let request = LogStatusNotificationRequest { status, request_id };
+                self.send(now, buf, origin, &request)
+            }
+            #[cfg(feature = "signed-firmware")]
+            Origin::Outbox(Outgoing::SignedFirmwareStatus) => {
+                let (status, request_id) = self.signed_firmware_status();
+                let request =
+                    crate::messages::SignedFirmwareStatusNotificationRequest { status, request_id };
                 self.send(now, buf, origin, &request)
             }
             #[cfg(feature = "certificate-signing")]
@@ -398,6 +406,8 @@ impl<S: Station> ChargePoint<S> {
             Origin::Outbox(Outgoing::SignCertificate) => {
                 self.on_sign_certificate_response(payload, &mut scratch)
             }
+            #[cfg(feature = "signed-firmware")]
+            Origin::Outbox(Outgoing::SignedFirmwareStatus) => {}
             Origin::Outbox(Outgoing::Authorize {
                 ticket,
                 id_tag,

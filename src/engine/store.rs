@@ -197,7 +197,13 @@ const PROFILE_RECORD: usize =
 #[cfg(not(feature = "smart-charging"))]
 const PROFILE_RECORD: usize = 0;
 #[cfg(feature = "firmware-management")]
-const FIRMWARE_RECORD: usize = 1 + 2 + crate::capacity::FIRMWARE_LOCATION_MAX + 8 + 4 + 4;
+const FIRMWARE_RECORD: usize =
+    1 + 2 + crate::capacity::FIRMWARE_LOCATION_MAX + 8 + 4 + 4 + SIGNED_PART;
+/// A SignedUpdateFirmware's part of the `fw` record (`security::encode_signed`).
+#[cfg(feature = "signed-firmware")]
+const SIGNED_PART: usize = super::security::SIGNED_RECORD;
+#[cfg(all(feature = "firmware-management", not(feature = "signed-firmware")))]
+const SIGNED_PART: usize = 0;
 #[cfg(not(feature = "firmware-management"))]
 const FIRMWARE_RECORD: usize = 0;
 #[cfg(feature = "certificates")]

@@ -19,9 +19,10 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// The whitepaper's ExtendedTriggerMessage: TriggerMessage's messages (FirmwareStatus-
-    /// Notification is the plain one: SignedUpdateFirmware is not in this build), plus
-    /// LogStatusNotification; SignChargePointCertificate starts a CSR with feature
-    /// `certificate-signing` (engine/security/certificate_signing.rs), else is NotImplemented.
+    /// Notification is a SignedFirmwareStatusNotification with feature `signed-firmware`, else
+    /// the plain one), plus LogStatusNotification; SignChargePointCertificate starts a CSR with
+    /// feature `certificate-signing` (engine/security/certificate_signing.rs), else is
+    /// NotImplemented.
     #[cfg(feature = "security")]
     pub(super) fn handle_extended_trigger_message(&mut self, call: Incoming) -> Answer {
         let now = call.now;
@@ -29,7 +30,17 @@ impl<S: Station> ChargePoint<S> {
             use ExtendedMessageTrigger as E;
             let base = match req.requested_message {
                 E::BootNotification => MessageTrigger::BootNotification,
+                #[cfg(not(feature = "signed-firmware"))]
                 E::FirmwareStatusNotification => MessageTrigger::FirmwareStatusNotification,
+                // The whitepaper: the state of the secure firmware update.
+                #[cfg(feature = "signed-firmware")]
+                E::FirmwareStatusNotification => {
+                    let status = match cp.push_outgoing(Outgoing::SignedFirmwareStatus) {
+                        Ok(()) => TriggerMessageStatus::Accepted,
+                        Err(_) => TriggerMessageStatus::Rejected,
+                    };
+                    return ExtendedTriggerMessageResponse { status };
+                }
                 E::Heartbeat => MessageTrigger::Heartbeat,
                 E::MeterValues => MessageTrigger::MeterValues,
                 E::StatusNotification => MessageTrigger::StatusNotification,
@@ -98,10 +109,18 @@ impl<S: Station> ChargePoint<S> {
         TriggerMessageStatus::Accepted
     }
 
-    /// What a triggered LogStatusNotification reports: no GetLog upload runs in this build.
-    #[cfg(feature = "security")]
-    pub(super) fn log_status(&self) -> UploadLogStatus {
-        UploadLogStatus::Idle
+    /// What a triggered LogStatusNotification reports (status, requestId): no GetLog upload
+    /// runs in this build.
+    #[cfg(all(feature = "security", not(feature = "security-log")))]
+    pub(super) fn log_status(&self) -> (UploadLogStatus, Option<i32>) {
+        (UploadLogStatus::Idle, None)
+    }
+
+    /// What a triggered LogStatusNotification reports: the running GetLog upload's status
+    /// and requestId, else Idle without a requestId (the whitepaper's only use of Idle).
+    #[cfg(feature = "security-log")]
+    pub(super) fn log_status(&self) -> (UploadLogStatus, Option<i32>) {
+        self.log_upload_status()
     }
 
     /// A Heartbeat already waiting to be sent answers the trigger too.

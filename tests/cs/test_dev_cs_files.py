@@ -83,3 +83,77 @@ def test_update_firmware_and_get_diagnostics_need_a_connected_cp(dev_cs):
     assert e.value.status in (404, 409)
     with pytest.raises(DevCsError):
         dev_cs.update_firmware("NOBODY")
+
+
+def _signed_payload_checks(payload: dict, info: dict, data: bytes) -> bool:
+    """Whether the payload's signature verifies over ``data`` with its signing certificate,
+    and that certificate is signed by the dev CS's manufacturer root."""
+    import base64
+
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    firmware = payload["firmware"]
+    signing = x509.load_pem_x509_certificate(firmware["signingCertificate"].encode())
+    root = x509.load_pem_x509_certificate(info["manufacturer_root_pem"].encode())
+    try:
+        root.public_key().verify(signing.signature, signing.tbs_certificate_bytes,
+                                 ec.ECDSA(hashes.SHA256()))
+        signing.public_key().verify(base64.b64decode(firmware["signature"]), data,
+                                    ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def test_images_are_signed_by_the_generated_manufacturer_certificate(dev_cs, tmp_path):
+    from ocpp.messages import validate_payload  # noqa: F401  (the package is there)
+    from dev_cs_files import FileServer
+
+    info = dev_cs._request("GET", "/firmware_signing")
+    assert set(info) == {"manufacturer_root_pem", "signing_certificate_pem", "foreign_root_pem",
+                         "foreign_signing_certificate_pem"}
+    assert all(v.startswith("-----BEGIN CERTIFICATE-----") for v in info.values())
+    image = dev_cs.add_firmware("s.bin", size=5000, seed=9)
+    assert image["signature"]
+    # Without a charge point the request cannot be sent, but a bad body is refused first.
+    with pytest.raises(DevCsError) as e:
+        dev_cs._request("POST", "/signed_update_firmware", {"cp_id": "NOBODY", "image": "nope"})
+    assert e.value.status == 400
+    with pytest.raises(DevCsError) as e:
+        dev_cs._request("POST", "/signed_update_firmware", {"cp_id": "NOBODY", "image": "s.bin"})
+    assert e.value.status in (404, 409)
+    ready = dev_cs._request("POST", "/signed_update_firmware",
+                            {"image": "s.bin", "request_id": 3, "payload_only": True})["payload"]
+    assert ready["requestId"] == 3
+    assert _signed_payload_checks(ready, info, get(image["url"])), "ECDSA: a fresh signature"
+    assert ready["firmware"]["signingCertificate"] == info["signing_certificate_pem"]
+
+    # The payloads themselves, on a file server of our own.
+    files = FileServer(tmp_path)
+    data = b"firmware image " * 100
+    files.add_image("x.bin", data)
+    good = files.signed_update_payload({"image": "x.bin", "request_id": 7, "retries": 2})
+    assert good["requestId"] == 7 and good["retries"] == 2
+    assert good["firmware"]["location"].endswith("/firmware/x.bin")
+    assert _signed_payload_checks(good, files.signer.info(), data)
+    bad = files.signed_update_payload({"image": "x.bin", "bad_signature": True})
+    assert not _signed_payload_checks(bad, files.signer.info(), data)
+    foreign = files.signed_update_payload({"image": "x.bin", "foreign_certificate": True})
+    assert not _signed_payload_checks(foreign, files.signer.info(), data), "another CA"
+    assert foreign["firmware"]["signingCertificate"] == files.signer.info()[
+        "foreign_signing_certificate_pem"]
+    # Every payload matches the official schema.
+    import json
+    from pathlib import Path
+
+    import ocpp
+    from jsonschema import Draft4Validator
+    schema = json.loads((Path(ocpp.__file__).parent / "v16" / "schemas" /
+                         "SignedUpdateFirmware.json").read_text())
+    for payload in (good, bad, foreign,
+                    files.signed_update_payload({"image": "x.bin",
+                                                 "install_date": "2030-01-01T00:00:00Z"})):
+        Draft4Validator(schema).validate(payload)

@@ -18,6 +18,8 @@ impl<S: Station> ChargePoint<S> {
         kind: SecurityEventType,
         tech_info: Option<&str>,
     ) -> Result<(), CommandError> {
+        #[cfg(feature = "security-log")]
+        self.log_security_event(now, kind, tech_info);
         if self.transactions.free_bytes() < MAX_RECORD * (self.running_transactions() + 1) {
             warn!("security event {kind} not queued: the transaction queue is full");
             return Err(CommandError::QueueFull);

@@ -457,6 +457,8 @@ fn get_diagnostics_uploads_once_and_a_second_request_gets_no_file_name() {
             file_name: CiString::try_from_str(&name).unwrap(),
             start_time: DateTime::parse(CS_TIME).ok(),
             stop_time: None,
+            #[cfg(feature = "security-log")]
+            log: crate::messages::LogType::DiagnosticsLog,
         }
     );
     assert_eq!(

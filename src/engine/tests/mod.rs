@@ -29,6 +29,10 @@ mod reservation;
 mod reset;
 #[cfg(feature = "security")]
 mod security;
+#[cfg(feature = "security-log")]
+mod security_log;
+#[cfg(feature = "signed-firmware")]
+mod signed_firmware;
 #[cfg(feature = "smart-charging")]
 mod smart_charging;
 mod store;

@@ -185,7 +185,12 @@ fn extended_trigger_message_sends_each_message_after_its_answer() {
         extended(&mut h, "FirmwareStatusNotification", None)["status"],
         "Accepted"
     );
-    h.answer("FirmwareStatusNotification", json!({}));
+    // With SignedUpdateFirmware built, the signed update's state (Idle, no requestId).
+    let firmware = match cfg!(feature = "signed-firmware") {
+        true => "SignedFirmwareStatusNotification",
+        false => "FirmwareStatusNotification",
+    };
+    assert_eq!(h.answer(firmware, json!({})), json!({"status": "Idle"}));
     assert_eq!(
         extended(&mut h, "StatusNotification", Some(2))["status"],
         "Accepted"

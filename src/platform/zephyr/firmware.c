@@ -264,6 +264,19 @@ void ocpp_port_image_reboot(void)
 	sys_reboot(SYS_REBOOT_WARM);
 }
 
+int ocpp_port_image_read(size_t offset, uint8_t *buf, size_t len)
+{
+	const struct flash_area *fa;
+	int ret = flash_area_open(SECONDARY_SLOT, &fa);
+
+	if (ret != 0) {
+		return ret;
+	}
+	ret = flash_area_read(fa, (off_t)offset, buf, len);
+	flash_area_close(fa);
+	return ret;
+}
+
 #else /* !CONFIG_OCPP_FIRMWARE_UPDATE_MCUBOOT */
 
 int ocpp_port_image_begin(void)
@@ -297,6 +310,14 @@ int ocpp_port_image_confirm(void)
 
 void ocpp_port_image_reboot(void)
 {
+}
+
+int ocpp_port_image_read(size_t offset, uint8_t *buf, size_t len)
+{
+	ARG_UNUSED(offset);
+	ARG_UNUSED(buf);
+	ARG_UNUSED(len);
+	return -ENOTSUP;
 }
 
 #endif /* CONFIG_OCPP_FIRMWARE_UPDATE_MCUBOOT */

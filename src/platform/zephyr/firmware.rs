@@ -9,7 +9,10 @@
 //!   [`check_boot`] confirms the new image (`boot_write_img_confirmed`) and the engine reports
 //!   Installed, or InstallationFailed when the old image still runs.
 //! - Diagnostics: an HTTP PUT of the application's log (`ocpp_set_diagnostics_handler`), else of
-//!   the library's recent log lines ([`record_log_line`]).
+//!   the library's recent log lines ([`record_log_line`]). GetLog (feature `security-log`): a
+//!   DiagnosticsLog is the same; a SecurityLog is the engine's security log, read chunk by
+//!   chunk under the engine's mutex. A GetLog replacing a running upload stops it from the
+//!   progress callback ([`ChargePoint::transfer_cancelled`]).
 //!
 //! One job runs at a time; the job and its result cross between the threads under the port
 //! mutex, in the platform's [`State`].
@@ -137,12 +140,28 @@ fn run<S: Station>(
             let result = http.download(location.as_str(), &mut sink, &mut |_: Progress| alive());
             (TransferKind::Download, Some(result))
         }
+        #[cfg(feature = "security-log")]
+        TransferJob::Upload {
+            location,
+            file_name,
+            start_time,
+            stop_time,
+            log: crate::messages::LogType::SecurityLog,
+        } => {
+            let (location, name) = (location.as_str(), file_name.as_str());
+            let mut source = SecurityLogSource::take(state, start_time, stop_time);
+            let go = || alive() && !upload_cancelled(state);
+            let result = http.upload(location, name, &mut source, &mut |_| go());
+            (TransferKind::Upload, Some(result))
+        }
         TransferJob::Upload {
             location,
             file_name,
             ..
         } => {
             let (location, name) = (location.as_str(), file_name.as_str());
+            #[cfg(feature = "security-log")]
+            let alive = || alive() && !upload_cancelled(state);
             let result = match crate::ffi::application_log() {
                 Some(mut own) => http.upload(location, name, &mut own, &mut |_| alive()),
                 None => {
@@ -155,6 +174,8 @@ fn run<S: Station>(
             (TransferKind::Upload, Some(result))
         }
         TransferJob::Install => (TransferKind::Install, install(state)),
+        #[cfg(feature = "signed-firmware")]
+        TransferJob::Verify => (TransferKind::Verify, Some(signature::verify(state))),
     };
     let ms = now().millis_since(started);
     match &result {
@@ -236,6 +257,8 @@ impl DownloadSink for SlotSink {
     }
 
     fn finish(&mut self) -> Result<(), TransferError> {
+        #[cfg(feature = "signed-firmware")]
+        signature::IMAGE_LEN.store(self.written as usize, Ordering::Release);
         // SAFETY: an empty write that flushes the buffered tail.
         match unsafe { port::ocpp_port_image_write(core::ptr::null(), 0, true) } {
             0 => Ok(()),
@@ -520,5 +543,195 @@ impl UploadSource for LogSnapshot {
         .min(self.len - self.at);
         self.at += n;
         Ok(n)
+    }
+}
+
+/// A GetLog replaced the running upload: stop it.
+#[cfg(feature = "security-log")]
+fn upload_cancelled<S: Station>(state: &'static State<S>) -> bool {
+    let mut locked = Locked::new(state);
+    state.running.load(Ordering::Acquire)
+        && locked.engine().transfer_cancelled(TransferKind::Upload)
+}
+
+/// The engine's security log (GetLog SecurityLog), its selection's length fixed at the start;
+/// each chunk is read under the engine's mutex.
+#[cfg(feature = "security-log")]
+struct SecurityLogSource<S: Station + 'static> {
+    state: &'static State<S>,
+    oldest: Option<crate::datetime::DateTime>,
+    latest: Option<crate::datetime::DateTime>,
+    len: usize,
+    at: usize,
+}
+
+#[cfg(feature = "security-log")]
+impl<S: Station + 'static> SecurityLogSource<S> {
+    fn take(
+        state: &'static State<S>,
+        oldest: Option<crate::datetime::DateTime>,
+        latest: Option<crate::datetime::DateTime>,
+    ) -> Self {
+        let mut locked = Locked::new(state);
+        let len = match state.running.load(Ordering::Acquire) {
+            true => locked.engine().security_log_len(oldest, latest),
+            false => 0,
+        };
+        Self {
+            state,
+            oldest,
+            latest,
+            len,
+            at: 0,
+        }
+    }
+}
+
+#[cfg(feature = "security-log")]
+impl<S: Station + 'static> UploadSource for SecurityLogSource<S> {
+    fn len(&self) -> u64 {
+        self.len as u64
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, TransferError> {
+        let want = buf.len().min(self.len - self.at);
+        let buf = buf.get_mut(..want).ok_or(TransferError::Io)?;
+        let mut locked = Locked::new(self.state);
+        if !self.state.running.load(Ordering::Acquire) {
+            return Err(TransferError::Cancelled);
+        }
+        let n = locked
+            .engine()
+            .read_security_log(self.oldest, self.latest, self.at, buf);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// SignedUpdateFirmware's check of the image in the secondary slot (the whitepaper's: the
+/// signing certificate signed by an installed ManufacturerRootCertificate, the whole image
+/// signed with the signing certificate's key), SHA-256 here, the public-key step by PSA Crypto
+/// in the C port (`signature.c`). EC P-256 and RSA keys; certificates signed with SHA-256.
+#[cfg(feature = "signed-firmware")]
+mod signature {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::{port, Locked, State};
+    use crate::engine::{Station, TransferError};
+    use crate::messages::CertificateUse;
+    use crate::sha256::Sha256;
+    use crate::x509::{self, oid, Certificate, PublicKeyInfo};
+
+    /// Bytes of the last image downloaded into the slot.
+    pub(super) static IMAGE_LEN: AtomicUsize = AtomicUsize::new(0);
+
+    pub(super) fn verify<S: Station>(state: &'static State<S>) -> Result<u64, TransferError> {
+        let len = IMAGE_LEN.load(Ordering::Acquire);
+        let mut sha = Sha256::new();
+        let mut buf = [0u8; 256];
+        let mut at = 0;
+        while at < len {
+            let n = buf.len().min(len - at);
+            let chunk = buf.get_mut(..n).ok_or(TransferError::Io)?;
+            // SAFETY: `chunk` is writable for `n` bytes.
+            if unsafe { port::ocpp_port_image_read(at, chunk.as_mut_ptr(), n) } != 0 {
+                return Err(TransferError::Io);
+            }
+            sha.update(chunk);
+            at += n;
+        }
+        let image_hash = sha.finish();
+        // The certificates are read where the engine keeps them, under its mutex (a few ms of
+        // public-key work).
+        let mut locked = Locked::new(state);
+        if !state.running.load(Ordering::Acquire) {
+            return Err(TransferError::Cancelled);
+        }
+        let cp = locked.engine();
+        let signed = cp.firmware_signature().ok_or(TransferError::Io)?;
+        let cert = Certificate::parse(signed.signing_certificate)
+            .map_err(|_| TransferError::BadSignature)?;
+        if !matches!(
+            cert.signature_algorithm,
+            oid::ECDSA_WITH_SHA256 | oid::SHA256_WITH_RSA
+        ) {
+            log::warn!("signing certificate: not signed with SHA-256");
+            return Err(TransferError::BadSignature);
+        }
+        let tbs_hash = crate::sha256::Sha256::digest(cert.tbs);
+        let by_root = cp
+            .installed_certificates(CertificateUse::ManufacturerRootCertificate)
+            .filter_map(|der| Certificate::parse(der).ok())
+            .filter(|root| root.subject.der == cert.issuer.der)
+            .any(|root| verify_hash(&root.public_key, &tbs_hash, cert.signature));
+        if !by_root {
+            log::warn!("signing certificate: not signed by a ManufacturerRootCertificate");
+            return Err(TransferError::BadSignature);
+        }
+        if !verify_hash(&cert.public_key, &image_hash, signed.signature) {
+            log::warn!("the image's signature does not verify");
+            return Err(TransferError::BadSignature);
+        }
+        Ok(len as u64)
+    }
+
+    /// `signature` (ECDSA: DER, or r || s) of `hash` by `key`.
+    fn verify_hash(key: &PublicKeyInfo<'_>, hash: &[u8; 32], signature: &[u8]) -> bool {
+        let (kind, raw);
+        let sig: &[u8] = match key.algorithm {
+            oid::EC_PUBLIC_KEY if key.parameters.is_some_and(|p| p.contents == oid::SECP256R1) => {
+                kind = port::OCPP_PORT_KEY_EC_P256;
+                raw = match signature.len() {
+                    64 => {
+                        let mut rs = [0u8; 64];
+                        rs.copy_from_slice(signature);
+                        Some(rs)
+                    }
+                    _ => ecdsa_raw(signature),
+                };
+                match raw.as_ref() {
+                    Some(rs) => rs,
+                    None => return false,
+                }
+            }
+            oid::RSA_ENCRYPTION => {
+                kind = port::OCPP_PORT_KEY_RSA;
+                signature
+            }
+            _ => return false,
+        };
+        // SAFETY: every pointer is valid for its length; the hash is 32 bytes.
+        let verified = unsafe {
+            port::ocpp_port_verify_hash(
+                kind as i32,
+                key.key.as_ptr(),
+                key.key.len(),
+                hash.as_ptr(),
+                sig.as_ptr(),
+                sig.len(),
+            )
+        };
+        verified == 0
+    }
+
+    /// An ECDSA-Sig-Value (SEQUENCE { r INTEGER, s INTEGER }) as r || s of 32 bytes each.
+    fn ecdsa_raw(der: &[u8]) -> Option<[u8; 64]> {
+        let (seq, rest) = x509::read_tlv(der).ok()?;
+        if seq.tag != x509::tag::SEQUENCE || !rest.is_empty() {
+            return None;
+        }
+        let mut reader = x509::DerReader::new(seq.contents);
+        let mut out = [0u8; 64];
+        for half in out.chunks_mut(32) {
+            let int = reader.expect(x509::tag::INTEGER).ok()?;
+            let mut digits = int.contents;
+            while let [0, tail @ ..] = digits {
+                digits = tail;
+            }
+            let pad = 32usize.checked_sub(digits.len())?;
+            half.get_mut(pad..)?.copy_from_slice(digits);
+        }
+        reader.finish().ok()?;
+        Some(out)
     }
 }

@@ -201,6 +201,20 @@ size_t ocpp_port_image_capacity(void);
 int ocpp_port_image_request_upgrade(bool permanent);
 int ocpp_port_image_confirm(void);
 void ocpp_port_image_reboot(void);
+/** Reads len bytes at offset of the secondary slot (a downloaded image); 0 or a negative errno. */
+int ocpp_port_image_read(size_t offset, uint8_t *buf, size_t len);
+
+/*
+ * SignedUpdateFirmware (CONFIG_OCPP_PROFILE_SIGNED_FIRMWARE, signature.c): whether sig is a
+ * signature of the SHA-256 hash (32 bytes) by the public key of the given kind, with PSA Crypto:
+ * EC P-256 (key: the uncompressed point; sig: r || s, 64 bytes, ECDSA) or RSA (key: the
+ * RSAPublicKey DER; sig: PSS with any salt, or PKCS#1 v1.5). 0 when it verifies, -EBADMSG when
+ * not, another negative errno when the key cannot be used.
+ */
+#define OCPP_PORT_KEY_EC_P256 1
+#define OCPP_PORT_KEY_RSA 2
+int ocpp_port_verify_hash(int kind, const uint8_t *key, size_t key_len, const uint8_t *hash,
+			  const uint8_t *sig, size_t sig_len);
 
 /** Halts after a Rust panic (never returns). */
 void ocpp_port_panic(const char *msg, size_t len);
