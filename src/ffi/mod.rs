@@ -51,8 +51,12 @@ mod smart_charging;
 pub use smart_charging::*;
 #[cfg(feature = "security-profiles")]
 mod security;
+#[cfg(feature = "security")]
+mod security_events;
 #[cfg(feature = "security-profiles")]
 pub use security::*;
+#[cfg(feature = "security")]
+pub use security_events::*;
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void, CStr};

@@ -389,6 +389,8 @@ static void profile_functions_check_their_arguments(void)
 		CHECK_EQ(ocpp_set_tls_credential(-1, ca, sizeof(ca)), -EINVAL);
 		CHECK_EQ(ocpp_set_tls_credential(OCPP_TLS_CA_CERTIFICATE, NULL, 1), -EINVAL);
 		CHECK_EQ(ocpp_set_tls_credential(OCPP_TLS_CA_CERTIFICATE, ca, 0), -EINVAL);
+		CHECK_EQ(ocpp_security_event("NotAnEvent", NULL), -EINVAL);
+		CHECK_EQ(ocpp_security_event(NULL, NULL), -EINVAL);
 		/* The host's C API connects over ws:// only. */
 		CHECK_EQ(ocpp_set_tls_credential(OCPP_TLS_CA_CERTIFICATE, ca, sizeof(ca)), -ENOTSUP);
 	}

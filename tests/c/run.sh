@@ -20,7 +20,7 @@ mkdir -p "$OUT"
 LIBS="-lpthread -ldl -lm -lrt -lutil"
 INCLUDES="-Iinclude -Itests/c/include"
 # The host library is built with every implemented optional profile (Cargo default features).
-PROFILES="-DCONFIG_OCPP_PROFILE_REMOTE_TRIG=1 -DCONFIG_OCPP_PROFILE_RESERVATION=1 -DCONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST=1 -DCONFIG_OCPP_PROFILE_SMART_CHARGE=1 -DCONFIG_OCPP_PROFILE_FIRMWARE_MGNT=1 -DCONFIG_OCPP_SECURITY_PROFILES=1"
+PROFILES="-DCONFIG_OCPP_PROFILE_REMOTE_TRIG=1 -DCONFIG_OCPP_PROFILE_RESERVATION=1 -DCONFIG_OCPP_PROFILE_LOCAL_AUTH_LIST=1 -DCONFIG_OCPP_PROFILE_SMART_CHARGE=1 -DCONFIG_OCPP_PROFILE_FIRMWARE_MGNT=1 -DCONFIG_OCPP_SECURITY_PROFILES=1 -DCONFIG_OCPP_PROFILE_SECURITY=1"
 # Capacities the tests check, as the library is built on the host: Kconfig's defaults (build.rs).
 kconfig_default() { awk -v sym="config $1" '$0 == sym {f = 1; next} f && /^config /{exit} f && $1 == "default" {print $2; exit}' Kconfig; }
 CAPACITIES="-DMAX_SESSIONS=$(kconfig_default OCPP_MAX_SESSIONS)"

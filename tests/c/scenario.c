@@ -714,6 +714,23 @@ static void firmware_management(void)
 }
 #endif
 
+#ifdef CONFIG_OCPP_PROFILE_SECURITY
+/* The application's own security event, queued and delivered like the library's. */
+static void security_events(void)
+{
+	int before = cs_count("SecurityEventNotification");
+	const char *r;
+
+	CHECK_EQ(ocpp_security_event(NULL, NULL), -EINVAL);
+	CHECK_EQ(ocpp_security_event("NotAnEvent", NULL), -EINVAL);
+	CHECK_EQ(ocpp_security_event("TamperDetectionActivated", "lid opened"), 0);
+	CHECK(cs_wait("SecurityEventNotification", before + 1, 5), "the event arrives");
+	r = cs("messages SecurityEventNotification");
+	CHECK(strstr(r, "\"type\":\"TamperDetectionActivated\"") != NULL, "%s", r);
+	CHECK(strstr(r, "\"techInfo\":\"lid opened\"") != NULL, "%s", r);
+}
+#endif
+
 static void timeouts(void)
 {
 	ocpp_session_handle_t sh;
@@ -774,6 +791,9 @@ int main(int argc, char **argv)
 	RUN(optional_profiles);
 #ifdef CONFIG_OCPP_PROFILE_FIRMWARE_MGNT
 	RUN(firmware_management);
+#endif
+#ifdef CONFIG_OCPP_PROFILE_SECURITY
+	RUN(security_events);
 #endif
 	RUN(timeouts);
 	RUN(shuts_down);

@@ -1507,6 +1507,30 @@ int ocpp_poll_charging_limit(struct ocpp_charging_limit *limit, uint32_t timeout
 int ocpp_set_tls_credential(enum ocpp_tls_credential kind, const void *data, size_t len);
 #endif
 
+#if defined(CONFIG_OCPP_PROFILE_SECURITY)
+/**
+ * @brief Record a security event (SecurityEventNotification).
+ *
+ * Queued with the transaction messages: sent in order once registered,
+ * kept while offline and, with CONFIG_OCPP_PERSISTENCE, across power
+ * cuts. The library records its own (StartupOfTheDevice, ResetOrReboot,
+ * SettingSystemTime, FirmwareUpdated, refused connections, ...).
+ *
+ * @param type one of the whitepaper's event names, e.g.
+ *        "TamperDetectionActivated"
+ * @param tech_info optional detail, or NULL (cut to
+ *        CONFIG_OCPP_SECURITY_TECH_INFO_MAX bytes)
+ *
+ * @return 0 on success or a negative error code (errno.h)
+ * @retval -EINVAL type NULL or not a whitepaper event name, tech_info not
+ *         UTF-8, or not initialized
+ * @retval -ENOMEM the queue has no room beyond what the running
+ *         transactions' StopTransactions need
+ * @retval -EBUSY called from the callback
+ */
+int ocpp_security_event(const char *type, const char *tech_info);
+#endif
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
