@@ -55,11 +55,27 @@ engine() {
     probe security-profiles
     echo "Security Profiles (Cargo feature security-profiles = CONFIG_OCPP_SECURITY_PROFILES), cost over Core:"
     printf '  %-28s %+9d %+9d\n' "security-profiles" $((TEXT + RODATA + DATA - core_flash)) $((DATA + BSS - core_ram))
-    probe security
-    local security_flash=$((TEXT + RODATA + DATA)) security_ram=$((DATA + BSS))
-    probe certificates
-    echo "Certificate management (Cargo feature certificates = CONFIG_OCPP_PROFILE_CERTIFICATES), cost over security:"
-    printf '  %-28s %+9d %+9d\n' "certificates" $((TEXT + RODATA + DATA - security_flash)) $((DATA + BSS - security_ram))
+    echo "security whitepaper messages (Cargo feature = CONFIG_OCPP_PROFILE_*), cost over the features each needs:"
+    # Each needs security; GetLog and signed firmware the Firmware Management transfers, signed
+    # firmware also the certificate store (ManufacturerRootCertificate), certificate signing
+    # the Security Profiles.
+    local feature base
+    for pair in "security:" "certificates:security" "certificate-signing:security,security-profiles" \
+        "security-log:security,firmware-management" "signed-firmware:certificates,firmware-management"; do
+        feature=${pair%%:*} base=${pair#*:}
+        if [ -n "$base" ]; then
+            probe "$base"
+        else
+            probe ""
+        fi
+        local base_flash=$((TEXT + RODATA + DATA)) base_ram=$((DATA + BSS))
+        probe "$feature${base:+,$base}"
+        printf '  %-28s %+9d %+9d   (over %s)\n' "$feature" $((TEXT + RODATA + DATA - base_flash)) \
+            $((DATA + BSS - base_ram)) "${base:-Core}"
+    done
+    local everything=$all,security-profiles,certificates,certificate-signing,security-log,signed-firmware
+    probe "$everything"
+    printf '  %-28s %9d %9d\n' "total, every feature" $((TEXT + RODATA + DATA)) $((DATA + BSS))
     probe store
     echo "persistence (the store seam: restore_record, finish_restore, poll_store), cost over Core:"
     printf '  %-28s %+9d %+9d\n' "store" $((TEXT + RODATA + DATA - core_flash)) $((DATA + BSS - core_ram))
