@@ -31,6 +31,19 @@ impl<S: Station> ChargePoint<S> {
         if let Some(key) = changed {
             #[cfg(feature = "security-profiles")]
             self.credentials_changed(key, before);
+            // The whitepaper's ReconfigurationOfSecurityParameters, for the keys of the
+            // Security Profiles (techInfo: the key; never the AuthorizationKey's value).
+            #[cfg(all(feature = "security-profiles", feature = "security"))]
+            if matches!(
+                key,
+                ConfigKey::SecurityProfile | ConfigKey::AuthorizationKey
+            ) {
+                let _ = self.record_security_event(
+                    now,
+                    crate::messages::SecurityEventType::ReconfigurationOfSecurityParameters,
+                    Some(key.as_str()),
+                );
+            }
             self.apply_configuration(now, key);
         }
         status

@@ -7,9 +7,22 @@ use super::*;
 const KEY: &str = "0123456789abcdef0123";
 const NEW_KEY: &str = "fedcba9876543210fedcba98";
 
+/// ChangeConfiguration from the Central System; an accepted change of a Security Profiles key
+/// is the whitepaper's ReconfigurationOfSecurityParameters event (feature security), sent next.
 fn change(h: &mut Harness, key: &str, value: &str) -> String {
     let answer = h.cs_call("ChangeConfiguration", json!({"key": key, "value": value}));
-    answer["status"].as_str().unwrap().to_string()
+    let status = answer["status"].as_str().unwrap().to_string();
+    if cfg!(feature = "security") && status == "Accepted" && h.cp.is_online() {
+        let (id, event) = h.expect_call("SecurityEventNotification");
+        assert_eq!(event["type"], "ReconfigurationOfSecurityParameters");
+        let tech_info = event["techInfo"].as_str().unwrap();
+        assert!(
+            tech_info.eq_ignore_ascii_case(key),
+            "the key, never the value"
+        );
+        h.result(&id, json!({}));
+    }
+    status
 }
 
 #[test]
