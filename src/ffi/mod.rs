@@ -96,60 +96,25 @@ enum Errno {
     Already = 69,
     #[cfg(all(feature = "zephyr", not(ocpp_libc_minimal)))]
     Already = 120,
-    #[cfg(all(
-        not(feature = "zephyr"),
-        any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly"
-        )
-    ))]
-    Already = 37,
-    #[cfg(all(
-        not(feature = "zephyr"),
-        not(any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly"
-        ))
-    ))]
-    Already = 114,
+    #[cfg(not(feature = "zephyr"))]
+    Already = if HOST_IS_BSD { 37 } else { 114 },
     /// ENOTSUP: 134 in Zephyr's libcs (newlib, picolibc, minimal), 45 on the BSDs, 95 on Linux.
     #[cfg(all(feature = "security-profiles", feature = "zephyr"))]
     NotSup = 134,
-    #[cfg(all(
-        feature = "security-profiles",
-        not(feature = "zephyr"),
-        any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly"
-        )
-    ))]
-    NotSup = 45,
-    #[cfg(all(
-        feature = "security-profiles",
-        not(feature = "zephyr"),
-        not(any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly"
-        ))
-    ))]
-    NotSup = 95,
+    #[cfg(all(feature = "security-profiles", not(feature = "zephyr")))]
+    NotSup = if HOST_IS_BSD { 45 } else { 95 },
 }
+
+/// The host's errno values are the BSDs' (macOS included) or Linux's.
+#[cfg(not(feature = "zephyr"))]
+const HOST_IS_BSD: bool = cfg!(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+));
 
 impl Errno {
     /// The value a function returns for this error.

@@ -31,6 +31,7 @@
 
 use super::super::*;
 use crate::capacity::{CERTIFICATE_STORE_BYTES, CERTIFICATE_STORE_MAX};
+use super::unescaped_chars;
 use crate::json::Cursor;
 use crate::x509::{self, Certificate};
 
@@ -439,26 +440,3 @@ pub(in crate::engine) fn read_install_certificate(
     }
 }
 
-/// The characters of a JSON string's raw text once unescaped; a bad escape is a
-/// TypeConstraintViolation.
-fn unescaped_chars(raw: &str) -> Result<usize, ErrorCode> {
-    let mut count = 0usize;
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('"' | '\\' | '/' | 'b' | 'f' | 'n' | 'r' | 't') => {}
-                Some('u') => {
-                    for _ in 0..4 {
-                        if !chars.next().is_some_and(|d| d.is_ascii_hexdigit()) {
-                            return Err(TYPE);
-                        }
-                    }
-                }
-                _ => return Err(TYPE),
-            }
-        }
-        count += 1;
-    }
-    Ok(count)
-}

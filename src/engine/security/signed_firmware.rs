@@ -193,24 +193,7 @@ fn date_time(c: &mut Cursor<'_>, scratch: &mut [u8]) -> Result<DateTime, ErrorCo
 fn raw_text<'a>(c: &mut Cursor<'a>, max: usize) -> Result<&'a str, ErrorCode> {
     let (raw, _) = text(c)?;
     let raw = core::str::from_utf8(raw).map_err(|_| TYPE)?;
-    let mut count = 0usize;
-    let mut chars = raw.chars();
-    while let Some(ch) = chars.next() {
-        if ch == '\\' {
-            match chars.next() {
-                Some('"' | '\\' | '/' | 'b' | 'f' | 'n' | 'r' | 't') => {}
-                Some('u') => {
-                    for _ in 0..4 {
-                        if !chars.next().is_some_and(|d| d.is_ascii_hexdigit()) {
-                            return Err(TYPE);
-                        }
-                    }
-                }
-                _ => return Err(TYPE),
-            }
-        }
-        count += 1;
-    }
+    let count = super::unescaped_chars(raw)?;
     match count > max {
         true => Err(PROPERTY),
         false => Ok(raw),
