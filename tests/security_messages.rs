@@ -38,6 +38,12 @@ fn security_events_are_delivered_online_and_after_an_outage() {
     let online = cs.wait_messages(id, "SecurityEventNotification", 2, SOON);
     assert_eq!(online[0]["payload"]["type"], "StartupOfTheDevice");
     assert_eq!(online[1]["payload"]["type"], "TamperDetectionActivated");
+    // The CS records a CALL before its answer reaches us: wait for the confirmation, or the
+    // outage below would leave the online event queued too.
+    wait_until(SOON, || {
+        (cp.host.with(|cp, _| cp.queued_transaction_messages()) == 0).then_some(())
+    })
+    .expect("the online events confirmed");
 
     let port = cs.ws_port;
     let mark = cp.host.event_mark();

@@ -30,8 +30,8 @@
 //! deleted, the last CentralSystemRootCertificate too.
 
 use super::super::*;
-use crate::capacity::{CERTIFICATE_STORE_BYTES, CERTIFICATE_STORE_MAX};
 use super::unescaped_chars;
+use crate::capacity::{CERTIFICATE_STORE_BYTES, CERTIFICATE_STORE_MAX};
 use crate::json::Cursor;
 use crate::x509::{self, Certificate};
 
@@ -439,4 +439,3 @@ pub(in crate::engine) fn read_install_certificate(
         _ => Err(OCCURRENCE),
     }
 }
-
