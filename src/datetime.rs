@@ -240,6 +240,19 @@ impl fmt::Display for DateTime {
     }
 }
 
+impl crate::logging::Piece for DateTime {
+    fn put(&self, line: &mut crate::logging::Line) {
+        match self.to_text() {
+            Some(text) => line.push_str(core::str::from_utf8(&text).unwrap_or_default()),
+            None => {
+                line.push_str("(unix ms ");
+                crate::logging::Piece::put(&self.unix_ms, line);
+                line.push_str(")");
+            }
+        }
+    }
+}
+
 impl Serialize for DateTime {
     /// Never fails: serde-json-core panics on a serializer error (its custom-error hook is
     /// unreachable!()), so a time the format cannot express is written as the nearest one it can.

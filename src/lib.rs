@@ -84,6 +84,8 @@ pub mod ffi;
 /// cbindgen:ignore
 pub mod json;
 /// cbindgen:ignore
+mod logging;
+/// cbindgen:ignore
 pub mod messages;
 /// cbindgen:ignore
 #[cfg(any(feature = "std", feature = "zephyr"))]

@@ -51,6 +51,26 @@ impl fmt::Display for TransferError {
     }
 }
 
+impl crate::logging::Piece for TransferError {
+    fn put(&self, line: &mut crate::logging::Line) {
+        line.push_str(match self {
+            TransferError::BadLocation => "BadLocation",
+            TransferError::Unreachable => "Unreachable",
+            TransferError::HttpStatus(code) => {
+                line.push_str("HTTP status ");
+                return crate::logging::Piece::put(code, line);
+            }
+            TransferError::Interrupted => "Interrupted",
+            TransferError::Cancelled => "Cancelled",
+            TransferError::SinkFull => "SinkFull",
+            TransferError::Io => "Io",
+            TransferError::Protocol => "Protocol",
+            TransferError::Deferred => "Deferred",
+            TransferError::BadSignature => "BadSignature",
+        });
+    }
+}
+
 /// The application's say on an install (a platform asks before carrying out
 /// [`crate::engine::TransferJob::Install`]; the C API's `ocpp_set_firmware_handler`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

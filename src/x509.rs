@@ -23,6 +23,17 @@ pub enum X509Error {
     BufferTooSmall,
 }
 
+impl crate::logging::Piece for X509Error {
+    fn put(&self, line: &mut crate::logging::Line) {
+        line.push_str(match self {
+            X509Error::Pem => "Pem",
+            X509Error::Der => "Der",
+            X509Error::Time => "Time",
+            X509Error::BufferTooSmall => "BufferTooSmall",
+        });
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Base64 and PEM
 

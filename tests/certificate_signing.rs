@@ -86,8 +86,13 @@ fn the_next_connection_presents_the_certificate_signed_for_the_csr() {
         csr.starts_with("-----BEGIN CERTIFICATE REQUEST-----"),
         "{csr}"
     );
-    let signed = cs.get(&format!("/signed_certificates?cp_id={CP}"));
-    let signed = &signed[0];
+    // The dev CS signs after it has answered SignCertificate: wait for it.
+    let signed = wait_until(SOON, || {
+        let all = cs.get(&format!("/signed_certificates?cp_id={CP}"));
+        all.get(0).cloned()
+    })
+    .expect("the CSR signed");
+    let signed = &signed;
     assert_eq!(signed["subject"], "CN=CP_CSR,O=Dev CPO", "{signed}");
 
     // A chain for a key the charge point never generated: Rejected, with a security event.

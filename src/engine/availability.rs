@@ -141,8 +141,9 @@ impl<S: Station> ChargePoint<S> {
         }
         if !drained {
             warn!(
-                "reset: {} transaction messages not delivered in time; resetting anyway",
-                self.transactions.len()
+                "reset: ",
+                self.transactions.len(),
+                " transaction messages not delivered in time; resetting anyway"
             );
         }
         self.reset = None;

@@ -64,7 +64,10 @@ impl<S: Station> ChargePoint<S> {
         let jump = time.unix_ms.saturating_sub(old.unix_ms);
         let threshold = (crate::capacity::CLOCK_JUMP_THRESHOLD_S as i64).saturating_mul(1000);
         (jump.unsigned_abs() > threshold.unsigned_abs()).then(|| {
-            info!("SettingSystemTime: the wall clock jumps by {jump} ms to {time} (from {source})");
+            info!(
+                "SettingSystemTime: the wall clock jumps by ",
+                jump, " ms to ", time, " (from ", source, ")"
+            );
             jump
         })
     }
@@ -86,8 +89,8 @@ impl<S: Station> ChargePoint<S> {
 
     pub(super) fn on_boot_response(&mut self, now: Instant, conf: BootNotificationResponse) {
         info!(
-            "BootNotification: {} (interval {})",
-            conf.status, conf.interval
+            "BootNotification: ",
+            conf.status, " (interval ", conf.interval, ")"
         );
         self.set_time_from_central_system(now, conf.current_time);
         self.registration = Some(conf.status);

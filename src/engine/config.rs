@@ -18,6 +18,7 @@ use crate::capacity::{
 use crate::cistring::{CiString, CiString50, CiString500};
 use crate::codec::{Elements, EncodeFields, Table, Value};
 use crate::json::Cursor;
+use crate::logging::warn;
 use crate::messages::{
     ocpp_enum, ConfigurationStatus, KeyValue, Measurand, GET_CONFIGURATION_MAX_KEYS,
 };
@@ -70,7 +71,7 @@ impl ConfigValue for u32 {
         let _ = out.push_str(crate::json::decimal(*self, &mut [0; 10]));
     }
     fn parse(text: &str, _: usize) -> Option<Self> {
-        let text = text.trim();
+        let text = text.trim_ascii();
         // Only plain decimal digits: no sign, no fraction, no exponent.
         if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -90,11 +91,11 @@ impl ConfigValue for MeasurandList {
     }
     fn parse(text: &str, max_items: usize) -> Option<Self> {
         let mut list = Vec::new();
-        if text.trim().is_empty() {
+        if text.trim_ascii().is_empty() {
             return Some(list);
         }
         for item in text.split(',') {
-            let m = Measurand::from_name(item.trim())?;
+            let m = Measurand::from_name(item.trim_ascii())?;
             if list.len() >= max_items {
                 return None;
             }
@@ -452,7 +453,10 @@ impl Configuration {
                 status,
                 ConfigurationStatus::Accepted | ConfigurationStatus::RebootRequired
             ) {
-                log::warn!("store: configuration {name}={value} not restored ({status})");
+                warn!(
+                    "store: configuration ",
+                    name, "=", value, " not restored (", status, ")"
+                );
             }
         }
         Some(())

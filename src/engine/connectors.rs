@@ -108,7 +108,7 @@ impl<S: Station> ChargePoint<S> {
         let seq = self.next_seq();
         if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
             if c.status != status || c.error_code != error_code {
-                debug!("connector {connector}: {} -> {status}", c.status);
+                debug!("connector ", connector, ": ", c.status, " -> ", status);
                 c.status = status;
                 c.error_code = error_code;
                 c.since = now;

@@ -135,7 +135,7 @@ impl<S: Station> ChargePoint<S> {
     pub fn handle_connection_failed(&mut self, now: Instant, failure: ConnectionFailure) {
         self.credentials.failures = self.credentials.failures.saturating_add(1);
         self.credentials.last_failure = Some(failure);
-        warn!("connection refused: {}", failure.security_event());
+        warn!("connection refused: ", failure.security_event());
         // Queued (feature security): the Central System learns it once a connection succeeds.
         #[cfg(feature = "security")]
         let _ = self.record_security_event(now, failure.event_type(), None);
@@ -146,7 +146,10 @@ impl<S: Station> ChargePoint<S> {
             self.client_certificate_refused();
         }
         if let Some((profile, key)) = self.credentials.fallback.take() {
-            warn!("falling back to SecurityProfile {profile} and the previous AuthorizationKey");
+            warn!(
+                "falling back to SecurityProfile ",
+                profile, " and the previous AuthorizationKey"
+            );
             self.config.SecurityProfile = profile;
             self.config.AuthorizationKey = key;
             self.credentials.reconnect = true;

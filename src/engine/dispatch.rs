@@ -35,20 +35,21 @@ impl<S: Station> ChargePoint<S> {
                 description,
             }) => {
                 warn!(
-                    "CALLERROR for {}: {}",
+                    "CALLERROR for ",
                     id.as_str(),
+                    ": ",
                     code.map_or("(unknown code)", ErrorCode::as_str)
                 );
                 // The description is the peer's text, a part of the frame: debug level only.
                 debug!(
-                    "CALLERROR description: {}",
+                    "CALLERROR description: ",
                     core::str::from_utf8(description).unwrap_or("<non UTF-8>")
                 );
                 self.handle_result(now, &id, Err(code));
                 None
             }
             Err(e) => {
-                warn!("bad frame ({}): {}", e.code, e.reason);
+                warn!("bad frame (", e.code, "): ", e.reason);
                 if e.is_answer || (!e.is_call && e.id.is_some()) {
                     // A malformed answer to one of our CALLs: answering it would be a protocol error.
                     return None;
@@ -68,7 +69,10 @@ impl<S: Station> ChargePoint<S> {
         total_len: usize,
         reply: &mut [u8],
     ) -> Option<usize> {
-        warn!("dropping a frame of {total_len} bytes: larger than the receive buffer");
+        warn!(
+            "dropping a frame of ",
+            total_len, " bytes: larger than the receive buffer"
+        );
         match rpc::recover_call_id(prefix) {
             (Some(id), true) => rpc::write_call_error(
                 reply,
@@ -147,7 +151,7 @@ impl<S: Station> ChargePoint<S> {
         if self.registration == Some(RegistrationStatus::Rejected) {
             // The spec forbids the Central System to send requests to a rejected charge point,
             // and the charge point to send anything until the retry interval expires.
-            warn!("ignoring {action} while the registration is Rejected");
+            warn!("ignoring ", action, " while the registration is Rejected");
             return None;
         }
         let Some(action) = Action::from_name(action) else {

@@ -97,6 +97,19 @@ pub(super) enum Phase {
     Verifying = 4,
 }
 
+impl crate::logging::Piece for Phase {
+    fn put(&self, line: &mut crate::logging::Line) {
+        line.push_str(match self {
+            Phase::Waiting => "Waiting",
+            Phase::Downloading => "Downloading",
+            Phase::Downloaded => "Downloaded",
+            Phase::Installing => "Installing",
+            #[cfg(feature = "signed-firmware")]
+            Phase::Verifying => "Verifying",
+        });
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Update {
     pub(super) phase: Phase,
@@ -203,14 +216,15 @@ impl<S: Station> ChargePoint<S> {
     fn on_update_firmware(&mut self, now: Instant, req: UpdateFirmwareRequest) {
         if let Some(u) = &self.firmware.update {
             if u.phase != Phase::Waiting {
-                warn!("UpdateFirmware ignored: an update is {:?}", u.phase);
+                warn!("UpdateFirmware ignored: an update is ", u.phase);
                 return;
             }
         }
         let due = self.instant_of(now, req.retrieve_date);
         info!(
-            "UpdateFirmware of {} at {}",
+            "UpdateFirmware of ",
             req.location.as_str(),
+            " at ",
             req.retrieve_date
         );
         self.firmware.update = Some(Update {
@@ -309,7 +323,7 @@ impl<S: Station> ChargePoint<S> {
                     u.phase = Phase::Downloading;
                     let first = !core::mem::replace(&mut u.attempted, true);
                     let location = u.location.clone();
-                    info!("firmware download from {}", location.as_str());
+                    info!("firmware download from ", location.as_str());
                     if first {
                         self.update_notice(FirmwareStatus::Downloading);
                     }
@@ -393,7 +407,7 @@ impl<S: Station> ChargePoint<S> {
         };
         match result {
             Ok(bytes) => {
-                info!("firmware downloaded: {bytes} bytes");
+                info!("firmware downloaded: ", bytes, " bytes");
                 u.phase = Phase::Downloaded;
                 u.due = now;
                 self.update_notice(FirmwareStatus::Downloaded);
@@ -404,12 +418,12 @@ impl<S: Station> ChargePoint<S> {
                 u.phase = Phase::Waiting;
                 u.due = now.plus_secs(u.retry_interval);
                 warn!(
-                    "firmware download failed ({e}); {} retries left, next in {} s",
-                    u.retries_left, u.retry_interval
+                    "firmware download failed (",
+                    e, "); ", u.retries_left, " retries left, next in ", u.retry_interval, " s"
                 );
             }
             Err(e) => {
-                warn!("firmware download failed ({e}); giving up");
+                warn!("firmware download failed (", e, "); giving up");
                 self.end_update(now, FirmwareStatus::DownloadFailed);
             }
         }
@@ -434,7 +448,7 @@ impl<S: Station> ChargePoint<S> {
                 self.store_changed(Record::Firmware);
             }
             Err(e) => {
-                warn!("firmware install failed ({e})");
+                warn!("firmware install failed (", e, ")");
                 self.end_update(now, FirmwareStatus::InstallationFailed);
             }
         }
@@ -443,7 +457,7 @@ impl<S: Station> ChargePoint<S> {
     fn upload_finished(&mut self, now: Instant, result: Result<u64, TransferError>) {
         #[cfg(feature = "security-log")]
         if core::mem::take(&mut self.firmware.cancelling) {
-            info!("the cancelled upload ended ({result:?})");
+            info!("the cancelled upload ended (", result, ")");
             return;
         }
         let Some(up) = self.firmware.upload.as_mut().filter(|u| u.running) else {
@@ -453,20 +467,20 @@ impl<S: Station> ChargePoint<S> {
         up.running = false;
         let status = match result {
             Ok(bytes) => {
-                info!("diagnostics uploaded: {bytes} bytes");
+                info!("diagnostics uploaded: ", bytes, " bytes");
                 DiagnosticsStatus::Uploaded
             }
             Err(e) if up.retries_left > 0 => {
                 up.retries_left -= 1;
                 up.due = now.plus_secs(up.retry_interval);
                 warn!(
-                    "diagnostics upload failed ({e}); {} retries left",
-                    up.retries_left
+                    "diagnostics upload failed (",
+                    e, "); ", up.retries_left, " retries left"
                 );
                 return;
             }
             Err(e) => {
-                warn!("diagnostics upload failed ({e}); giving up");
+                warn!("diagnostics upload failed (", e, "); giving up");
                 DiagnosticsStatus::UploadFailed
             }
         };
@@ -816,7 +830,7 @@ impl<S: Station> ChargePoint<S> {
         let due = self.instant_of(now, retrieve);
         if let Some(u) = self.firmware.update.as_mut() {
             u.due = due;
-            info!("restored a firmware update ({:?})", u.phase);
+            info!("restored a firmware update (", u.phase, ")");
         }
     }
 }
@@ -872,9 +886,11 @@ impl<S: Station> ChargePoint<S> {
         };
         let file_name = self.log_file_name(now, what);
         info!(
-            "GetLog {} ({}) to {}",
+            "GetLog ",
             req.log_type,
+            " (",
             req.request_id,
+            ") to ",
             req.location.as_str()
         );
         self.firmware.upload = Some(Upload {

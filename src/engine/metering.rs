@@ -38,7 +38,10 @@ impl<S: Station> ChargePoint<S> {
                 if self.transactions.free_bytes() < reserve
                     || self.transactions.push(seq, &message, None).is_err()
                 {
-                    warn!("transaction queue full: meter values of connector {connector} dropped");
+                    warn!(
+                        "transaction queue full: meter values of connector ",
+                        connector, " dropped"
+                    );
                 }
             }
             None if self.is_online()
@@ -54,7 +57,10 @@ impl<S: Station> ChargePoint<S> {
                     )
                     .is_err() =>
             {
-                warn!("outbox full: meter values of connector {connector} dropped");
+                warn!(
+                    "outbox full: meter values of connector ",
+                    connector, " dropped"
+                );
             }
             None => {}
         }
@@ -194,7 +200,26 @@ pub(super) fn meter_values_request(
 /// Renders an integer reading for [`Station::read_meter`] implementations.
 pub fn sample_text(value: i64) -> SampleText {
     let mut text = SampleText::new();
-    let _ = write!(text, "{value}");
+    if value < 0 {
+        let _ = text.push_str("-");
+    }
+    // Nine digits at a time through the u32 writer: no core::fmt, no 64-bit division per digit.
+    let magnitude = value.unsigned_abs();
+    let (high, low) = (
+        magnitude / 1_000_000_000,
+        (magnitude % 1_000_000_000) as u32,
+    );
+    let mut digits = [0u8; 10];
+    if high > 0 {
+        let _ = text.push_str(&sample_text(high as i64));
+        let low_text = crate::json::decimal(low, &mut digits);
+        for _ in low_text.len()..9 {
+            let _ = text.push_str("0");
+        }
+        let _ = text.push_str(low_text);
+    } else {
+        let _ = text.push_str(crate::json::decimal(low, &mut digits));
+    }
     text
 }
 
@@ -210,5 +235,5 @@ pub(super) fn register_wh(values: &[SampledValue]) -> Option<i32> {
 pub(super) fn whole_number(text: &str) -> Option<i32> {
     text.split('.')
         .next()
-        .and_then(|whole| whole.trim().parse().ok())
+        .and_then(|whole| whole.trim_ascii().parse().ok())
 }

@@ -43,8 +43,8 @@ mod tests;
 use core::fmt::Write as _;
 use core::mem::MaybeUninit;
 
+use crate::logging::{debug, info, warn};
 use heapless::{Deque, Vec};
-use log::{debug, info, warn};
 
 use crate::capacity::{
     AUTH_CACHE_SIZE, EVENT_QUEUE_DEPTH, MAX_CONNECTORS, MAX_SAMPLED_VALUES, OUTBOX_DEPTH,
@@ -141,6 +141,21 @@ pub enum RequestError {
     BadResponse,
     /// The request does not fit in a frame.
     TooLarge,
+}
+
+impl crate::logging::Piece for RequestError {
+    fn put(&self, line: &mut crate::logging::Line) {
+        line.push_str(match self {
+            RequestError::Offline => "Offline",
+            RequestError::Timeout => "Timeout",
+            RequestError::CallError(code) => {
+                line.push_str("CallError ");
+                return crate::logging::Piece::put(code, line);
+            }
+            RequestError::BadResponse => "BadResponse",
+            RequestError::TooLarge => "TooLarge",
+        });
+    }
 }
 
 /// What became of a StartTransaction.
@@ -541,7 +556,7 @@ impl<S: Station> ChargePoint<S> {
                 None => self.events.pop_front(),
             };
             let dropped = dropped.as_ref().map_or("nothing", Event::kind);
-            warn!("event queue full: dropped {dropped}");
+            warn!("event queue full: dropped ", dropped);
         }
         let _ = self.events.push_back(event);
     }

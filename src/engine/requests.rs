@@ -307,8 +307,20 @@ impl<S: Station> ChargePoint<S> {
         origin: Origin,
         request: &T,
     ) -> Option<usize> {
+        self.send_action(now, buf, origin, T::ACTION, request)
+    }
+
+    /// [`Self::send`]'s body, once for every message type (monomorphized, it was ~280 B each).
+    fn send_action(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        origin: Origin,
+        action: Action,
+        request: &dyn crate::codec::EncodeFields,
+    ) -> Option<usize> {
         let id = MessageId::from_counter(self.next_message_id);
-        match crate::codec::write_call(buf, &id, T::ACTION.as_str(), request) {
+        match crate::codec::write_call(buf, &id, action.as_str(), request) {
             Ok(n) => {
                 self.next_message_id = self.next_message_id.wrapping_add(1);
                 self.in_flight = Some(InFlight {
@@ -325,7 +337,7 @@ impl<S: Station> ChargePoint<S> {
                 Some(n)
             }
             Err(BufferTooSmall) => {
-                warn!("{} does not fit in {} bytes; dropped", T::ACTION, buf.len());
+                warn!(action, " does not fit in ", buf.len(), " bytes; dropped");
                 match origin {
                     Origin::Boot => {
                         self.next_boot_at = Some(now.plus_secs(self.options.boot_retry_secs))
@@ -340,7 +352,7 @@ impl<S: Station> ChargePoint<S> {
                             .transactions
                             .front()
                             .map_or(0, |q| q.message.connector());
-                        self.discard_transaction_head(connector, T::ACTION);
+                        self.discard_transaction_head(connector, action);
                     }
                     Origin::Outbox(outgoing) => {
                         self.fail_outgoing(outgoing, RequestError::TooLarge)
@@ -360,7 +372,7 @@ impl<S: Station> ChargePoint<S> {
     ) {
         if self.in_flight.as_ref().is_none_or(|f| f.id != *id) {
             info!(
-                "ignoring an answer to unknown or late message {}",
+                "ignoring an answer to unknown or late message ",
                 id.as_str()
             );
             return;
@@ -489,7 +501,7 @@ impl<S: Station> ChargePoint<S> {
             }
         }
         if let Some(flight) = self.in_flight.as_ref().filter(|f| f.deadline <= now) {
-            warn!("no answer to message {} in time", flight.id.as_str());
+            warn!("no answer to message ", flight.id.as_str(), " in time");
             if let Some(flight) = self.in_flight.take() {
                 self.request_failed(now, flight.origin, RequestError::Timeout);
             }

@@ -314,7 +314,7 @@ impl<S: Station> ChargePoint<S> {
                 break;
             };
             if let Some(connector) = self.end_reservation(now, id) {
-                info!("reservation {id} on connector {connector} expired");
+                info!("reservation ", id, " on connector ", connector, " expired");
                 self.emit(Event::Reservation {
                     connector,
                     reservation_id: id,

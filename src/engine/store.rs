@@ -405,7 +405,7 @@ impl<S: Station> ChargePoint<S> {
                 Encoded::Bytes(n) => return Some((record, Some(n))),
                 Encoded::Empty => return Some((record, None)),
                 // Never reached with a MAX_STORED_RECORD buffer; the stored copy stays.
-                Encoded::TooLarge => warn!("store: {record:?} does not fit the buffer"),
+                Encoded::TooLarge => warn!("store: ", record.key(), " does not fit the buffer"),
             }
         }
     }
@@ -435,7 +435,10 @@ impl<S: Station> ChargePoint<S> {
             let (n, sum) = match self.charging_profiles().slot(slot as usize) {
                 Some(entry) => {
                     let Some(n) = frame(buf, record, |w| profile_record::encode(w, entry)) else {
-                        warn!("store: charging profile slot {slot} does not fit the buffer");
+                        warn!(
+                            "store: charging profile slot ",
+                            slot, " does not fit the buffer"
+                        );
                         continue;
                     };
                     (Some(n), record_sum(buf.get(..n).unwrap_or_default()))

@@ -305,7 +305,10 @@ impl<S: Station> ChargePoint<S> {
             Ok(true) => None,
             Ok(false) => Some(Ok(StopOutcome::Queued)),
             Err(_) => {
-                warn!("transaction queue full: StopTransaction of connector {connector} lost");
+                warn!(
+                    "transaction queue full: StopTransaction of connector ",
+                    connector, " lost"
+                );
                 Some(Err(RequestError::TooLarge))
             }
         };
@@ -392,7 +395,10 @@ impl<S: Station> ChargePoint<S> {
                     && still_running
                     && self.config.StopTransactionOnInvalidId
                 {
-                    info!("idTag {id_tag} not accepted ({status}): stopping the transaction");
+                    info!(
+                        "idTag ",
+                        id_tag, " not accepted (", status, "): stopping the transaction"
+                    );
                     let meter = self.meter_register(connector);
                     self.queue_stop(now, connector, meter, Reason::DeAuthorized, None, None);
                 }
@@ -512,7 +518,10 @@ impl<S: Station> ChargePoint<S> {
             } => {
                 let Some(transaction_id) = transaction_id else {
                     // Its StartTransaction was never confirmed: there is no id to stop.
-                    warn!("StopTransaction of connector {connector} has no transactionId; dropped");
+                    warn!(
+                        "StopTransaction of connector ",
+                        connector, " has no transactionId; dropped"
+                    );
                     self.discard_transaction_head(connector, Action::StopTransaction);
                     return None;
                 };
@@ -570,7 +579,7 @@ impl<S: Station> ChargePoint<S> {
             .transactions
             .head_failed(|n| now.plus_secs(retry.saturating_mul(u32::from(n))));
         let result = if u32::from(attempts) >= max_attempts {
-            warn!("{action} failed {attempts} times; discarded");
+            warn!(action, " failed ", attempts, " times; discarded");
             let _ = self.transactions.drop_front();
             self.emit(Event::TransactionMessageDiscarded { connector, action });
             Err(error)

@@ -58,6 +58,8 @@ pub use security::*;
 #[cfg(feature = "security")]
 pub use security_events::*;
 
+#[allow(unused_imports)]
+use crate::logging::{error, info, warn};
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::mem::MaybeUninit;

@@ -74,7 +74,7 @@ pub(super) fn reset_due(kind: ResetType) {
         // SAFETY: the application's handler, called with the contract of ocpp_reset_handler_t.
         let taken = Platform::callback_scope(|| unsafe { handler(c_kind, data) }) == 0;
         if taken {
-            log::info!("reset taken over by the application's handler");
+            info!("reset taken over by the application's handler");
             return;
         }
     }

@@ -179,7 +179,11 @@ mod host_runtime {
 
         fn reboot(kind: ResetType) {
             // A process does not reboot its host; the IO thread re-registers instead.
-            log::info!("reset ({kind}): reconnecting and sending a new BootNotification");
+            crate::logging::info!(
+                "reset (",
+                kind,
+                "): reconnecting and sending a new BootNotification"
+            );
         }
     }
 }
@@ -305,7 +309,7 @@ pub(super) fn abi_matches_c() -> bool {
         size_of::<ocpp_auth_status>(),
     ];
     if c != rust {
-        log::error!("C and Rust disagree on the sizes of the API's types; check the C flags");
+        error!("C and Rust disagree on the sizes of the API's types; check the C flags");
     }
     c == rust
 }
@@ -333,9 +337,10 @@ mod no_runtime {
             _: CallbackStation,
             _: fn(&Event),
         ) -> Result<Self, c_int> {
-            log::warn!(
-                "no platform in this build: cannot connect to {}:{}{}",
+            crate::logging::warn!(
+                "no platform in this build: cannot connect to ",
                 endpoint.host,
+                ":",
                 endpoint.port,
                 endpoint.path
             );

@@ -169,7 +169,10 @@ impl Station for CallbackStation {
         let raw = unsafe { io.meter_val.val };
         let value = reading(&raw);
         if value.is_none() {
-            log::warn!("meter value of connector {connector} ({measurand}) is not a decimal number; ignored");
+            warn!(
+                "meter value of connector ",
+                connector, " (", measurand, ") is not a decimal number; ignored"
+            );
         }
         value
     }

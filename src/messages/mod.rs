@@ -74,6 +74,12 @@ macro_rules! ocpp_enum {
             }
         }
 
+        impl $crate::logging::Piece for $name {
+            fn put(&self, line: &mut $crate::logging::Line) {
+                line.push_str(self.as_str());
+            }
+        }
+
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())

@@ -128,21 +128,33 @@ impl Tenths {
     }
 
     /// The decimal text, shortest form (`16`, `16.5`, `-0.5`): at most 12 bytes.
+    /// Written without core::fmt (the codec writes every limit with it).
     pub fn to_text(self) -> heapless::String<12> {
         let mut out = heapless::String::new();
-        let _ = fmt::write(&mut out, format_args!("{self}"));
+        if self.0 < 0 {
+            let _ = out.push('-');
+        }
+        let magnitude = self.0.unsigned_abs();
+        let mut digits = [0u8; 10];
+        let _ = out.push_str(crate::json::decimal(magnitude / 10, &mut digits));
+        let tenth = (magnitude % 10) as u8;
+        if tenth != 0 {
+            let _ = out.push('.');
+            let _ = out.push(char::from(b'0' + tenth));
+        }
         out
     }
 }
 
 impl fmt::Display for Tenths {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let magnitude = self.0.unsigned_abs();
-        match magnitude % 10 {
-            0 => write!(f, "{sign}{}", magnitude / 10),
-            tenth => write!(f, "{sign}{}.{tenth}", magnitude / 10),
-        }
+        f.write_str(&self.to_text())
+    }
+}
+
+impl crate::logging::Piece for Tenths {
+    fn put(&self, line: &mut crate::logging::Line) {
+        line.push_str(&self.to_text());
     }
 }
 

@@ -330,7 +330,10 @@ impl<S: Station> ChargePoint<S> {
                 self.end_csr();
             }
             Err(code) => {
-                warn!("SignCertificate answer does not match the schema ({code})");
+                warn!(
+                    "SignCertificate answer does not match the schema (",
+                    code, ")"
+                );
                 self.end_csr();
             }
         }
@@ -359,7 +362,7 @@ impl<S: Station> ChargePoint<S> {
             info!("SignCertificate not answered: sent again after the next connection");
             s.phase = Phase::Retry;
         } else {
-            warn!("SignCertificate given up ({error:?})");
+            warn!("SignCertificate given up (", error, ")");
             self.end_csr();
         }
     }
@@ -383,7 +386,7 @@ impl<S: Station> ChargePoint<S> {
                 CertificateSignedStatus::Accepted
             }
             Err(refusal) => {
-                warn!("CertificateSigned rejected: {}", refusal.text());
+                warn!("CertificateSigned rejected: ", refusal.text());
                 let _ = self.record_security_event(
                     now,
                     SecurityEventType::InvalidChargePointCertificate,

@@ -229,7 +229,7 @@ impl<S: Station> ChargePoint<S> {
             return CertificateStatus::Rejected;
         };
         let Some(staged) = room.get_mut(..der.len()) else {
-            warn!("certificate of {} bytes: the store is full", der.len());
+            warn!("certificate of ", der.len(), " bytes: the store is full");
             return CertificateStatus::Rejected;
         };
         staged.copy_from_slice(der);
@@ -251,7 +251,7 @@ impl<S: Station> ChargePoint<S> {
         let cert = match Certificate::parse(staged) {
             Ok(cert) => cert,
             Err(e) => {
-                warn!("InstallCertificate: not an X.509 certificate ({e:?})");
+                warn!("InstallCertificate: not an X.509 certificate (", e, ")");
                 return CertificateStatus::Rejected;
             }
         };
@@ -264,7 +264,7 @@ impl<S: Station> ChargePoint<S> {
             return CertificateStatus::Rejected;
         }
         if store.iter(usage).any(|der| der == staged) {
-            info!("InstallCertificate: {usage} already installed");
+            info!("InstallCertificate: ", usage, " already installed");
             return CertificateStatus::Accepted;
         }
         let Some(slot) = store.free_slot() else {
@@ -274,7 +274,7 @@ impl<S: Station> ChargePoint<S> {
         if !store.commit(usage, slot, len) {
             return CertificateStatus::Rejected;
         }
-        info!("installed a {usage} ({len} bytes, slot {slot})");
+        info!("installed a ", usage, " (", len, " bytes, slot ", slot, ")");
         CertificateStatus::Accepted
     }
 
@@ -305,7 +305,7 @@ impl<S: Station> ChargePoint<S> {
                 None
             }
             Err(e) => {
-                warn!("InstallCertificate: no PEM certificate ({e:?})");
+                warn!("InstallCertificate: no PEM certificate (", e, ")");
                 None
             }
         }

@@ -21,7 +21,10 @@ impl<S: Station> ChargePoint<S> {
         #[cfg(feature = "security-log")]
         self.log_security_event(now, kind, tech_info);
         if self.transactions.free_bytes() < MAX_RECORD * (self.running_transactions() + 1) {
-            warn!("security event {kind} not queued: the transaction queue is full");
+            warn!(
+                "security event ",
+                kind, " not queued: the transaction queue is full"
+            );
             return Err(CommandError::QueueFull);
         }
         let message = TxMessage::SecurityEvent {
@@ -33,7 +36,7 @@ impl<S: Station> ChargePoint<S> {
         self.transactions
             .push(seq, &message, None)
             .map_err(|_| CommandError::QueueFull)?;
-        info!("security event {kind} queued");
+        info!("security event ", kind, " queued");
         Ok(())
     }
 }
@@ -45,7 +48,7 @@ fn cut_tech_info(text: &str) -> TechInfo {
         end -= 1;
     }
     if end < text.len() {
-        debug!("techInfo cut to {end} of {} bytes", text.len());
+        debug!("techInfo cut to ", end, " of ", text.len(), " bytes");
     }
     // `end` bytes fit the capacity by construction; an empty techInfo is the fallback.
     text.get(..end)

@@ -340,15 +340,17 @@ impl<S: Station> ChargePoint<S> {
             .as_ref()
             .filter(|u| u.phase != Phase::Waiting)
         {
-            warn!("SignedUpdateFirmware refused: an update is {:?}", u.phase);
+            warn!("SignedUpdateFirmware refused: an update is ", u.phase);
             return UpdateFirmwareStatus::Rejected;
         }
         let waiting = self.firmware.update.take();
         let due = self.instant_of(now, req.retrieve);
         info!(
-            "SignedUpdateFirmware {} of {} at {}",
+            "SignedUpdateFirmware ",
             req.request_id,
+            " of ",
             req.location.as_str(),
+            " at ",
             req.retrieve
         );
         self.firmware.update = Some(Update {
@@ -417,7 +419,10 @@ impl<S: Station> ChargePoint<S> {
             self.check_signing_certificate(now, der)
         });
         if let Err(why) = checked {
-            warn!("SignedUpdateFirmware: signing certificate refused ({why})");
+            warn!(
+                "SignedUpdateFirmware: signing certificate refused (",
+                why, ")"
+            );
             let _ = self.record_security_event(
                 now,
                 SecurityEventType::InvalidFirmwareSigningCertificate,
@@ -506,7 +511,7 @@ impl<S: Station> ChargePoint<S> {
                 self.firmware_notice(Notice::Signed(SignedFirmwareStatus::SignatureVerified, id));
             }
             Err(e) => {
-                warn!("firmware signature invalid ({e}): not installed");
+                warn!("firmware signature invalid (", e, "): not installed");
                 let _ = self.record_security_event(
                     now,
                     SecurityEventType::InvalidFirmwareSignature,

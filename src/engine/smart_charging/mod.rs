@@ -24,6 +24,7 @@
 
 pub mod schedule;
 
+use crate::logging::Piece;
 use heapless::Vec;
 
 use super::*;
@@ -114,6 +115,17 @@ pub struct ChargingLimit {
     pub phases: u8,
 }
 
+impl Piece for ChargingLimit {
+    fn put(&self, line: &mut crate::logging::Line) {
+        self.limit.put(line);
+        line.push_str(" ");
+        self.unit.put(line);
+        line.push_str(" on ");
+        self.phases.put(line);
+        line.push_str(" phases");
+    }
+}
+
 /// The feature's state: the profiles, and what the application was last told.
 #[derive(Debug, Clone, Default)]
 pub struct SmartCharging {
@@ -201,7 +213,7 @@ impl<S: Station> ChargePoint<S> {
             if let Some(slot) = self.smart.reported.get_mut(usize::from(connector)) {
                 *slot = limit;
             }
-            info!("charging limit of connector {connector}: {limit:?}");
+            info!("charging limit of connector ", connector, ": ", limit);
             self.emit(Event::ChargingLimitChanged { connector, limit });
         }
     }
@@ -253,7 +265,10 @@ impl<S: Station> ChargePoint<S> {
         });
         if removed > 0 {
             self.store_changed(Record::ChargingProfile(0));
-            info!("transaction on connector {connector} ended: {removed} TxProfile(s) removed");
+            info!(
+                "transaction on connector ",
+                connector, " ended: ", removed, " TxProfile(s) removed"
+            );
         }
         self.refresh_limits(now);
     }
@@ -337,12 +352,15 @@ impl<S: Station> ChargePoint<S> {
         match self.smart.profiles.install(entry) {
             Ok(()) => {
                 self.store_changed(Record::ChargingProfile(0));
-                info!("charging profile {id} installed");
+                info!("charging profile ", id, " installed");
                 self.refresh_limits(now);
                 true
             }
             Err(ProfilesFull) => {
-                warn!("charging profile {id} rejected: {MAX_CHARGING_PROFILES} installed");
+                warn!(
+                    "charging profile ",
+                    id, " rejected: ", MAX_CHARGING_PROFILES, " installed"
+                );
                 false
             }
         }

@@ -212,8 +212,13 @@ impl<S: Station> ChargePoint<S> {
         report.queued = self.transactions.len();
         if report.queued > 0 || report.stopped > 0 {
             info!(
-                "restored {} transaction messages; {} transactions stopped (PowerLoss), {} resumed",
-                report.queued, report.stopped, report.resumed
+                "restored ",
+                report.queued,
+                " transaction messages; ",
+                report.stopped,
+                " transactions stopped (PowerLoss), ",
+                report.resumed,
+                " resumed"
             );
         }
         report
@@ -245,7 +250,10 @@ impl<S: Station> ChargePoint<S> {
             .get(usize::from(connector))
             .is_some_and(|c| c.transaction.is_none());
         if free && self.station.resume_transaction(connector, &tx.id_tag) {
-            info!("transaction on connector {connector} resumed after the power cut");
+            info!(
+                "transaction on connector ",
+                connector, " resumed after the power cut"
+            );
             let interval = self.config.MeterValueSampleInterval;
             tx.next_sample_at = (interval > 0).then(|| now.plus_secs(interval));
             if let Some(c) = self.connectors.get_mut(usize::from(connector)) {
@@ -314,13 +322,19 @@ impl<S: Station> ChargePoint<S> {
         };
         let seq = self.next_seq();
         if self.transactions.push(seq, &message, None).is_err() {
-            warn!("store: no room to queue the StartTransaction of connector {connector} again");
+            warn!(
+                "store: no room to queue the StartTransaction of connector ",
+                connector, " again"
+            );
         }
     }
 
     fn power_loss_stop(&mut self, connector: u8, tx: Transaction) {
         let (meter_stop, at) = tx.last_reading.unwrap_or((tx.meter_start, tx.started));
-        info!("transaction on connector {connector} stopped: PowerLoss, meterStop {meter_stop}");
+        info!(
+            "transaction on connector ",
+            connector, " stopped: PowerLoss, meterStop ", meter_stop
+        );
         let message = TxMessage::Stop {
             local_id: tx.local_id,
             connector,
@@ -333,7 +347,10 @@ impl<S: Station> ChargePoint<S> {
         };
         let seq = self.next_seq();
         if self.transactions.push(seq, &message, None).is_err() {
-            warn!("store: no room for the PowerLoss StopTransaction of connector {connector}");
+            warn!(
+                "store: no room for the PowerLoss StopTransaction of connector ",
+                connector
+            );
         }
     }
 }

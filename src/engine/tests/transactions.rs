@@ -442,3 +442,19 @@ fn stop_carries_one_end_reading() {
         (json!("4200"), json!("Transaction.End"))
     );
 }
+
+#[test]
+fn sample_text_writes_any_reading_as_its_decimal_text() {
+    for value in [
+        0,
+        7,
+        -7,
+        999_999_999,
+        1_000_000_000,
+        -1_000_000_001,
+        i64::MAX,
+        i64::MIN,
+    ] {
+        assert_eq!(sample_text(value).as_str(), value.to_string(), "{value}");
+    }
+}

@@ -20,8 +20,8 @@
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use crate::logging::{info, warn};
 use heapless::{Deque, String};
-use log::{info, warn};
 
 use super::{now, port, sleep_ms, Locked, State};
 use crate::capacity::{DIAGNOSTICS_LOG_SIZE, FIRMWARE_LOCATION_MAX};
@@ -94,7 +94,7 @@ pub(super) fn check_boot<S: Station>(cp: &mut ChargePoint<S>) {
     match booted {
         1 => info!("firmware update: the new image runs and is confirmed"),
         0 => warn!("firmware update: the previous image still runs"),
-        e => warn!("firmware update: cannot confirm the image ({e})"),
+        e => warn!("firmware update: cannot confirm the image (", e, ")"),
     }
     cp.firmware_booted(now(), booted == 1);
 }
@@ -179,8 +179,8 @@ fn run<S: Station>(
     };
     let ms = now().millis_since(started);
     match &result {
-        Some(Ok(bytes)) => info!("{kind:?}: {bytes} bytes in {ms} ms"),
-        Some(Err(e)) => warn!("{kind:?} failed after {ms} ms: {e}"),
+        Some(Ok(bytes)) => info!(kind, ": ", bytes, " bytes in ", ms, " ms"),
+        Some(Err(e)) => warn!(kind, " failed after ", ms, " ms: ", e),
         None => {}
     }
     (kind, result)
@@ -197,7 +197,10 @@ fn install<S: Station>(state: &'static State<S>) -> Option<Result<u64, TransferE
     // SAFETY: plain call into the C port.
     let requested = unsafe { port::ocpp_port_image_request_upgrade(false) };
     if requested != 0 {
-        warn!("firmware install: the upgrade request failed ({requested})");
+        warn!(
+            "firmware install: the upgrade request failed (",
+            requested, ")"
+        );
         return Some(Err(TransferError::Io));
     }
     // The Installing record is stored already (in `collect`, when the job was handed out);
@@ -236,7 +239,7 @@ impl DownloadSink for SlotSink {
         match unsafe { port::ocpp_port_image_begin() } {
             0 => Ok(()),
             e => {
-                warn!("firmware download: cannot open the image slot ({e})");
+                warn!("firmware download: cannot open the image slot (", e, ")");
                 Err(TransferError::Io)
             }
         }
@@ -655,7 +658,7 @@ mod signature {
             cert.signature_algorithm,
             oid::ECDSA_WITH_SHA256 | oid::SHA256_WITH_RSA
         ) {
-            log::warn!("signing certificate: not signed with SHA-256");
+            warn!("signing certificate: not signed with SHA-256");
             return Err(TransferError::BadSignature);
         }
         let tbs_hash = crate::sha256::Sha256::digest(cert.tbs);
@@ -665,11 +668,11 @@ mod signature {
             .filter(|root| root.subject.der == cert.issuer.der)
             .any(|root| verify_hash(&root.public_key, &tbs_hash, cert.signature));
         if !by_root {
-            log::warn!("signing certificate: not signed by a ManufacturerRootCertificate");
+            warn!("signing certificate: not signed by a ManufacturerRootCertificate");
             return Err(TransferError::BadSignature);
         }
         if !verify_hash(&cert.public_key, &image_hash, signed.signature) {
-            log::warn!("the image's signature does not verify");
+            warn!("the image's signature does not verify");
             return Err(TransferError::BadSignature);
         }
         Ok(len as u64)

@@ -10,12 +10,13 @@
 
 use core::cell::UnsafeCell;
 #[cfg(not(feature = "zephyr-lang-rust"))]
+#[cfg(feature = "selftest")]
 use core::fmt::Write as _;
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
+use crate::logging::{info, warn};
 use heapless::{Deque, String};
-use log::{info, warn};
 
 use crate::capacity::{
     CONNECT_TIMEOUT_MS, EVENT_QUEUE_DEPTH, FRAME_CAPACITY, RECONNECT_MAX_MS, RECONNECT_MIN_MS,
@@ -423,7 +424,7 @@ extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_vo
                 let path = locked.inner().path.clone();
                 let set = security::prepare(locked.engine(), &path);
                 if set != 0 {
-                    warn!("security settings not applied ({set})");
+                    warn!("security settings not applied (", set, ")");
                 }
             }
             let inner = locked.inner();
@@ -446,7 +447,10 @@ extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_vo
             // SAFETY: plain call into the C port.
             unsafe { port::ocpp_port_ws_close() };
         } else {
-            warn!("connection failed ({connected}); retrying in {backoff} ms");
+            warn!(
+                "connection failed (",
+                connected, "); retrying in ", backoff, " ms"
+            );
             #[cfg(feature = "security-profiles")]
             {
                 let mut locked = Locked::new(state);
@@ -503,7 +507,7 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
                 // SAFETY: plain call into the C port.
                 let sent = unsafe { port::ocpp_port_ws_ping(SEND_TIMEOUT_MS) };
                 if sent != 0 {
-                    warn!("ping failed ({sent})");
+                    warn!("ping failed (", sent, ")");
                     break;
                 }
             }
@@ -550,7 +554,7 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
                 .handle_oversized_frame(rx, total as usize, tx),
             e if e == -EAGAIN => None,
             e => {
-                warn!("connection lost ({e})");
+                warn!("connection lost (", e, ")");
                 break;
             }
         };
@@ -573,7 +577,7 @@ fn send(tx: &[u8], n: usize) -> Result<(), i32> {
     match unsafe { port::ocpp_port_ws_send(frame.as_ptr(), frame.len(), SEND_TIMEOUT_MS) } {
         0 => Ok(()),
         e => {
-            warn!("send failed ({e})");
+            warn!("send failed (", e, ")");
             Err(e)
         }
     }
@@ -631,50 +635,58 @@ pub fn publish_limit<T>(limit: &T) {
     unsafe { port::ocpp_port_publish_limit((limit as *const T).cast(), core::mem::size_of::<T>()) };
 }
 
-/// `log` records go to Zephyr's log subsystem (module `ocpp`, CONFIG_OCPP_LOG_LEVEL).
+/// A finished log line (src/logging.rs) to Zephyr's log subsystem (module `ocpp`,
+/// CONFIG_OCPP_LOG_LEVEL) and, with Firmware Management, to the diagnostics ring.
 #[cfg(not(feature = "zephyr-lang-rust"))]
+pub(crate) fn log_line(level: log::Level, line: &str) {
+    let (level, _tag) = match level {
+        log::Level::Error => (1, "E "),
+        log::Level::Warn => (2, "W "),
+        log::Level::Info => (3, "I "),
+        _ => (4, "D "),
+    };
+    #[cfg(feature = "firmware-management")]
+    firmware::record_log_line(_tag, line);
+    // SAFETY: `line` is valid for the call; the port reads `len` bytes.
+    unsafe { port::ocpp_port_log(level, line.as_ptr().cast(), line.len()) };
+}
+
+/// `log` records (only the self-tests still write any: the library logs through
+/// src/logging.rs, which needs no core::fmt) go the same way.
+#[cfg(all(feature = "selftest", not(feature = "zephyr-lang-rust")))]
 struct ZephyrLog;
 
-#[cfg(not(feature = "zephyr-lang-rust"))]
+#[cfg(all(feature = "selftest", not(feature = "zephyr-lang-rust")))]
 impl log::Log for ZephyrLog {
     fn enabled(&self, _: &log::Metadata<'_>) -> bool {
         true
     }
 
     fn log(&self, record: &log::Record<'_>) {
-        let mut line: String<160> = String::new();
+        let mut line: String<{ crate::logging::LINE_CAPACITY }> = String::new();
         // Too long a line is cut: this is a log line, not data.
         let _ = write!(line, "{}", record.args());
-        let (level, _tag) = match record.level() {
-            log::Level::Error => (1, "E "),
-            log::Level::Warn => (2, "W "),
-            log::Level::Info => (3, "I "),
-            _ => (4, "D "),
-        };
-        #[cfg(feature = "firmware-management")]
-        firmware::record_log_line(_tag, &line);
-        // SAFETY: `line` is valid for the call; the port reads `len` bytes.
-        unsafe { port::ocpp_port_log(level, line.as_ptr().cast(), line.len()) };
+        log_line(record.level(), &line);
     }
 
     fn flush(&self) {}
 }
 
 #[cfg(not(feature = "zephyr-lang-rust"))]
-static LOGGER: ZephyrLog = ZephyrLog;
-
-#[cfg(not(feature = "zephyr-lang-rust"))]
 fn install_logger() {
-    if log::set_logger(&LOGGER).is_ok() {
-        // CONFIG_OCPP_LOG_LEVEL: records above it are dropped before they are formatted.
-        log::set_max_level(match crate::capacity::LOG_LEVEL {
-            0 => log::LevelFilter::Off,
-            1 => log::LevelFilter::Error,
-            2 => log::LevelFilter::Warn,
-            3 => log::LevelFilter::Info,
-            _ => log::LevelFilter::Debug,
-        });
+    #[cfg(feature = "selftest")]
+    {
+        static LOGGER: ZephyrLog = ZephyrLog;
+        let _ = log::set_logger(&LOGGER);
     }
+    // CONFIG_OCPP_LOG_LEVEL: records above it are dropped before they are assembled.
+    log::set_max_level(match crate::capacity::LOG_LEVEL {
+        0 => log::LevelFilter::Off,
+        1 => log::LevelFilter::Error,
+        2 => log::LevelFilter::Warn,
+        3 => log::LevelFilter::Info,
+        _ => log::LevelFilter::Debug,
+    });
 }
 
 /// The zephyr-lang-rust application's `zephyr` crate brings the panic handler otherwise.
@@ -682,8 +694,12 @@ fn install_logger() {
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let mut text: String<96> = String::new();
+    // The location only, without core::fmt: formatting the message would link it in (~2 KB).
     if let Some(location) = info.location() {
-        let _ = write!(text, "{}:{}", location.file(), location.line());
+        let mut digits = [0u8; 10];
+        let _ = text.push_str(location.file().get(..80).unwrap_or(location.file()));
+        let _ = text.push(':');
+        let _ = text.push_str(crate::json::decimal(location.line(), &mut digits));
     }
     // SAFETY: `text` is valid for the call; the port never returns.
     unsafe { port::ocpp_port_panic(text.as_ptr().cast(), text.len()) };

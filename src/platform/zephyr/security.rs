@@ -2,8 +2,8 @@
 //! connect (TLS socket, Basic Auth header), the credentials registered at start, and refused
 //! connections classified from the port's errno.
 
+use crate::logging::warn;
 use heapless::String;
-use log::warn;
 
 use super::port;
 use crate::datetime::Instant;
@@ -75,7 +75,7 @@ fn register_installed_roots<S: Station>(cp: &mut ChargePoint<S>) {
     // stays unchanged until the next call (see above).
     let ret = unsafe { port::ocpp_port_tls_installed_roots(ders.as_ptr(), lens.as_ptr(), count) };
     if ret < 0 {
-        warn!("installed root certificates not all registered ({ret})");
+        warn!("installed root certificates not all registered (", ret, ")");
     }
     // An installed root is a CA for SecurityProfile 2 and 3.
     refresh_provisioning(cp);
@@ -171,7 +171,7 @@ pub(super) fn use_signed_client_certificate<S: Station>(
         None => return,
     };
     if ret < 0 {
-        warn!("signed client certificate not used ({ret})");
+        warn!("signed client certificate not used (", ret, ")");
     }
     refresh_provisioning(cp);
 }
@@ -226,11 +226,11 @@ pub(super) fn serve_csr<S: Station>(
     match pem {
         Some(pem) => {
             if let Err(e) = cp.csr_ready(now, pem) {
-                warn!("the engine refused the CSR: {e:?}");
+                warn!("the engine refused the CSR: ", e);
             }
         }
         None => {
-            warn!("CSR generation failed ({n})");
+            warn!("CSR generation failed (", n, ")");
             cp.csr_failed(now);
         }
     }

@@ -5,7 +5,7 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use log::{info, warn};
+use crate::logging::{info, warn};
 
 use super::{now, port, Locked, State};
 use crate::capacity::SNTP_RESYNC_INTERVAL_S;
@@ -40,7 +40,7 @@ pub(super) fn sync_if_due<S: Station>(state: &State<S>) {
     let next = uptime_s().saturating_add(SNTP_RESYNC_INTERVAL_S as u32);
     NEXT_AT.store(next.min(NEVER - 1), Ordering::Relaxed);
     if ret != 0 {
-        warn!("SNTP failed ({ret}); the wall clock stays as it is");
+        warn!("SNTP failed (", ret, "); the wall clock stays as it is");
         return;
     }
     let mut locked = Locked::new(state);

@@ -4,8 +4,8 @@
 
 use core::ffi::{c_char, c_void, CStr};
 
+use crate::logging::{info, warn};
 use heapless::String;
-use log::{info, warn};
 
 use super::port;
 use crate::datetime::Instant;
@@ -47,7 +47,7 @@ pub(super) fn sync<S: Station>(cp: &mut ChargePoint<S>, buf: &mut [u8]) {
             }
         };
         if result != 0 {
-            warn!("store: {key}: error {result}");
+            warn!("store: ", key, ": error ", result);
         }
     }
 }
@@ -83,7 +83,7 @@ extern "C" fn record<S: Station>(
     match loading.cp.restore_record(name, bytes) {
         Ok(()) => loading.loaded += 1,
         Err(e) => {
-            warn!("store: record {name} refused ({e:?}); erased");
+            warn!("store: record ", name, " refused (", e, "); erased");
             loading.refused += 1;
             // SAFETY: `key` is the NUL-terminated name the subsystem handed us.
             let _ = unsafe { port::ocpp_port_store_delete(key) };
@@ -109,9 +109,12 @@ pub(super) fn restore<S: Station>(cp: &mut ChargePoint<S>, buf: &mut [u8], now: 
         )
     };
     if result != 0 {
-        warn!("store: cannot load ({result}); starting empty");
+        warn!("store: cannot load (", result, "); starting empty");
     }
     let (loaded, refused) = (loading.loaded, loading.refused);
     let report = loading.cp.finish_restore(now);
-    info!("store: {loaded} records loaded, {refused} refused; {report:?}");
+    info!(
+        "store: ",
+        loaded, " records loaded, ", refused, " refused; ", report
+    );
 }
