@@ -77,11 +77,13 @@ impl<S: Station> ChargePoint<S> {
 
     /// ChangeConfiguration from the Central System (its 500-byte value in this frame only).
     #[inline(never)]
-    pub(super) fn handle_change_configuration(&mut self, call: Incoming) -> Answer {
-        let request = ChangeConfigurationRequest::parse(call.payload, call.scratch)?;
+    pub(super) fn handle_change_configuration(&mut self, mut call: Incoming) -> Answer {
+        let request = ChangeConfigurationRequest::parse(call.io.payload(), call.scratch)?;
         let response = self.on_change_configuration(call.now, request);
         Ok(crate::codec::write_call_result(
-            call.reply, call.id, &response,
+            call.io.reply(),
+            call.id,
+            &response,
         ))
     }
 
@@ -89,13 +91,17 @@ impl<S: Station> ChargePoint<S> {
     /// key by key ([`KeySelection::parse`]) rather than into a GetConfigurationRequest: serde
     /// would hold several copies of its 16-key list on the stack.
     #[inline(never)]
-    pub(super) fn handle_get_configuration(&mut self, call: Incoming) -> Answer {
-        let selection = KeySelection::parse(call.payload, call.scratch)?;
+    pub(super) fn handle_get_configuration(&mut self, mut call: Incoming) -> Answer {
+        let selection = KeySelection::parse(call.io.payload(), call.scratch)?;
         let view = ConfigurationView {
             config: &self.config,
             selection: &selection,
         };
-        Ok(crate::codec::write_call_result(call.reply, call.id, &view))
+        Ok(crate::codec::write_call_result(
+            call.io.reply(),
+            call.id,
+            &view,
+        ))
     }
 
     pub(super) fn on_change_configuration(

@@ -18,13 +18,66 @@ impl<S: Station> ChargePoint<S> {
     /// ```
     #[must_use]
     pub fn handle_frame(&mut self, now: Instant, frame: &[u8], reply: &mut [u8]) -> Option<usize> {
+        self.handle_frame_bytes(now, FrameBytes::Split { frame, reply })
+    }
+
+    /// [`Self::handle_frame`] with one buffer: the frame is `buf[..len]` and the answer, when
+    /// there is one, overwrites it (written after the request is read) in at most `max_reply`
+    /// bytes. A platform that sends each answer before it reads the next frame needs no
+    /// separate reply buffer.
+    ///
+    /// ```
+    /// # use ocpp::doc_support::*;
+    /// # let (mut cp, now) = online();
+    /// let mut buf = [0u8; 512];
+    /// let frame = br#"[2,"42","ClearCache",{}]"#;
+    /// buf[..frame.len()].copy_from_slice(frame);
+    /// let n = cp.handle_frame_in_place(now, &mut buf, frame.len(), 512).unwrap();
+    /// assert_eq!(&buf[..n], br#"[3,"42",{"status":"Accepted"}]"#);
+    /// ```
+    #[must_use]
+    pub fn handle_frame_in_place(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        len: usize,
+        max_reply: usize,
+    ) -> Option<usize> {
+        let len = len.min(buf.len());
+        self.handle_frame_bytes(
+            now,
+            FrameBytes::Shared {
+                buf,
+                len,
+                max_reply,
+            },
+        )
+    }
+
+    fn handle_frame_bytes(&mut self, now: Instant, mut bytes: FrameBytes<'_>) -> Option<usize> {
         self.heard(now);
+        let frame = bytes.frame();
         match rpc::parse_frame(frame) {
             Ok(Frame::Call {
                 id,
                 action,
                 payload,
-            }) => self.handle_call(now, &id, action, payload, reply),
+            }) => {
+                if self.registration == Some(RegistrationStatus::Rejected) {
+                    // The spec forbids the Central System to send requests to a rejected charge
+                    // point, and the charge point to send anything until the retry interval
+                    // expires.
+                    warn!("ignoring ", action, " while the registration is Rejected");
+                    return None;
+                }
+                let action = Action::from_name(action);
+                // The payload is a part of the frame: kept as its place, so that the answer can
+                // overwrite the frame once the request is read.
+                let start = (payload.as_ptr() as usize).wrapping_sub(frame.as_ptr() as usize);
+                let payload = start..start + payload.len();
+                let call = CallBytes { bytes, payload };
+                self.handle_call(now, &id, action, call)
+            }
             Ok(Frame::CallResult { id, payload }) => {
                 self.handle_result(now, &id, Ok(payload));
                 None
@@ -55,7 +108,7 @@ impl<S: Station> ChargePoint<S> {
                     return None;
                 }
                 let id = e.id.unwrap_or_else(MessageId::unknown);
-                rpc::write_call_error(reply, &id, e.code, e.reason).ok()
+                rpc::write_call_error(bytes.reply(), &id, e.code, e.reason).ok()
             }
         }
     }
@@ -69,11 +122,34 @@ impl<S: Station> ChargePoint<S> {
         total_len: usize,
         reply: &mut [u8],
     ) -> Option<usize> {
+        self.oversized(rpc::recover_call_id(prefix), total_len, reply)
+    }
+
+    /// [`Self::handle_oversized_frame`] with one buffer: `buf` holds the prefix, and the
+    /// CALLERROR overwrites it (in at most `max_reply` bytes).
+    #[must_use]
+    pub fn handle_oversized_frame_in_place(
+        &mut self,
+        buf: &mut [u8],
+        total_len: usize,
+        max_reply: usize,
+    ) -> Option<usize> {
+        let recovered = rpc::recover_call_id(buf);
+        let cap = max_reply.min(buf.len());
+        self.oversized(recovered, total_len, buf.get_mut(..cap).unwrap_or_default())
+    }
+
+    fn oversized(
+        &mut self,
+        recovered: (Option<MessageId>, bool),
+        total_len: usize,
+        reply: &mut [u8],
+    ) -> Option<usize> {
         warn!(
             "dropping a frame of ",
             total_len, " bytes: larger than the receive buffer"
         );
-        match rpc::recover_call_id(prefix) {
+        match recovered {
             (Some(id), true) => rpc::write_call_error(
                 reply,
                 &id,
@@ -144,32 +220,29 @@ impl<S: Station> ChargePoint<S> {
         &mut self,
         now: Instant,
         id: &MessageId,
-        action: &str,
-        payload: &[u8],
-        reply: &mut [u8],
+        action: Option<Action>,
+        mut io: CallBytes<'_>,
     ) -> Option<usize> {
-        if self.registration == Some(RegistrationStatus::Rejected) {
-            // The spec forbids the Central System to send requests to a rejected charge point,
-            // and the charge point to send anything until the retry interval expires.
-            warn!("ignoring ", action, " while the registration is Rejected");
-            return None;
-        }
-        let Some(action) = Action::from_name(action) else {
-            return rpc::write_call_error(reply, id, ErrorCode::NotImplemented, "unknown action")
-                .ok();
+        let Some(action) = action else {
+            return rpc::write_call_error(
+                io.reply(),
+                id,
+                ErrorCode::NotImplemented,
+                "unknown action",
+            )
+            .ok();
         };
         let mut scratch = [0u8; UNESCAPE_SCRATCH];
         let call = Incoming {
             now,
             id,
-            payload,
             scratch: &mut scratch,
-            reply,
+            io: io.reborrow(),
         };
         let Some(answer) = self.dispatch(action, call) else {
             // Sent by the Charge Point only, or of a profile this build leaves out.
             return rpc::write_call_error(
-                reply,
+                io.reply(),
                 id,
                 ErrorCode::NotSupported,
                 "action not supported",
@@ -179,14 +252,15 @@ impl<S: Station> ChargePoint<S> {
         match answer {
             Ok(Ok(n)) => Some(n),
             Ok(Err(BufferTooSmall)) => rpc::write_call_error(
-                reply,
+                io.reply(),
                 id,
                 ErrorCode::InternalError,
                 "response exceeds the frame size",
             )
             .ok(),
             Err(code) => {
-                rpc::write_call_error(reply, id, code, "payload does not match the schema").ok()
+                rpc::write_call_error(io.reply(), id, code, "payload does not match the schema")
+                    .ok()
             }
         }
     }
@@ -204,10 +278,13 @@ impl<S: Station> ChargePoint<S> {
         Req: crate::codec::Member,
         Resp: crate::codec::EncodeFields,
     {
-        let request = parse_payload::<Req>(call.payload, call.scratch)?;
+        let mut io = call.io;
+        let request = parse_payload::<Req>(io.payload(), call.scratch)?;
         let response = handler(self, request);
         Ok(crate::codec::write_call_result(
-            call.reply, call.id, &response,
+            io.reply(),
+            call.id,
+            &response,
         ))
     }
 }
@@ -216,12 +293,83 @@ impl<S: Station> ChargePoint<S> {
 pub(super) struct Incoming<'p, 'b> {
     pub now: Instant,
     pub id: &'b MessageId,
-    /// The request's payload (syntax-checked by the framing).
-    pub payload: &'p [u8],
     /// Where payload strings are unescaped.
     pub scratch: &'b mut [u8],
-    /// Where the CALLRESULT goes.
-    pub reply: &'b mut [u8],
+    /// The request's payload (syntax-checked by the framing) and where the CALLRESULT goes.
+    pub io: CallBytes<'p>,
+}
+
+/// The received frame and where its answer goes: two buffers, or one that the answer
+/// overwrites ([`ChargePoint::handle_frame_in_place`]).
+pub(super) enum FrameBytes<'b> {
+    Split {
+        frame: &'b [u8],
+        reply: &'b mut [u8],
+    },
+    Shared {
+        buf: &'b mut [u8],
+        len: usize,
+        max_reply: usize,
+    },
+}
+
+impl FrameBytes<'_> {
+    fn frame(&self) -> &[u8] {
+        match self {
+            FrameBytes::Split { frame, .. } => frame,
+            FrameBytes::Shared { buf, len, .. } => buf.get(..*len).unwrap_or_default(),
+        }
+    }
+
+    fn reply(&mut self) -> &mut [u8] {
+        match self {
+            FrameBytes::Split { reply, .. } => reply,
+            FrameBytes::Shared { buf, max_reply, .. } => {
+                let cap = (*max_reply).min(buf.len());
+                buf.get_mut(..cap).unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// A CALL's payload, by its place in the frame, and the answer's buffer. A handler reads the
+/// payload first: the borrow checker sees to it that nothing read from it is still borrowed
+/// when the answer is written (with one buffer, the answer overwrites the frame).
+pub(super) struct CallBytes<'b> {
+    bytes: FrameBytes<'b>,
+    payload: core::ops::Range<usize>,
+}
+
+impl CallBytes<'_> {
+    pub fn payload(&self) -> &[u8] {
+        self.bytes
+            .frame()
+            .get(self.payload.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn reply(&mut self) -> &mut [u8] {
+        self.bytes.reply()
+    }
+
+    fn reborrow(&mut self) -> CallBytes<'_> {
+        let bytes = match &mut self.bytes {
+            FrameBytes::Split { frame, reply } => FrameBytes::Split { frame, reply },
+            FrameBytes::Shared {
+                buf,
+                len,
+                max_reply,
+            } => FrameBytes::Shared {
+                buf,
+                len: *len,
+                max_reply: *max_reply,
+            },
+        };
+        CallBytes {
+            bytes,
+            payload: self.payload.clone(),
+        }
+    }
 }
 
 /// The CALLRESULT's length; or its payload did not fit; or the CALLERROR code for the request.

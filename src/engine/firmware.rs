@@ -187,21 +187,21 @@ fn interval(value: Option<i32>) -> u32 {
 }
 
 impl<S: Station> ChargePoint<S> {
-    pub(super) fn handle_update_firmware(&mut self, call: Incoming) -> Answer {
-        let req = parse_payload::<UpdateFirmwareRequest>(call.payload, call.scratch)?;
+    pub(super) fn handle_update_firmware(&mut self, mut call: Incoming) -> Answer {
+        let req = parse_payload::<UpdateFirmwareRequest>(call.io.payload(), call.scratch)?;
         if req.retries.is_some_and(|r| r < 0) || req.retry_interval.is_some_and(|r| r < 0) {
             return Err(ErrorCode::PropertyConstraintViolation);
         }
         self.on_update_firmware(call.now, req);
         Ok(crate::codec::write_call_result(
-            call.reply,
+            call.io.reply(),
             call.id,
             &UpdateFirmwareResponse {},
         ))
     }
 
-    pub(super) fn handle_get_diagnostics(&mut self, call: Incoming) -> Answer {
-        let req = parse_payload::<GetDiagnosticsRequest>(call.payload, call.scratch)?;
+    pub(super) fn handle_get_diagnostics(&mut self, mut call: Incoming) -> Answer {
+        let req = parse_payload::<GetDiagnosticsRequest>(call.io.payload(), call.scratch)?;
         if req.retries.is_some_and(|r| r < 0) || req.retry_interval.is_some_and(|r| r < 0) {
             return Err(ErrorCode::PropertyConstraintViolation);
         }
@@ -209,7 +209,9 @@ impl<S: Station> ChargePoint<S> {
             file_name: self.on_get_diagnostics(call.now, req),
         };
         Ok(crate::codec::write_call_result(
-            call.reply, call.id, &response,
+            call.io.reply(),
+            call.id,
+            &response,
         ))
     }
 

@@ -116,11 +116,11 @@ impl<S: Station> ChargePoint<S> {
         })
     }
 
-    pub(super) fn handle_send_local_list(&mut self, call: Incoming) -> Answer {
+    pub(super) fn handle_send_local_list(&mut self, mut call: Incoming) -> Answer {
         // First pass: every entry must match the schema, and the update's effect is counted.
         let list = &self.local_list;
         let (mut with_info, mut added, mut removed) = (0usize, 0usize, 0usize);
-        let header = SendLocalListRequest::parse(call.payload, call.scratch, |entry| {
+        let header = SendLocalListRequest::parse(call.io.payload(), call.scratch, |entry| {
             let known = list.find(&entry.id_tag).is_some();
             match (&entry.id_tag_info, known) {
                 (Some(_), false) => added += 1,
@@ -140,7 +140,7 @@ impl<S: Station> ChargePoint<S> {
                 UpdateType::Full if with_info > LOCAL_AUTH_LIST_SIZE => UpdateStatus::Failed,
                 UpdateType::Full => {
                     self.local_list.entries.clear();
-                    self.apply_local_list(&header, call.payload, call.scratch)
+                    self.apply_local_list(&header, call.io.payload(), call.scratch)
                 }
                 UpdateType::Differential if header.list_version <= self.local_list.version => {
                     UpdateStatus::VersionMismatch
@@ -149,13 +149,13 @@ impl<S: Station> ChargePoint<S> {
                     let after = (self.local_list.entries.len() + added).saturating_sub(removed);
                     match after > LOCAL_AUTH_LIST_SIZE {
                         true => UpdateStatus::Failed,
-                        false => self.apply_local_list(&header, call.payload, call.scratch),
+                        false => self.apply_local_list(&header, call.io.payload(), call.scratch),
                     }
                 }
             }
         };
         Ok(crate::codec::write_call_result(
-            call.reply,
+            call.io.reply(),
             call.id,
             &SendLocalListResponse { status },
         ))

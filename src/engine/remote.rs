@@ -185,11 +185,13 @@ impl<S: Station> ChargePoint<S> {
 
     /// DataTransfer from the Central System, answered by the station.
     #[inline(never)]
-    pub(super) fn handle_data_transfer(&mut self, call: Incoming) -> Answer {
-        let request = DataTransferRequest::parse(call.payload, call.scratch)?;
+    pub(super) fn handle_data_transfer(&mut self, mut call: Incoming) -> Answer {
+        let request = DataTransferRequest::parse(call.io.payload(), call.scratch)?;
         let response = self.station.data_transfer(&request);
         Ok(crate::codec::write_call_result(
-            call.reply, call.id, &response,
+            call.io.reply(),
+            call.id,
+            &response,
         ))
     }
 

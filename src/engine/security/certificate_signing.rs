@@ -367,14 +367,14 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
-    pub(in crate::engine) fn handle_certificate_signed(&mut self, call: Incoming) -> Answer {
+    pub(in crate::engine) fn handle_certificate_signed(&mut self, mut call: Incoming) -> Answer {
         let now = call.now;
         let outcome = {
             let mut sink = ChainSink {
                 work: &mut self.signing.work,
                 outcome: None,
             };
-            crate::codec::decode(call.payload, call.scratch, &mut sink)?;
+            crate::codec::decode(call.io.payload(), call.scratch, &mut sink)?;
             sink.outcome
         };
         let status = match outcome
@@ -396,7 +396,7 @@ impl<S: Station> ChargePoint<S> {
             }
         };
         Ok(crate::codec::write_call_result(
-            call.reply,
+            call.io.reply(),
             call.id,
             &CertificateSignedResponse { status },
         ))

@@ -280,14 +280,14 @@ impl<S: Station> ChargePoint<S> {
 
     /// InstallCertificate: read by [`read_install_certificate`], the PEM decoded from the frame.
     #[inline(never)]
-    pub(in crate::engine) fn handle_install_certificate(&mut self, call: Incoming) -> Answer {
-        let (usage, pem) = read_install_certificate(call.payload)?;
+    pub(in crate::engine) fn handle_install_certificate(&mut self, mut call: Incoming) -> Answer {
+        let (usage, pem) = read_install_certificate(call.io.payload())?;
         let status = match self.stage_pem(pem) {
             Some(len) => self.install_staged(call.now, usage, len),
             None => CertificateStatus::Rejected,
         };
         Ok(crate::codec::write_call_result(
-            call.reply,
+            call.io.reply(),
             call.id,
             &InstallCertificateResponse { status },
         ))

@@ -104,14 +104,16 @@ impl SecurityLog {
 }
 
 impl<S: Station> ChargePoint<S> {
-    pub(in crate::engine) fn handle_get_log(&mut self, call: Incoming) -> Answer {
-        let req = parse_payload::<GetLogRequest>(call.payload, call.scratch)?;
+    pub(in crate::engine) fn handle_get_log(&mut self, mut call: Incoming) -> Answer {
+        let req = parse_payload::<GetLogRequest>(call.io.payload(), call.scratch)?;
         if req.retries.is_some_and(|r| r < 0) || req.retry_interval.is_some_and(|r| r < 0) {
             return Err(ErrorCode::PropertyConstraintViolation);
         }
         let response = self.on_get_log(call.now, req);
         Ok(crate::codec::write_call_result(
-            call.reply, call.id, &response,
+            call.io.reply(),
+            call.id,
+            &response,
         ))
     }
 

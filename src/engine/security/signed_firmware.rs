@@ -313,14 +313,17 @@ fn decode_signature(raw: &str, out: &mut Vec<u8, SIGNATURE_MAX>) -> bool {
 
 impl<S: Station> ChargePoint<S> {
     #[inline(never)]
-    pub(in crate::engine) fn handle_signed_update_firmware(&mut self, call: Incoming) -> Answer {
-        let req = read_signed_update(call.payload, call.scratch)?;
+    pub(in crate::engine) fn handle_signed_update_firmware(
+        &mut self,
+        mut call: Incoming,
+    ) -> Answer {
+        let req = read_signed_update(call.io.payload(), call.scratch)?;
         if req.retries.is_some_and(|r| r < 0) || req.retry_interval.is_some_and(|r| r < 0) {
             return Err(ErrorCode::PropertyConstraintViolation);
         }
         let status = self.on_signed_update_firmware(call.now, req);
         Ok(crate::codec::write_call_result(
-            call.reply,
+            call.io.reply(),
             call.id,
             &SignedUpdateFirmwareResponse { status },
         ))

@@ -366,8 +366,8 @@ impl<S: Station> ChargePoint<S> {
         }
     }
 
-    pub(super) fn handle_set_charging_profile(&mut self, call: Incoming) -> Answer {
-        let request: SetChargingProfileRequest = codec::parse(call.payload, call.scratch)?;
+    pub(super) fn handle_set_charging_profile(&mut self, mut call: Incoming) -> Answer {
+        let request: SetChargingProfileRequest = codec::parse(call.io.payload(), call.scratch)?;
         let now = call.now;
         let entry = self.checked_profile(
             now,
@@ -380,11 +380,15 @@ impl<S: Station> ChargePoint<S> {
             false => ChargingProfileStatus::Rejected,
         };
         let response = SetChargingProfileResponse { status };
-        Ok(codec::write_call_result(call.reply, call.id, &response))
+        Ok(codec::write_call_result(
+            call.io.reply(),
+            call.id,
+            &response,
+        ))
     }
 
-    pub(super) fn handle_clear_charging_profile(&mut self, call: Incoming) -> Answer {
-        let request: ClearChargingProfileRequest = codec::parse(call.payload, call.scratch)?;
+    pub(super) fn handle_clear_charging_profile(&mut self, mut call: Incoming) -> Answer {
+        let request: ClearChargingProfileRequest = codec::parse(call.io.payload(), call.scratch)?;
         let removed = self.smart.profiles.remove_if(|e| match request.id {
             Some(id) => e.profile.charging_profile_id == id,
             None => {
@@ -410,13 +414,21 @@ impl<S: Station> ChargePoint<S> {
             }
         };
         let response = ClearChargingProfileResponse { status };
-        Ok(codec::write_call_result(call.reply, call.id, &response))
+        Ok(codec::write_call_result(
+            call.io.reply(),
+            call.id,
+            &response,
+        ))
     }
 
-    pub(super) fn handle_get_composite_schedule(&mut self, call: Incoming) -> Answer {
-        let request: GetCompositeScheduleRequest = codec::parse(call.payload, call.scratch)?;
+    pub(super) fn handle_get_composite_schedule(&mut self, mut call: Incoming) -> Answer {
+        let request: GetCompositeScheduleRequest = codec::parse(call.io.payload(), call.scratch)?;
         let response = self.composite_schedule(call.now, &request);
-        Ok(codec::write_call_result(call.reply, call.id, &response))
+        Ok(codec::write_call_result(
+            call.io.reply(),
+            call.id,
+            &response,
+        ))
     }
 
     /// The answer to a GetCompositeSchedule: Rejected for an unknown connector or without a
@@ -465,15 +477,16 @@ impl<S: Station> ChargePoint<S> {
     /// RemoteStartTransaction with its chargingProfile (a TxProfile for the transaction about
     /// to start): Rejected, without starting, when the profile is not acceptable or would not
     /// fit; installed on the connector once the start is accepted.
-    pub(super) fn handle_remote_start_with_profile(&mut self, call: Incoming) -> Answer {
-        let extra: RemoteStartChargingProfile = codec::parse(call.payload, call.scratch)?;
-        let request: RemoteStartTransactionRequest = parse_payload(call.payload, call.scratch)?;
+    pub(super) fn handle_remote_start_with_profile(&mut self, mut call: Incoming) -> Answer {
+        let extra: RemoteStartChargingProfile = codec::parse(call.io.payload(), call.scratch)?;
+        let request: RemoteStartTransactionRequest =
+            parse_payload(call.io.payload(), call.scratch)?;
         let now = call.now;
         let response = match extra.charging_profile {
             None => self.on_remote_start(now, request).0,
             Some(profile) => self.remote_start_with_profile(now, request, profile),
         };
-        Ok(rpc::write_call_result(call.reply, call.id, &response))
+        Ok(rpc::write_call_result(call.io.reply(), call.id, &response))
     }
 
     fn remote_start_with_profile(

@@ -523,3 +523,52 @@ fn answers_are_never_answered_and_bad_ids_are_not_echoed() {
     assert_eq!(reply[0], 3, "a surrogate pair is fine: {reply}");
     h.nothing_sent();
 }
+
+#[test]
+fn an_answer_in_place_is_the_answer_in_its_own_buffer() {
+    // The same CALLs to two charge points, one answering into a separate buffer, the other
+    // over the frame itself: byte for byte the same answers, the longer ones included.
+    let frames: [&[u8]; 6] = [
+        br#"[2,"a","GetConfiguration",{}]"#,
+        br#"[2,"b","ChangeConfiguration",{"key":"HeartbeatInterval","value":"60"}]"#,
+        br#"[2,"c","GetConfiguration",{"key":["HeartbeatInterval","Nope"]}]"#,
+        br#"[2,"d","NoSuchAction",{}]"#,
+        br#"[2,"e","Reset",{"type":"Sideways"}]"#,
+        br#"[2,"f","DataTransfer",{"vendorId":"v","data":"a\"b\\u00e9"}]"#,
+    ];
+    let mut split = Harness::new("in_place_split", 1);
+    let mut shared = Harness::new("in_place_shared", 1);
+    for frame in frames {
+        let mut reply = [0u8; SEND_CAPACITY];
+        let a = split.cp.handle_frame(split.now, frame, &mut reply);
+        let mut buf = [0u8; SEND_CAPACITY];
+        buf[..frame.len()].copy_from_slice(frame);
+        let b = shared
+            .cp
+            .handle_frame_in_place(shared.now, &mut buf, frame.len(), SEND_CAPACITY);
+        let (a, b) = (a.expect("answered"), b.expect("answered"));
+        assert_eq!(&reply[..a], &buf[..b], "{}", String::from_utf8_lossy(frame));
+    }
+}
+
+#[test]
+fn an_answer_in_place_keeps_to_its_limit() {
+    let mut h = Harness::new("in_place_limit", 1);
+    let frame = br#"[2,"g","GetConfiguration",{}]"#;
+    let mut buf = [0u8; SEND_CAPACITY];
+    buf[..frame.len()].copy_from_slice(frame);
+    let n =
+        h.cp.handle_frame_in_place(h.now, &mut buf, frame.len(), 200)
+            .expect("a CALLERROR");
+    let text = std::str::from_utf8(&buf[..n]).unwrap();
+    assert!(n <= 200, "{text}");
+    assert!(text.starts_with(r#"[4,"g","InternalError""#), "{text}");
+
+    // A frame larger than the receive buffer: its prefix is overwritten by the CALLERROR.
+    let mut prefix = *br#"[2,"h","DataTransfer",{"vendorId":"v","data":"xxxxxxxxxxxxxxxx"#;
+    let n =
+        h.cp.handle_oversized_frame_in_place(&mut prefix, 10_000, 64)
+            .expect("a CALLERROR");
+    let text = std::str::from_utf8(&prefix[..n]).unwrap();
+    assert!(text.starts_with(r#"[4,"h","GenericError""#), "{text}");
+}

@@ -209,11 +209,14 @@ impl Harness {
     /// Sends a raw frame from the Central System; returns the charge point's reply.
     pub(super) fn cs_raw(&mut self, text: &str) -> Option<Value> {
         self.record("cs->cp", text);
-        let mut reply = [0u8; SEND_CAPACITY];
+        // Through the one-buffer path, as Zephyr's platform does: the answer overwrites the
+        // frame (the split path is the host platform's and the doctests').
+        let mut buf = text.as_bytes().to_vec();
+        buf.resize(text.len().max(SEND_CAPACITY), 0);
         let n = self
             .cp
-            .handle_frame(self.now, text.as_bytes(), &mut reply)?;
-        let reply = std::str::from_utf8(&reply[..n]).unwrap().to_string();
+            .handle_frame_in_place(self.now, &mut buf, text.len(), SEND_CAPACITY)?;
+        let reply = std::str::from_utf8(&buf[..n]).unwrap().to_string();
         self.record("cp->cs", &reply);
         Some(serde_json::from_str(&reply).unwrap())
     }

@@ -90,13 +90,22 @@ struct Inner<S: Station> {
     mailbox: firmware::Mailbox,
 }
 
+/// One buffer for the frames received and sent: the larger of the two capacities.
+const FRAME_BUFFER: usize = if FRAME_CAPACITY > SEND_CAPACITY {
+    FRAME_CAPACITY
+} else {
+    SEND_CAPACITY
+};
+
 /// The platform's storage; declare one as a `static` and pass it to [`ZephyrChargePoint::launch`].
 pub struct State<S: Station> {
     /// Guarded by the port's mutex (`ocpp_port_lock`).
     inner: UnsafeCell<Inner<S>>,
-    /// Frame buffers of the OCPP thread (only that thread touches them).
-    rx: UnsafeCell<[u8; FRAME_CAPACITY]>,
-    tx: UnsafeCell<[u8; SEND_CAPACITY]>,
+    /// The OCPP thread's one frame buffer (only that thread touches it): a frame is received
+    /// into its first FRAME_CAPACITY bytes, its answer overwrites it
+    /// ([`ChargePoint::handle_frame_in_place`]), and each frame sent is sent before the next
+    /// one is received.
+    frame: UnsafeCell<[u8; FRAME_BUFFER]>,
     running: AtomicBool,
     stop: AtomicBool,
     /// An accepted Reset is due and did not reboot: reconnect and register anew.
@@ -108,7 +117,7 @@ pub struct State<S: Station> {
     store_buf: UnsafeCell<[u8; crate::engine::MAX_STORED_RECORD]>,
 }
 
-// SAFETY: `inner` is only touched with the port mutex held (see `Locked`), `rx`/`tx` only by the
+// SAFETY: `inner` is only touched with the port mutex held (see `Locked`), `frame` only by the
 // OCPP thread, the rest are atomics.
 unsafe impl<S: Station + Send> Sync for State<S> {}
 
@@ -128,8 +137,7 @@ impl<S: Station> State<S> {
                 #[cfg(feature = "firmware-management")]
                 mailbox: firmware::Mailbox::new(),
             }),
-            rx: UnsafeCell::new([0; FRAME_CAPACITY]),
-            tx: UnsafeCell::new([0; SEND_CAPACITY]),
+            frame: UnsafeCell::new([0; FRAME_BUFFER]),
             running: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             reset_due: AtomicBool::new(false),
@@ -473,8 +481,8 @@ extern "C" fn thread_main<S: Station + Send + 'static>(arg: *mut core::ffi::c_vo
 
 /// One connection, until it drops or the platform stops. Returns whether the boot was accepted.
 fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
-    // SAFETY: only this thread touches the frame buffers.
-    let (rx, tx) = unsafe { (&mut *state.rx.get(), &mut *state.tx.get()) };
+    // SAFETY: only this thread touches the frame buffer.
+    let buf = unsafe { &mut *state.frame.get() };
     let mut accepted = false;
     // A Reset due while offline is served by this connection's boot.
     state.reset_due.store(false, Ordering::Release);
@@ -514,9 +522,9 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
             #[cfg(feature = "certificate-signing")]
             {
                 let path = locked.inner().path.clone();
-                security::serve_csr(locked.engine(), t, &path, &mut tx[..]);
+                security::serve_csr(locked.engine(), t, &path, tx_part(buf));
             }
-            if !flush(locked.engine(), t, tx) {
+            if !flush(locked.engine(), t, tx_part(buf)) {
                 break;
             }
             accepted |= locked.engine().registration() == Some(RegistrationStatus::Accepted);
@@ -528,6 +536,7 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
         let wait = next.map_or(POLL_MS, |n| n.millis_since(t).min(POLL_MS));
         let mut total = 0u64;
         let mut pong = false;
+        let rx = rx_part(buf);
         // SAFETY: rx is a valid buffer of rx.len() bytes owned by this thread; the out-pointers
         // are valid locals.
         let got = unsafe {
@@ -545,13 +554,14 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
             locked.engine().handle_pong(t);
         }
         let reply = match got {
-            n if n >= 0 => {
-                let frame = rx.get(..n as usize).unwrap_or_default();
-                locked.engine().handle_frame(t, frame, tx)
-            }
-            e if e == -EMSGSIZE => locked
+            n if n >= 0 => locked
                 .engine()
-                .handle_oversized_frame(rx, total as usize, tx),
+                .handle_frame_in_place(t, buf, n as usize, SEND_CAPACITY),
+            e if e == -EMSGSIZE => locked.engine().handle_oversized_frame_in_place(
+                rx_part(buf),
+                total as usize,
+                SEND_CAPACITY,
+            ),
             e if e == -EAGAIN => None,
             e => {
                 warn!("connection lost (", e, ")");
@@ -559,7 +569,7 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
             }
         };
         if let Some(n) = reply {
-            if send(tx, n).is_err() {
+            if send(buf, n).is_err() {
                 break;
             }
         }
@@ -569,6 +579,17 @@ fn session<S: Station + Send + 'static>(state: &'static State<S>) -> bool {
     locked.engine().handle_disconnected(now());
     locked.collect();
     accepted
+}
+
+/// The part of the frame buffer a frame is received into (CONFIG_OCPP_RECV_BUFFER_SIZE).
+fn rx_part(buf: &mut [u8; FRAME_BUFFER]) -> &mut [u8] {
+    buf.get_mut(..FRAME_CAPACITY).unwrap_or_default()
+}
+
+/// The part a frame is written into (CONFIG_OCPP_SEND_BUFFER_SIZE: the websocket client
+/// allocates one frame of that size to mask it).
+fn tx_part(buf: &mut [u8; FRAME_BUFFER]) -> &mut [u8] {
+    buf.get_mut(..SEND_CAPACITY).unwrap_or_default()
 }
 
 fn send(tx: &[u8], n: usize) -> Result<(), i32> {
