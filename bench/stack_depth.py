@@ -13,7 +13,7 @@ network stack, which the margin of the Kconfig default covers. Recursion (the JS
 nesting, the codec's nested objects) is counted once per cycle and reported with the bound
 the code enforces.
 
-usage: stack_depth.py zephyr.elf [entry-substring ...]
+usage: stack_depth.py zephyr.elf [--path] [entry-substring ...]   (--path: the whole deepest path)
 """
 import re
 import subprocess
@@ -83,6 +83,8 @@ def address_taken(elf, name_of):
 
 def main(argv):
     sys.setrecursionlimit(20000)
+    verbose = "--path" in argv
+    argv = [a for a in argv if a != "--path"]
     elf, patterns = argv[1], argv[2:]
     frames, calls, indirect, name_of = disassemble(elf)
     taken = address_taken(elf, name_of)
@@ -124,8 +126,9 @@ def main(argv):
     for entry in sorted(entries, key=lambda a: name_of[a]):
         depth, path = deepest(entry)
         names = [re.sub(r"<impl [^>]*>::|ocpp::|engine::", "", name_of[p]) for p in path]
-        chain = " > ".join(f"{n[:44]}({frames[p]})" for n, p in zip(names[:7], path))
-        print(f"  {name_of[entry][:36]:<36} {depth:>6}   {chain}{' > ...' if len(path) > 7 else ''}")
+        shown = len(path) if verbose else 7
+        chain = " > ".join(f"{n[:44]}({frames[p]})" for n, p in zip(names[:shown], path))
+        print(f"  {name_of[entry][:36]:<36} {depth:>6}   {chain}{' > ...' if len(path) > shown else ''}")
     if recursive:
         print("  recursion counted once per cycle at: " + ", ".join(sorted(r[:60] for r in recursive)[:8]))
     if zephyr_indirect:

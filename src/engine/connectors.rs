@@ -134,6 +134,8 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// Serializes the StatusNotification of `connector`'s status `sent`.
+    // Its own frame: what it decodes is not on the stack while the outbox is written.
+    #[inline(never)]
     pub(super) fn transmit_status(
         &mut self,
         now: Instant,

@@ -685,6 +685,8 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// Serializes the front notification (it stays queued until answered).
+    // Its own frame: what it decodes is not on the stack while the outbox is written.
+    #[inline(never)]
     pub(super) fn transmit_notice(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         let (_, notice) = *self.firmware.notices.front()?;
         self.firmware.notice_in_flight = true;

@@ -475,6 +475,8 @@ impl<S: Station> ChargePoint<S> {
     }
 
     /// Serializes the head of the transaction queue with the transactionId known by now.
+    // Its own frame: what it decodes is not on the stack while the outbox is written.
+    #[inline(never)]
     pub(super) fn transmit_transaction(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
         let message = self.transactions.front()?.message;
         let transaction_id = self.transactions.transaction_id(message.local_id());
