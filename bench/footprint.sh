@@ -76,6 +76,12 @@ engine() {
     local everything=$all,security-profiles,certificates,certificate-signing,security-log,signed-firmware
     probe "$everything"
     printf '  %-28s %9d %9d\n' "total, every feature" $((TEXT + RODATA + DATA)) $((DATA + BSS))
+    # RAM by part of the engine (Core), in a 32-bit layout (i686, close to Cortex-M's).
+    local layout=i686-unknown-linux-gnu
+    rustup target list --installed 2>/dev/null | grep -qx "$layout" || layout=
+    echo "engine RAM by part, Core (bytes, ${layout:-host} layout; the platform adds its frame buffer and event log):"
+    cargo run --quiet --release ${layout:+--target $layout} --no-default-features --features std \
+        --example ram_parts 2>/dev/null || echo "  (not measured: the $layout build failed)"
     probe store
     echo "persistence (the store seam: restore_record, finish_restore, poll_store), cost over Core:"
     printf '  %-28s %+9d %+9d\n' "store" $((TEXT + RODATA + DATA - core_flash)) $((DATA + BSS - core_ram))

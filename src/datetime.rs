@@ -42,14 +42,28 @@ pub struct DateTime {
 pub struct BadDateTime;
 
 // Howard Hinnant's days-from-civil algorithm: proleptic Gregorian calendar, no tables.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
+fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
+    // Years 0..=9999, counted from 400 BC like `civil_from_days`: 32-bit unsigned throughout
+    // (64-bit arithmetic is several instructions or a library call on Cortex-M).
+    let y = year + 400 - u32::from(month <= 2);
+    let era = y / 400;
     let yoe = y - era * 400;
-    let mp = (month as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day as i64 - 1;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    i64::from(era * 146_097 + doe) - 719_468 - 146_097
+}
+
+/// The number in `len` ASCII digits at `b[from..]`.
+fn digits(b: &[u8], from: usize, len: usize) -> Result<u32, BadDateTime> {
+    let part = b.get(from..from + len).ok_or(BadDateTime)?;
+    part.iter().try_fold(0u32, |acc, &c| {
+        if c.is_ascii_digit() {
+            Ok(acc * 10 + u32::from(c - b'0'))
+        } else {
+            Err(BadDateTime)
+        }
+    })
 }
 
 /// Howard Hinnant's civil-from-days for days since 1970-01-01 from year -400 on, in 32-bit
@@ -88,16 +102,7 @@ impl DateTime {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH:MM]`; no zone means UTC.
     pub fn parse(text: &str) -> Result<Self, BadDateTime> {
         let b = text.as_bytes();
-        let digits = |from: usize, len: usize| -> Result<i64, BadDateTime> {
-            let part = b.get(from..from + len).ok_or(BadDateTime)?;
-            part.iter().try_fold(0i64, |acc, &c| {
-                if c.is_ascii_digit() {
-                    Ok(acc * 10 + i64::from(c - b'0'))
-                } else {
-                    Err(BadDateTime)
-                }
-            })
-        };
+        let digits = |from: usize, len: usize| digits(b, from, len);
         let sep = |at: usize, allowed: &[u8]| -> Result<(), BadDateTime> {
             match b.get(at) {
                 Some(c) if allowed.contains(c) => Ok(()),
@@ -124,13 +129,13 @@ impl DateTime {
             return Err(BadDateTime);
         }
         let mut pos = 19;
-        let mut millis = 0i64;
+        let mut millis = 0u32;
         if b.get(pos) == Some(&b'.') {
             pos += 1;
             let start = pos;
             while let Some(c) = b.get(pos).filter(|c| c.is_ascii_digit()) {
                 if pos - start < 3 {
-                    millis = millis * 10 + i64::from(c - b'0');
+                    millis = millis * 10 + u32::from(c - b'0');
                 }
                 pos += 1;
             }
@@ -142,11 +147,11 @@ impl DateTime {
             }
         }
         let offset_minutes = match b.get(pos) {
-            None => 0,
+            None => 0i64,
             Some(b'Z' | b'z') if pos + 1 == b.len() => 0,
             Some(&sign @ (b'+' | b'-')) if pos + 6 == b.len() => {
                 sep(pos + 3, b":")?;
-                let minutes = digits(pos + 1, 2)? * 60 + digits(pos + 4, 2)?;
+                let minutes = i64::from(digits(pos + 1, 2)? * 60 + digits(pos + 4, 2)?);
                 if sign == b'+' {
                     minutes
                 } else {
@@ -155,10 +160,11 @@ impl DateTime {
             }
             _ => return Err(BadDateTime),
         };
-        let days = days_from_civil(year, month as u32, day as u32);
-        let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+        let days = days_from_civil(year, month, day);
+        let tod = hour * 3600 + minute * 60 + second;
+        let secs = days * 86_400 + i64::from(tod) - offset_minutes * 60;
         let time = Self {
-            unix_ms: secs * 1000 + millis,
+            unix_ms: secs * 1000 + i64::from(millis),
         };
         // A zone offset can carry 9999-12-31 into year 10000, which the text cannot say.
         match (Self::MIN..=Self::MAX).contains(&time) {
@@ -319,6 +325,39 @@ mod tests {
         ] {
             assert_eq!(DateTime::parse(bad), Err(BadDateTime), "{bad}");
         }
+    }
+
+    #[test]
+    fn parses_every_year_the_text_can_say() {
+        // Leap days and year ends of years 0..=9999, through the 32-bit day count.
+        let mut ms = DateTime::MIN.unix_ms;
+        while ms <= DateTime::MAX.unix_ms {
+            let t = DateTime::from_unix_ms(ms);
+            assert_eq!(DateTime::parse(&t.to_string()).unwrap(), t, "{t}");
+            ms += 86_400_000 * 59 + 1_234_567;
+        }
+        for text in [
+            "0000-02-29T00:00:00Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999Z",
+        ] {
+            assert_eq!(
+                DateTime::parse(text).unwrap().to_string().get(..19),
+                text.get(..19)
+            );
+        }
+        assert_eq!(
+            DateTime::parse("0000-01-01T00:00:00Z").unwrap(),
+            DateTime::MIN
+        );
+        assert_eq!(
+            DateTime::parse("9999-12-31T23:59:59.999Z").unwrap(),
+            DateTime::MAX
+        );
+        assert_eq!(
+            DateTime::parse("9999-12-31T23:59:59-01:00"),
+            Err(BadDateTime)
+        );
     }
 
     #[test]

@@ -399,6 +399,90 @@ pub struct ChargePoint<S: Station> {
 }
 
 impl<S: Station> ChargePoint<S> {
+    /// The engine's RAM by part, in bytes of the target's layout (the application's `Station`
+    /// left out), for `bench/footprint.sh`: which capacity to turn down for which saving.
+    #[doc(hidden)]
+    pub fn ram_parts() -> [(&'static str, usize); 24] {
+        use core::mem::size_of;
+        let mut parts = [("", 0); 24];
+        let list: &[(&'static str, usize)] = &[
+            (
+                "the whole engine (ChargePoint)",
+                size_of::<Self>() - size_of::<S>(),
+            ),
+            (
+                "transaction queue (OCPP_TX_QUEUE_SIZE)",
+                size_of::<TransactionQueue>(),
+            ),
+            (
+                "connectors (OCPP_MAX_CONNECTORS + 1)",
+                size_of::<Vec<Connector, { MAX_CONNECTORS + 1 }>>(),
+            ),
+            (
+                "meter readings waiting (per connector)",
+                size_of::<Deque<Vec<SampledValue, MAX_SAMPLED_VALUES>, { MAX_CONNECTORS + 1 }>>(),
+            ),
+            (
+                "outbox (OCPP_OUTBOX_DEPTH)",
+                size_of::<Deque<(u32, Outgoing), OUTBOX_DEPTH>>(),
+            ),
+            (
+                "events (OCPP_EVENT_QUEUE_DEPTH)",
+                size_of::<Deque<Event, EVENT_QUEUE_DEPTH>>(),
+            ),
+            (
+                "authorization cache (OCPP_AUTH_CACHE_SIZE)",
+                size_of::<Vec<CacheEntry, AUTH_CACHE_SIZE>>(),
+            ),
+            (
+                "DataTransfer request and answer (C API)",
+                size_of::<Option<DataTransferRequest>>()
+                    + size_of::<Option<(Ticket, DataTransferResponse)>>(),
+            ),
+            ("configuration keys", size_of::<Configuration>()),
+            (
+                "BootNotification fields",
+                size_of::<BootNotificationRequest>(),
+            ),
+            ("message in flight", size_of::<Option<InFlight>>()),
+            #[cfg(feature = "local-auth-list")]
+            (
+                "local authorization list",
+                size_of::<local_list::LocalAuthList>(),
+            ),
+            #[cfg(feature = "reservation")]
+            ("reservations", size_of::<reservation::Reservations>()),
+            #[cfg(feature = "smart-charging")]
+            (
+                "charging profiles",
+                size_of::<smart_charging::SmartCharging>(),
+            ),
+            #[cfg(feature = "firmware-management")]
+            (
+                "firmware management",
+                size_of::<firmware::FirmwareManagement>(),
+            ),
+            #[cfg(feature = "security-profiles")]
+            ("credentials", size_of::<credentials::Credentials>()),
+            #[cfg(feature = "security-log")]
+            ("security log", size_of::<security::SecurityLog>()),
+            #[cfg(feature = "certificates")]
+            (
+                "certificate store",
+                size_of::<security::certificates::CertificateStore>(),
+            ),
+            #[cfg(feature = "certificate-signing")]
+            (
+                "certificate signing",
+                size_of::<security::certificate_signing::CertificateSigning>(),
+            ),
+        ];
+        for (slot, part) in parts.iter_mut().zip(list) {
+            *slot = *part;
+        }
+        parts
+    }
+
     /// A charge point with `connectors` connectors (1..=MAX_CONNECTORS), identified to the
     /// Central System by `boot_info`.
     ///
