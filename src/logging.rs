@@ -139,6 +139,18 @@ impl<T: Piece, E: Piece> Piece for Result<T, E> {
     }
 }
 
+/// `Piece` for an enum of unit variants: each shown by its name.
+macro_rules! piece_by_name {
+    ($t:ty { $($(#[$meta:meta])* $variant:ident),+ $(,)? }) => {
+        impl $crate::logging::Piece for $t {
+            fn put(&self, line: &mut $crate::logging::Line) {
+                line.push_str(match self { $($(#[$meta])* Self::$variant => stringify!($variant)),+ });
+            }
+        }
+    };
+}
+pub(crate) use piece_by_name;
+
 /// Hands a finished line to the platform's log.
 #[doc(hidden)]
 pub fn emit(level: log::Level, line: &Line) {

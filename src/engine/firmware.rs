@@ -81,6 +81,14 @@ pub enum TransferKind {
     Verify,
 }
 
+crate::logging::piece_by_name!(TransferKind {
+    Download,
+    Upload,
+    Install,
+    #[cfg(feature = "signed-firmware")]
+    Verify,
+});
+
 /// Where an update stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {

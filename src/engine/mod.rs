@@ -318,6 +318,16 @@ pub enum CommandError {
     Reserved,
 }
 
+crate::logging::piece_by_name!(CommandError {
+    InvalidConnector,
+    InvalidArgument,
+    Busy,
+    Unavailable,
+    NotReady,
+    QueueFull,
+    Reserved,
+});
+
 /// Engine tunables that are not OCPP configuration keys.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {

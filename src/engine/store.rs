@@ -161,6 +161,12 @@ pub enum RestoreError {
     Foreign,
 }
 
+crate::logging::piece_by_name!(RestoreError {
+    UnknownKey,
+    Damaged,
+    Foreign,
+});
+
 /// What [`ChargePoint::finish_restore`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RestoreReport {
@@ -170,6 +176,17 @@ pub struct RestoreReport {
     pub stopped: u8,
     /// Transactions the station said are still running.
     pub resumed: u8,
+}
+
+impl crate::logging::Piece for RestoreReport {
+    fn put(&self, line: &mut crate::logging::Line) {
+        line.push_str("queued ");
+        self.queued.put(line);
+        line.push_str(", stopped ");
+        self.stopped.put(line);
+        line.push_str(", resumed ");
+        self.resumed.put(line);
+    }
 }
 
 const MAGIC: u8 = b'O';

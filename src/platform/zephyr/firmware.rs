@@ -658,7 +658,7 @@ mod signature {
             cert.signature_algorithm,
             oid::ECDSA_WITH_SHA256 | oid::SHA256_WITH_RSA
         ) {
-            warn!("signing certificate: not signed with SHA-256");
+            crate::logging::warn!("signing certificate: not signed with SHA-256");
             return Err(TransferError::BadSignature);
         }
         let tbs_hash = crate::sha256::Sha256::digest(cert.tbs);
@@ -668,11 +668,13 @@ mod signature {
             .filter(|root| root.subject.der == cert.issuer.der)
             .any(|root| verify_hash(&root.public_key, &tbs_hash, cert.signature));
         if !by_root {
-            warn!("signing certificate: not signed by a ManufacturerRootCertificate");
+            crate::logging::warn!(
+                "signing certificate: not signed by a ManufacturerRootCertificate"
+            );
             return Err(TransferError::BadSignature);
         }
         if !verify_hash(&cert.public_key, &image_hash, signed.signature) {
-            warn!("the image's signature does not verify");
+            crate::logging::warn!("the image's signature does not verify");
             return Err(TransferError::BadSignature);
         }
         Ok(len as u64)
