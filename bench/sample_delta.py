@@ -6,10 +6,14 @@ uses (lib/utils/json.c, strtoll, gmtime_r...); only ours has libocpp.a and the C
 (libzephyr_ocpp.a); objects in both with other sizes are Zephyr code the two use differently
 (the k_condvar and sys_reboot our port calls, for instance).
 
+The C library's buffers are k_calloc'ed from the sample's kernel heap (CONFIG_HEAP_MEM_POOL_SIZE,
+the same in both images), so its RAM is read from its struct sizes in the DWARF as well.
+
 usage: sample_delta.py c-library/zephyr.map zephyr-ocpp/zephyr.map [--top N]
 """
 import collections
 import re
+import subprocess
 import sys
 
 # stm32f769i_disco: internal flash, and the SRAM/DTCM regions.
@@ -48,6 +52,24 @@ def objects(path):
     return sizes
 
 
+def c_heap_structs(elf):
+    """Sizes of the C library's k_calloc'ed structs (DWARF of its image): its buffers live in the
+    sample's kernel heap, which both images reserve, so the link map does not show them."""
+    out = subprocess.run(["arm-none-eabi-readelf", "--debug-dump=info", elf], capture_output=True,
+                         text=True).stdout
+    sizes, name = {}, None
+    for line in out.splitlines():
+        m = re.search(r"DW_AT_name\s*:.*\b(ocpp_info|ocpp_cp_info|ocpp_session)$", line)
+        if m:
+            name = m.group(1)
+            continue
+        m = re.search(r"DW_AT_byte_size\s*:\s*(\d+)", line)
+        if m and name:
+            sizes.setdefault(name, int(m.group(1)))
+        name = None
+    return sizes
+
+
 def main(argv):
     top = int(argv[argv.index("--top") + 1]) if "--top" in argv else 6
     c_lib, ours = objects(argv[1]), objects(argv[2])
@@ -78,6 +100,15 @@ def main(argv):
         print(f"      {delta:>+7}  {obj[:70]}")
     total = {k: sum(g[k] for g in groups.values()) for k in ("flash", "ram")}
     print(f"  {'total':<58} {total['flash']:>+8} {total['ram']:>+8}")
+    elf = argv[1].replace("zephyr.map", "zephyr.elf")
+    heap = c_heap_structs(elf)
+    if heap:
+        used = heap.get("ocpp_info", 0) + heap.get("ocpp_cp_info", 0)
+        print(f"  the C library also takes from the kernel heap (DWARF of its image): struct ocpp_info "
+              f"{heap.get('ocpp_info', 0)} B + ocpp_cp_info {heap.get('ocpp_cp_info', 0)} B + "
+              f"{heap.get('ocpp_session', 0)} B per session;")
+        print(f"  counting that, zephyr-ocpp needs {total['ram'] - used:+d} B of RAM more than the C library "
+              f"(its heap use with one session: {used + heap.get('ocpp_session', 0)} B)")
 
 
 if __name__ == "__main__":
