@@ -55,8 +55,11 @@ def objects(path):
 def c_heap_structs(elf):
     """Sizes of the C library's k_calloc'ed structs (DWARF of its image): its buffers live in the
     sample's kernel heap, which both images reserve, so the link map does not show them."""
-    out = subprocess.run(["arm-none-eabi-readelf", "--debug-dump=info", elf], capture_output=True,
-                         text=True).stdout
+    try:
+        out = subprocess.run(["arm-none-eabi-readelf", "--debug-dump=info", elf],
+                             capture_output=True, text=True).stdout
+    except OSError:
+        return {}
     sizes, name = {}, None
     for line in out.splitlines():
         m = re.search(r"DW_AT_name\s*:.*\b(ocpp_info|ocpp_cp_info|ocpp_session)$", line)
