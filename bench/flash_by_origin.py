@@ -7,6 +7,7 @@ module's C port (libzephyr_ocpp.a), from the GNU ld map file, grouped by origin:
   message <Type>        one message type's (de)serialization (codec impls, serde impls, helpers)
   codec                 the table-driven codec's shared machinery (src/codec.rs)
   framing               rpc / json scanner / datetime / cistring
+  logging               log lines without core::fmt (src/logging.rs)
   serde, serde-json-core, core::fmt, panics, heapless, compiler_builtins, core (other)
   ffi, platform         the C API and the Zephyr runtime
   constants             anonymous .rodata (string literals, tables, vtables): not attributable
@@ -105,7 +106,7 @@ def origin(section):
         return "engine::" + (sub if sub[:1].islower() else "mod")
     groups = {"codec": "codec", "ffi": "ffi", "platform": "platform", "rpc": "framing",
               "json": "framing", "datetime": "framing", "cistring": "framing",
-              "selftest": "selftest"}
+              "selftest": "selftest", "logging": "logging (src/logging.rs)"}
     if crate_module in groups:
         return groups[crate_module]
     if path.startswith("ocpp_") or path.startswith("ocpp::"):
