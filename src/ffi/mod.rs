@@ -100,9 +100,7 @@ enum Errno {
     Already = 120,
     #[cfg(not(feature = "zephyr"))]
     Already = if HOST_IS_BSD { 37 } else { 114 },
-    /// ENOTSUP: 134 in Zephyr's libcs (newlib, picolibc, minimal), 45 on the BSDs, 95 on Linux.
-    #[cfg(all(feature = "security-profiles", feature = "zephyr"))]
-    NotSup = 134,
+    /// ENOTSUP, only off Zephyr (no TLS credentials subsystem): 45 on the BSDs, 95 on Linux.
     #[cfg(all(feature = "security-profiles", not(feature = "zephyr")))]
     NotSup = if HOST_IS_BSD { 45 } else { 95 },
 }

@@ -69,17 +69,19 @@ pub enum StartError {
     Thread,
 }
 
+/// One event of the recent-event log: returned once to a waiter (`taken`), handed once to the
+/// application's `on_event` (`delivered`). One log for both, so each event is kept once.
 struct Record {
     seq: u32,
     event: Event,
     taken: bool,
+    delivered: bool,
 }
 
 struct Inner<S: Station> {
     engine: MaybeUninit<ChargePoint<S>>,
     recent: Deque<Record, EVENT_HISTORY>,
     next_seq: u32,
-    undelivered: Deque<Event, EVENT_HISTORY>,
     host: String<64>,
     path: String<200>,
     port: u16,
@@ -128,7 +130,6 @@ impl<S: Station> State<S> {
                 engine: MaybeUninit::uninit(),
                 recent: Deque::new(),
                 next_seq: 0,
-                undelivered: Deque::new(),
                 host: String::new(),
                 path: String::new(),
                 port: 0,
@@ -196,10 +197,6 @@ impl<'a, S: Station> Locked<'a, S> {
                 self.state.reset_due.store(true, Ordering::Release);
             }
             let inner = self.inner();
-            if inner.undelivered.is_full() {
-                let _ = inner.undelivered.pop_front();
-            }
-            let _ = inner.undelivered.push_back(event.clone());
             if inner.recent.is_full() {
                 let _ = inner.recent.pop_front();
             }
@@ -209,6 +206,7 @@ impl<'a, S: Station> Locked<'a, S> {
                 seq,
                 event,
                 taken: false,
+                delivered: false,
             });
             any = true;
         }
@@ -274,7 +272,6 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
             inner.family = endpoint.family;
             inner.on_event = Some(on_event);
             inner.recent.clear();
-            inner.undelivered.clear();
             #[cfg(feature = "firmware-management")]
             firmware::reset(&mut inner.mailbox);
             // Built in place: the caller's stack (e.g. main's) never holds the engine.
@@ -626,7 +623,11 @@ fn deliver<S: Station>(state: &'static State<S>) {
         let (event, on_event) = {
             let mut locked = Locked::new(state);
             let inner = locked.inner();
-            (inner.undelivered.pop_front(), inner.on_event)
+            let next = inner.recent.iter_mut().find(|r| !r.delivered).map(|r| {
+                r.delivered = true;
+                r.event.clone()
+            });
+            (next, inner.on_event)
         };
         let Some(event) = event else { return };
         if let Some(on_event) = on_event {
