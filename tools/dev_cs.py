@@ -738,9 +738,11 @@ class CentralSystem:
         self.publish("cp", self.status_of(state))
         if old is not None:
             # A reconnect with the same id replaces the old connection.  Close it
-            # in the background so the new CP is served immediately.
+            # in the background so the new CP is served immediately.  Its waiters
+            # are failed when its handler ends (below), after the messages it had
+            # already received: the answer to a CALL that made the charge point
+            # reconnect (a new AuthorizationKey) is often among them.
             self.event(f"{cp_id} replacing previous connection")
-            old.conn.fail_waiters()
             task = asyncio.create_task(old.conn.close(1000, "replaced by new connection"))
             # Hold a reference: the loop only keeps weak references to tasks.
             self._background.add(task)

@@ -113,6 +113,10 @@ pub const EVENT_HISTORY: usize = 256;
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a clean close waits for the Central System's close frame.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a connection stays open after the answer to a CALL that changed its credentials,
+/// before it is closed for the new ones (see `session`).
+#[cfg(feature = "security-profiles")]
+const RECONNECT_GRACE: Duration = Duration::from_millis(250);
 /// Frames up to this size are received whole (and refused by the engine when larger than
 /// `FRAME_CAPACITY`); larger ones end the connection.
 const MAX_MESSAGE_SIZE: usize = 1 << 20;
@@ -877,6 +881,10 @@ impl<S: Station> IoThread<S> {
                 #[cfg(feature = "security-profiles")]
                 if cp.poll_reconnect() {
                     drop(cp);
+                    // The answer to the CALL that changed the credentials was just sent: give
+                    // the Central System a moment to read it before the close and the new
+                    // connection (which some, ours among them, take as replacing this one).
+                    std::thread::sleep(RECONNECT_GRACE);
                     return (End::Reconnect, registered);
                 }
                 if self.shared.reset_due.swap(false, Ordering::AcqRel) {
