@@ -35,7 +35,8 @@ impl<const N: usize> CiString<N> {
 
     /// CiString comparison of the spec: ASCII case-insensitive.
     pub fn eq_ignore_case(&self, other: &str) -> bool {
-        self.0.eq_ignore_ascii_case(other)
+        // Same bytes (the usual case) in one comparison before the per-byte fold.
+        self.0.as_bytes() == other.as_bytes() || self.0.eq_ignore_ascii_case(other)
     }
 
     /// Appends, failing (and leaving `self` unchanged) when it would not fit.

@@ -284,9 +284,10 @@ fn index_of(
     let (raw, escaped) = raw_name;
     if !escaped {
         // Member names are ASCII: bytes equal to one are that name, with no UTF-8 check needed.
-        let found = keys
-            .iter()
-            .position(|key| key.as_bytes().get(1..key.len().saturating_sub(2)) == Some(raw));
+        // Keys are stored as `"name":`; lengths first, so most keys cost one comparison.
+        let found = keys.iter().position(|key| {
+            key.len() == raw.len() + 3 && key.as_bytes().get(1..=raw.len()) == Some(raw)
+        });
         if found.is_some() {
             return Ok(found);
         }

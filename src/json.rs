@@ -18,6 +18,7 @@ impl<'a> Cursor<'a> {
         Self { buf, pos: 0 }
     }
 
+    #[inline(always)]
     pub fn skip_ws(&mut self) {
         while matches!(self.buf.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.pos += 1;
@@ -45,10 +46,31 @@ impl<'a> Cursor<'a> {
 
     /// A JSON integer that fits an i64.
     pub fn integer(&mut self) -> Result<i64, SyntaxError> {
-        let (start, end) = self.skip_value()?;
-        let text = core::str::from_utf8(self.buf.get(start..end).ok_or(SyntaxError)?)
-            .map_err(|_| SyntaxError)?;
-        text.parse::<i64>().map_err(|_| SyntaxError)
+        self.skip_ws();
+        let start = self.pos;
+        self.skip_number()?;
+        let text = self.buf.get(start..self.pos).ok_or(SyntaxError)?;
+        let (negative, digits) = match text.split_first() {
+            Some((b'-', digits)) => (true, digits),
+            _ => (false, text),
+        };
+        // Accumulated on the number's own side of zero, so i64::MIN fits.
+        digits.iter().try_fold(0i64, |value, &digit| {
+            // A fraction or an exponent is not an integer.
+            let digit = i64::from(
+                digit
+                    .checked_sub(b'0')
+                    .filter(|d| *d < 10)
+                    .ok_or(SyntaxError)?,
+            );
+            let value = value.checked_mul(10).ok_or(SyntaxError)?;
+            if negative {
+                value.checked_sub(digit)
+            } else {
+                value.checked_add(digit)
+            }
+            .ok_or(SyntaxError)
+        })
     }
 
     /// The raw bytes between the quotes of a JSON string (escapes left as they are).
@@ -499,5 +521,18 @@ mod tests {
         c.expect(b']').unwrap();
         assert!(c.at_end());
         assert_eq!(Cursor::new(b"2.5").integer(), Err(SyntaxError));
+        assert_eq!(Cursor::new(b"1e3").integer(), Err(SyntaxError));
+        assert_eq!(Cursor::new(b" -0 ").integer(), Ok(0));
+        assert_eq!(Cursor::new(b"\"2\"").integer(), Err(SyntaxError));
+        assert_eq!(Cursor::new(b"-").integer(), Err(SyntaxError));
+        assert_eq!(Cursor::new(b"-9223372036854775808").integer(), Ok(i64::MIN));
+        assert_eq!(Cursor::new(b"9223372036854775807").integer(), Ok(i64::MAX));
+        assert_eq!(
+            Cursor::new(b"9223372036854775808").integer(),
+            Err(SyntaxError)
+        );
+        let mut c = Cursor::new(b"01");
+        assert_eq!(c.integer(), Ok(0), "the number ends after a leading zero");
+        assert_eq!(c.peek(), Some(b'1'));
     }
 }

@@ -111,12 +111,17 @@ impl<S: Station> ChargePoint<S> {
             return;
         }
         // Unchanged news only refreshes its place: no store write (flash wear).
-        let unchanged = self
+        // At most one entry per idTag: found once, then moved to the back.
+        let found = self
             .auth_cache
             .iter()
-            .any(|e| e.id_tag.eq_ignore_case(id_tag) && e.info == *info);
-        self.auth_cache.retain(|e| !e.id_tag.eq_ignore_case(id_tag));
-        if self.auth_cache.is_full() {
+            .position(|e| e.id_tag.eq_ignore_case(id_tag));
+        let unchanged = found
+            .and_then(|i| self.auth_cache.get(i))
+            .is_some_and(|e| e.info == *info);
+        if let Some(i) = found {
+            self.auth_cache.remove(i);
+        } else if self.auth_cache.is_full() {
             // Oldest first: the entry least recently confirmed goes.
             self.auth_cache.remove(0);
         }

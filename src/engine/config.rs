@@ -246,10 +246,15 @@ macro_rules! configuration {
             /// The key's value as GetConfiguration reports it.
             pub fn render(&self, key: ConfigKey) -> CiString500 {
                 let mut out = CiString500::new();
-                match key {
-                    $($(#[cfg($cfg)])? ConfigKey::$key => ConfigValue::render(&self.$key, &mut out),)+
-                }
+                self.render_into(key, &mut out);
                 out
+            }
+
+            /// [`Configuration::render`] appended to `out` (no 500-byte value moved).
+            pub fn render_into(&self, key: ConfigKey, out: &mut CiString500) {
+                match key {
+                    $($(#[cfg($cfg)])? ConfigKey::$key => ConfigValue::render(&self.$key, out),)+
+                }
             }
 
             /// The key's value as the store keeps it (write-only keys included).
@@ -636,14 +641,31 @@ impl Elements for ConfigurationView<'_> {
         let Some(&key) = self.known().get(index) else {
             return write(Value::Absent);
         };
-        let mut name = CiString50::new();
-        let _ = name.push_str(key.as_str());
-        let key_value = KeyValue {
-            key: name,
-            readonly: key.access() == Access::ReadOnly,
-            value: key.readable().then(|| self.config.render(key)),
-        };
-        write(Value::Object(&key_value))
+        let mut value = CiString500::new();
+        if key.readable() {
+            self.config.render_into(key, &mut value);
+        }
+        write(Value::Object(&KeyValueText { key, value: &value }))
+    }
+}
+
+/// A KeyValue written from the key and its rendered value in place (KeyValue owns copies).
+struct KeyValueText<'a> {
+    key: ConfigKey,
+    value: &'a CiString500,
+}
+
+impl EncodeFields for KeyValueText<'_> {
+    fn table(&self) -> &'static Table {
+        KeyValue::codec_table()
+    }
+    fn get(&self, index: usize) -> Value<'_> {
+        match index {
+            0 => Value::Str(self.key.as_str()),
+            1 => Value::Bool(self.key.access() == Access::ReadOnly),
+            2 if self.key.readable() => Value::Str(self.value.as_str()),
+            _ => Value::Absent,
+        }
     }
 }
 

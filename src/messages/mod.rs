@@ -176,6 +176,14 @@ macro_rules! ocpp_message {
                     &[$($required),*],
                 );
 
+            impl $name {
+                /// The member table, for a borrowed view written in this type's place.
+                #[allow(dead_code)]
+                pub(crate) fn codec_table() -> &'static $crate::codec::Table {
+                    &TABLE
+                }
+            }
+
             impl $crate::codec::DecodeFields for $name {
                 fn table(&self) -> &'static $crate::codec::Table {
                     &TABLE
