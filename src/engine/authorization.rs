@@ -120,6 +120,9 @@ impl<S: Station> ChargePoint<S> {
             .and_then(|i| self.auth_cache.get(i))
             .is_some_and(|e| e.info == *info);
         if let Some(i) = found {
+            if unchanged && i + 1 == self.auth_cache.len() {
+                return; // already the most recently confirmed
+            }
             self.auth_cache.remove(i);
         } else if self.auth_cache.is_full() {
             // Oldest first: the entry least recently confirmed goes.

@@ -469,10 +469,7 @@ impl Configuration {
 
     /// Looks a key up case-insensitively (keys are CiStrings).
     pub fn find(key: &str) -> Option<ConfigKey> {
-        ConfigKey::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str().eq_ignore_ascii_case(key))
+        ConfigKey::from_text(key, true)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod firmware;
 pub mod firmware_management;
 #[cfg(feature = "local-auth-list")]
 pub mod local_auth_list;
+pub mod names;
 #[cfg(feature = "remote-trigger")]
 pub mod remote_trigger;
 #[cfg(feature = "reservation")]
@@ -53,20 +54,34 @@ macro_rules! ocpp_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name { $($(#[doc = $doc])* $(#[cfg($cfg)])? $variant),+ }
 
-        impl $name {
-            /// Every value, in the spec's order.
-            pub const ALL: &'static [$name] = &[$($(#[cfg($cfg)])? $name::$variant),+];
+        const _: () = {
+            use $crate::messages::names;
+            const LIST: &[&str] = &[$($(#[cfg($cfg)])? $text),+];
+            static TEXT: [u8; names::total_len(LIST)] = names::pack(LIST);
+            static OFFSETS: [u16; LIST.len() + 1] = names::offsets(LIST);
+            static NAMES: names::Names = names::Names::new(&TEXT, &OFFSETS);
 
-            /// The spec's text for this value.
-            pub const fn as_str(self) -> &'static str {
-                match self { $($(#[cfg($cfg)])? $name::$variant => $text),+ }
-            }
+            impl $name {
+                /// Every value, in the spec's order.
+                pub const ALL: &'static [$name] = &[$($(#[cfg($cfg)])? $name::$variant),+];
 
-            /// The value whose spec text is `text` (exact match).
-            pub fn from_name(text: &str) -> Option<Self> {
-                match text { $($(#[cfg($cfg)])? $text => Some($name::$variant),)+ _ => None }
+                /// The spec's text for this value.
+                pub fn as_str(self) -> &'static str {
+                    // Variants are numbered in declaration order, as LIST is.
+                    NAMES.get(self as usize)
+                }
+
+                /// The value whose spec text is `text` (exact match).
+                pub fn from_name(text: &str) -> Option<Self> {
+                    Self::from_text(text, false)
+                }
+
+                /// The value whose spec text is `text`, ASCII case ignored or not.
+                pub fn from_text(text: &str, ignore_case: bool) -> Option<Self> {
+                    NAMES.find(text, ignore_case).and_then(|i| Self::ALL.get(i).copied())
+                }
             }
-        }
+        };
 
         impl ::core::fmt::Display for $name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
