@@ -210,13 +210,24 @@ pub fn parse<T: Member + DecodeFields>(payload: &[u8], scratch: &mut [u8]) -> Re
 /// Parses one JSON value (syntax-checked) of any kind, e.g. a member a hand-written parser
 /// picked out of a payload; the codes are those of the same value inside a message.
 pub fn parse_value<T: Member>(value: &[u8], scratch: &mut [u8]) -> Result<T, ErrorCode> {
-    let mut cursor = Cursor::new(value);
     let mut out = T::EMPTY;
+    parse_value_into(value, scratch, &mut out)?;
+    Ok(out)
+}
+
+/// [`parse_value`] into `out`, for a large message read where it stays (not copied out of a
+/// return value on the stack).
+pub fn parse_value_into<T: Member>(
+    value: &[u8],
+    scratch: &mut [u8],
+    out: &mut T,
+) -> Result<(), ErrorCode> {
+    let mut cursor = Cursor::new(value);
     out.decode_into(RawValue(&mut cursor), scratch)?;
     if !cursor.at_end() {
         return Err(TYPE);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Reads the JSON object `object` (a whole payload) into `message`; `scratch` is where escaped

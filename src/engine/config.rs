@@ -490,8 +490,16 @@ impl KeySelection {
     /// framing) one element at a time, each parsed as the CiString50 the schema says, so errors
     /// get the same CALLERROR codes as any other payload. Other members are ignored.
     pub fn parse(payload: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
-        let mut c = Cursor::new(payload);
         let mut selection = KeySelection::All;
+        selection.parse_into(payload, scratch)?;
+        Ok(selection)
+    }
+
+    /// [`KeySelection::parse`] into `self`: its lists are built where they stay, not moved
+    /// (twice 16 key names) on the OCPP thread's deepest path.
+    pub fn parse_into(&mut self, payload: &[u8], scratch: &mut [u8]) -> Result<(), ErrorCode> {
+        let mut c = Cursor::new(payload);
+        *self = KeySelection::All;
         c.expect(b'{')
             .map_err(|_| ErrorCode::TypeConstraintViolation)?;
         while c.peek() == Some(b'"') {
@@ -499,26 +507,25 @@ impl KeySelection {
             c.expect(b':').map_err(|_| ErrorCode::FormationViolation)?;
             let value = c.skip_value().map_err(|_| ErrorCode::FormationViolation)?;
             if name == b"key" {
-                selection = Self::listed(c.slice(value), scratch)?;
+                self.listed(c.slice(value), scratch)?;
             }
             if c.peek() == Some(b',') {
                 c.expect(b',').map_err(|_| ErrorCode::FormationViolation)?;
             }
         }
-        Ok(selection)
+        Ok(())
     }
 
-    fn listed(list: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
+    fn listed(&mut self, list: &[u8], scratch: &mut [u8]) -> Result<(), ErrorCode> {
         let mut c = Cursor::new(list);
+        *self = KeySelection::All;
         if c.expect(b'[').is_err() {
             // `"key": null` is an absent list; anything else is not an array.
             return match list {
-                b"null" => Ok(KeySelection::All),
+                b"null" => Ok(()),
                 _ => Err(ErrorCode::TypeConstraintViolation),
             };
         }
-        let mut known = Vec::new();
-        let mut unknown = Vec::new();
         let mut count = 0;
         while c.peek().is_some_and(|b| b != b']') {
             let element = c.skip_value().map_err(|_| ErrorCode::FormationViolation)?;
@@ -528,6 +535,15 @@ impl KeySelection {
                 // More keys than GetConfigurationMaxKeys allows.
                 return Err(ErrorCode::OccurenceConstraintViolation);
             }
+            if let KeySelection::All = self {
+                *self = KeySelection::Listed {
+                    known: Vec::new(),
+                    unknown: Vec::new(),
+                };
+            }
+            let KeySelection::Listed { known, unknown } = self else {
+                continue;
+            };
             match Configuration::find(&name) {
                 Some(key) if !known.contains(&key) => {
                     let _ = known.push(key);
@@ -541,10 +557,7 @@ impl KeySelection {
                 c.expect(b',').map_err(|_| ErrorCode::FormationViolation)?;
             }
         }
-        Ok(match count {
-            0 => KeySelection::All,
-            _ => KeySelection::Listed { known, unknown },
-        })
+        Ok(())
     }
 }
 

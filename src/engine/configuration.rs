@@ -78,8 +78,9 @@ impl<S: Station> ChargePoint<S> {
     /// ChangeConfiguration from the Central System (its 500-byte value in this frame only).
     #[inline(never)]
     pub(super) fn handle_change_configuration(&mut self, mut call: Incoming) -> Answer {
-        let request = ChangeConfigurationRequest::parse(call.io.payload(), call.scratch)?;
-        let response = self.on_change_configuration(call.now, request);
+        let mut request = <ChangeConfigurationRequest as crate::codec::Member>::EMPTY;
+        request.parse_into(call.io.payload(), call.scratch)?;
+        let response = self.on_change_configuration(call.now, &request);
         Ok(crate::codec::write_call_result(
             call.io.reply(),
             call.id,
@@ -92,7 +93,8 @@ impl<S: Station> ChargePoint<S> {
     /// would hold several copies of its 16-key list on the stack.
     #[inline(never)]
     pub(super) fn handle_get_configuration(&mut self, mut call: Incoming) -> Answer {
-        let selection = KeySelection::parse(call.io.payload(), call.scratch)?;
+        let mut selection = KeySelection::All;
+        selection.parse_into(call.io.payload(), call.scratch)?;
         let view = ConfigurationView {
             config: &self.config,
             selection: &selection,
@@ -107,7 +109,7 @@ impl<S: Station> ChargePoint<S> {
     pub(super) fn on_change_configuration(
         &mut self,
         now: Instant,
-        req: ChangeConfigurationRequest,
+        req: &ChangeConfigurationRequest,
     ) -> ChangeConfigurationResponse {
         let status = self.change_configuration(now, &req.key, &req.value);
         ChangeConfigurationResponse { status }

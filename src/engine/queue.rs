@@ -350,11 +350,18 @@ impl TransactionQueue {
         out
     }
 
-    /// Removes the head (delivered or given up) and returns it decoded.
-    pub fn pop_front(&mut self) -> Option<QueuedTx> {
-        let item = self.front();
-        self.drop_front();
-        item
+    /// Removes the head (given up) without decoding it: the ticket waiting on it, and whether
+    /// it was a StartTransaction (`Some(true)`) or a StopTransaction (`Some(false)`).
+    pub fn discard_front(&mut self) -> Option<(Option<Ticket>, Option<bool>)> {
+        let (_, kind, _) = record_head(self.records().next()?)?;
+        let ticket = self.drop_front();
+        Some((
+            ticket,
+            [START, STOP]
+                .iter()
+                .position(|&k| k == kind)
+                .map(|i| i == 0),
+        ))
     }
 
     /// Removes the head without decoding it (the confirmation path: the caller decoded it

@@ -186,7 +186,8 @@ impl<S: Station> ChargePoint<S> {
     /// DataTransfer from the Central System, answered by the station.
     #[inline(never)]
     pub(super) fn handle_data_transfer(&mut self, mut call: Incoming) -> Answer {
-        let request = DataTransferRequest::parse(call.io.payload(), call.scratch)?;
+        let mut request = <DataTransferRequest as crate::codec::Member>::EMPTY;
+        request.parse_into(call.io.payload(), call.scratch)?;
         let response = self.station.data_transfer(&request);
         Ok(crate::codec::write_call_result(
             call.io.reply(),

@@ -448,20 +448,19 @@ impl<S: Station> ChargePoint<S> {
     }
 
     pub(super) fn discard_transaction_head(&mut self, connector: u8, action: Action) {
-        if let Some(item) = self.transactions.pop_front() {
-            match (item.waiting, &item.message) {
-                (Some(ticket), TxMessage::Start { .. }) => self.emit(Event::TransactionStarted {
-                    ticket,
-                    connector,
-                    result: Err(RequestError::TooLarge),
-                }),
-                (Some(ticket), TxMessage::Stop { .. }) => self.emit(Event::TransactionStopped {
-                    ticket,
-                    connector,
-                    result: Err(RequestError::TooLarge),
-                }),
-                _ => {}
-            }
+        // Not decoded: this runs under send's frame, the deepest on the OCPP thread.
+        match self.transactions.discard_front() {
+            Some((Some(ticket), Some(true))) => self.emit(Event::TransactionStarted {
+                ticket,
+                connector,
+                result: Err(RequestError::TooLarge),
+            }),
+            Some((Some(ticket), Some(false))) => self.emit(Event::TransactionStopped {
+                ticket,
+                connector,
+                result: Err(RequestError::TooLarge),
+            }),
+            _ => {}
         }
         self.emit(Event::TransactionMessageDiscarded { connector, action });
     }
@@ -508,16 +507,7 @@ impl<S: Station> ChargePoint<S> {
                     meter_values_request(connector, transaction_id, self.resolve(at), values);
                 self.send(now, buf, Origin::Transaction, &request)
             }
-            TxMessage::Stop {
-                id_tag,
-                meter_stop,
-                reason,
-                at,
-                end_values,
-                aligned,
-                connector,
-                ..
-            } => {
+            TxMessage::Stop { connector, .. } => {
                 let Some(transaction_id) = transaction_id else {
                     // Its StartTransaction was never confirmed: there is no id to stop.
                     warn!(
@@ -527,29 +517,7 @@ impl<S: Station> ChargePoint<S> {
                     self.discard_transaction_head(connector, Action::StopTransaction);
                     return None;
                 };
-                let timestamp = self.resolve(at);
-                let mut data = Vec::new();
-                if let Some((at, values)) = aligned {
-                    let _ = data.push(MeterValue {
-                        timestamp: self.resolve(at),
-                        sampled_value: values,
-                    });
-                }
-                if !end_values.is_empty() {
-                    let _ = data.push(MeterValue {
-                        timestamp,
-                        sampled_value: end_values,
-                    });
-                }
-                let request = StopTransactionRequest {
-                    id_tag,
-                    meter_stop,
-                    timestamp,
-                    transaction_id,
-                    reason: Some(reason),
-                    transaction_data: (!data.is_empty()).then_some(data),
-                };
-                self.send(now, buf, Origin::Transaction, &request)
+                self.transmit_stop(now, buf, &message, transaction_id)
             }
             #[cfg(feature = "security")]
             TxMessage::SecurityEvent {
@@ -565,6 +533,56 @@ impl<S: Station> ChargePoint<S> {
                 self.send(now, buf, Origin::Transaction, &request)
             }
         }
+    }
+
+    /// A queued StopTransaction, built in this frame only: its transactionData (two sets of
+    /// samples) is not on the stack while the queue's record is decoded.
+    #[inline(never)]
+    fn transmit_stop(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        message: &TxMessage,
+        transaction_id: i32,
+    ) -> Option<usize> {
+        let TxMessage::Stop {
+            id_tag,
+            meter_stop,
+            reason,
+            at,
+            end_values,
+            aligned,
+            ..
+        } = message
+        else {
+            return None;
+        };
+        let timestamp = self.resolve(*at);
+        let mut request = StopTransactionRequest {
+            id_tag: id_tag.clone(),
+            meter_stop: *meter_stop,
+            timestamp,
+            transaction_id,
+            reason: Some(*reason),
+            transaction_data: None,
+        };
+        let mut readings = [
+            aligned
+                .as_ref()
+                .map(|(at, values)| (self.resolve(*at), values)),
+            None,
+        ];
+        if !end_values.is_empty() {
+            readings[1] = Some((timestamp, end_values));
+        }
+        for (timestamp, values) in readings.into_iter().flatten() {
+            let data = request.transaction_data.get_or_insert_with(Vec::new);
+            let _ = data.push(MeterValue {
+                timestamp,
+                sampled_value: values.clone(),
+            });
+        }
+        self.send(now, buf, Origin::Transaction, &request)
     }
 
     /// The head of the queue got no (valid) answer: retried after the spec's back-off, or

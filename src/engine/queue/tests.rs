@@ -61,9 +61,12 @@ fn records_round_trip_in_order_and_ids_are_tracked() {
     assert_eq!(q.transaction_id(7), Some(4242));
     for (seq, m) in messages().into_iter().enumerate() {
         assert_eq!(q.front_seq(), Some(seq as u32 + 10));
-        let item = q.pop_front().unwrap();
+        let item = q.front().unwrap();
         assert_eq!(item.message, m);
         assert_eq!(item.waiting, (seq == 2).then_some(77));
+        // Discarded without decoding: the same ticket, and which kind of message it was.
+        let kind = [Some(true), None, Some(false)][seq];
+        assert_eq!(q.discard_front(), Some((item.waiting, kind)));
     }
     assert!(q.is_empty());
     assert_eq!(
@@ -112,7 +115,9 @@ fn full_queue_refuses_and_keeps_what_it_has() {
     assert!(pushed > 0);
     assert_eq!(q.len(), pushed as usize);
     assert!(q.free_bytes() < MAX_RECORD);
-    assert_eq!(q.pop_front().unwrap().seq, 0);
+    assert_eq!(q.front().unwrap().seq, 0);
+    assert!(q.discard_front().is_some());
+    assert_eq!(q.len(), pushed as usize - 1);
 }
 
 #[test]
