@@ -5,6 +5,7 @@ module's C port (libzephyr_ocpp.a), from the GNU ld map file, grouped by origin:
 
   engine::<module>      the sans-IO engine, one row per module
   message <Type>        one message type's (de)serialization (codec impls, serde impls, helpers)
+  messages: enum names  every spec enum's names packed in one string each, their offsets
   codec                 the table-driven codec's shared machinery (src/codec.rs)
   framing               rpc / json scanner / datetime / cistring
   logging               log lines without core::fmt (src/logging.rs)
@@ -93,6 +94,8 @@ def origin(section):
     if crate_module == "messages":
         if path.endswith("::TABLE"):
             return "messages: member tables (all types)"
+        if re.search(r"::(TEXT|OFFSETS|NAMES)$|messages::names::", path):
+            return "messages: enum names (packed)"
         types = [t for t in MESSAGE.findall(path) if t not in ("Action", "FeatureProfile", "HINT")]
         if types:
             return "message " + types[-1]
