@@ -331,14 +331,23 @@ impl<S: Station + Send + 'static> ZephyrChargePoint<S> {
         let mark = locked.inner().next_seq;
         let value = f(locked.engine(), now())?;
         locked.collect();
-        let event = wait(&mut locked, Some(mark), |e| pred(&value, e), timeout_ms);
+        let event = wait(
+            &mut locked,
+            Some(mark),
+            &mut |e| pred(&value, e),
+            timeout_ms,
+        );
         Ok((value, event))
     }
 
     /// Waits up to `timeout_ms` for a recent event `pred` accepts that no wait returned yet.
-    pub fn wait_event(&self, pred: impl FnMut(&Event) -> bool, timeout_ms: u32) -> Option<Event> {
+    pub fn wait_event(
+        &self,
+        mut pred: impl FnMut(&Event) -> bool,
+        timeout_ms: u32,
+    ) -> Option<Event> {
         let mut locked = Locked::new(self.state);
-        wait(&mut locked, None, pred, timeout_ms)
+        wait(&mut locked, None, &mut pred, timeout_ms)
     }
 
     /// Begins the shutdown: the OCPP thread stops, and every call waiting for an event returns
@@ -382,10 +391,13 @@ pub fn sleep(ms: u32) {
     sleep_ms(u64::from(ms));
 }
 
+/// One loop for every waiting C API call (`pred` is a trait object: a generic one copied the
+/// loop into each of them).
+#[inline(never)]
 fn wait<S: Station>(
     locked: &mut Locked<'_, S>,
     from: Option<u32>,
-    mut pred: impl FnMut(&Event) -> bool,
+    pred: &mut dyn FnMut(&Event) -> bool,
     timeout_ms: u32,
 ) -> Option<Event> {
     let deadline = now().plus_millis(u64::from(timeout_ms));
