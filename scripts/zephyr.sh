@@ -178,10 +178,13 @@ rust_sample_linked() {
     local map=$1/zephyr/zephyr.map
     grep -q 'librustapp\.a' "$map" || { echo "librustapp.a is not in $map"; return 1; }
     if grep -q 'libocpp\.a' "$map"; then echo "libocpp.a is linked too"; return 1; fi
-    local defs
-    defs=$(arm-none-eabi-nm "$1/zephyr/zephyr.elf" | grep -c ' T ocpp_port_ws_connect$')
+    # The symbol list is read whole: `nm | grep -q` fails under pipefail when grep stops early
+    # and nm gets SIGPIPE (it did once the symbol moved up the list).
+    local symbols defs
+    symbols=$(arm-none-eabi-nm "$1/zephyr/zephyr.elf")
+    defs=$(grep -c ' T ocpp_port_ws_connect$' <<<"$symbols")
     [ "$defs" -eq 1 ] || { echo "ocpp_port_ws_connect defined $defs times"; return 1; }
-    arm-none-eabi-nm "$1/zephyr/zephyr.elf" | grep -q ' T zephyr_ocpp_kernel_lock$' ||
+    grep -q ' T zephyr_ocpp_kernel_lock$' <<<"$symbols" ||
         { echo "the kernel objects do not come from zephyr-ocpp-kernel"; return 1; }
 }
 rust_footprint() {
