@@ -79,7 +79,7 @@ impl<S: Station> ChargePoint<S> {
     #[inline(never)]
     pub(super) fn handle_change_configuration(&mut self, mut call: Incoming) -> Answer {
         let mut request = <ChangeConfigurationRequest as crate::codec::Member>::EMPTY;
-        request.parse_into(call.io.payload(), call.scratch)?;
+        crate::messages::parse_payload_into(call.io.payload(), call.scratch, &mut request)?;
         let response = self.on_change_configuration(call.now, &request);
         Ok(crate::codec::write_call_result(
             call.io.reply(),

@@ -350,20 +350,6 @@ impl TransactionQueue {
         out
     }
 
-    /// Removes the head (given up) without decoding it: the ticket waiting on it, and whether
-    /// it was a StartTransaction (`Some(true)`) or a StopTransaction (`Some(false)`).
-    pub fn discard_front(&mut self) -> Option<(Option<Ticket>, Option<bool>)> {
-        let (_, kind, _) = record_head(self.records().next()?)?;
-        let ticket = self.drop_front();
-        Some((
-            ticket,
-            [START, STOP]
-                .iter()
-                .position(|&k| k == kind)
-                .map(|i| i == 0),
-        ))
-    }
-
     /// Removes the head without decoding it (the confirmation path: the caller decoded it
     /// already); forgets the transaction's id once none of its messages is left and it has
     /// stopped. Returns the ticket that was waiting on it.

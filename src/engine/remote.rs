@@ -187,7 +187,7 @@ impl<S: Station> ChargePoint<S> {
     #[inline(never)]
     pub(super) fn handle_data_transfer(&mut self, mut call: Incoming) -> Answer {
         let mut request = <DataTransferRequest as crate::codec::Member>::EMPTY;
-        request.parse_into(call.io.payload(), call.scratch)?;
+        crate::messages::parse_payload_into(call.io.payload(), call.scratch, &mut request)?;
         let response = self.station.data_transfer(&request);
         Ok(crate::codec::write_call_result(
             call.io.reply(),

@@ -448,19 +448,22 @@ impl<S: Station> ChargePoint<S> {
     }
 
     pub(super) fn discard_transaction_head(&mut self, connector: u8, action: Action) {
-        // Not decoded: this runs under send's frame, the deepest on the OCPP thread.
-        match self.transactions.discard_front() {
-            Some((Some(ticket), Some(true))) => self.emit(Event::TransactionStarted {
-                ticket,
-                connector,
-                result: Err(RequestError::TooLarge),
-            }),
-            Some((Some(ticket), Some(false))) => self.emit(Event::TransactionStopped {
-                ticket,
-                connector,
-                result: Err(RequestError::TooLarge),
-            }),
-            _ => {}
+        // `action` is the head's, so it is not decoded again (this runs under send's frame,
+        // the deepest on the OCPP thread).
+        if let Some(ticket) = self.transactions.drop_front() {
+            match action {
+                Action::StartTransaction => self.emit(Event::TransactionStarted {
+                    ticket,
+                    connector,
+                    result: Err(RequestError::TooLarge),
+                }),
+                Action::StopTransaction => self.emit(Event::TransactionStopped {
+                    ticket,
+                    connector,
+                    result: Err(RequestError::TooLarge),
+                }),
+                _ => {}
+            }
         }
         self.emit(Event::TransactionMessageDiscarded { connector, action });
     }
@@ -566,16 +569,11 @@ impl<S: Station> ChargePoint<S> {
             reason: Some(*reason),
             transaction_data: None,
         };
-        let mut readings = [
-            aligned
-                .as_ref()
-                .map(|(at, values)| (self.resolve(*at), values)),
-            None,
-        ];
-        if !end_values.is_empty() {
-            readings[1] = Some((timestamp, end_values));
-        }
-        for (timestamp, values) in readings.into_iter().flatten() {
+        let aligned = aligned
+            .as_ref()
+            .map(|(at, values)| (self.resolve(*at), values));
+        let end = (!end_values.is_empty()).then_some((timestamp, end_values));
+        for (timestamp, values) in [aligned, end].into_iter().flatten() {
             let data = request.transaction_data.get_or_insert_with(Vec::new);
             let _ = data.push(MeterValue {
                 timestamp,

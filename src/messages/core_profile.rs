@@ -90,11 +90,6 @@ impl DataTransferRequest {
     pub fn parse(payload: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
         parse_payload(payload, scratch)
     }
-
-    /// [`DataTransferRequest::parse`] into `self` (its 800 bytes are not copied again).
-    pub fn parse_into(&mut self, payload: &[u8], scratch: &mut [u8]) -> Result<(), ErrorCode> {
-        crate::codec::parse_value_into(payload, scratch, self)
-    }
 }
 
 ocpp_message! {
@@ -224,11 +219,6 @@ impl ChangeConfigurationRequest {
     /// Parses a ChangeConfiguration.req payload (see [`DataTransferRequest::parse`]).
     pub fn parse(payload: &[u8], scratch: &mut [u8]) -> Result<Self, ErrorCode> {
         parse_payload(payload, scratch)
-    }
-
-    /// [`ChangeConfigurationRequest::parse`] into `self` (its 560 bytes are not copied again).
-    pub fn parse_into(&mut self, payload: &[u8], scratch: &mut [u8]) -> Result<(), ErrorCode> {
-        crate::codec::parse_value_into(payload, scratch, self)
     }
 }
 

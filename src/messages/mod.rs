@@ -320,6 +320,16 @@ pub fn parse_payload<T: crate::codec::Member>(
     crate::codec::parse_value(payload, scratch)
 }
 
+/// [`parse_payload`] into `out`: a large request read where it stays, not copied out of a
+/// return value on the stack.
+pub fn parse_payload_into<T: crate::codec::Member>(
+    payload: &[u8],
+    scratch: &mut [u8],
+    out: &mut T,
+) -> Result<(), ErrorCode> {
+    crate::codec::parse_value_into(payload, scratch, out)
+}
+
 /// [`parse_payload`] by serde + serde-json-core: the oracle of the codec's differential tests,
 /// and the reader of tests' own types. Nothing in the library calls it, so firmware does not
 /// carry it.
